@@ -1,0 +1,51 @@
+/**
+ * The contract between the request path and the auth stage.
+ *
+ * The server calls, per route, `authentication.authenticate(ctx)` then `authorization.authorize(auth)`.
+ * Both return values, never throw for an expected denial; `authenticate` returns synchronously when
+ * the decision is cached and a Promise only when real I/O (a JWKS fetch) is needed.
+ */
+import type { AuthContext, GatewayRequest } from '../types.ts';
+
+/** Machine-readable reason of an auth outcome: log field, metric label, admin API. Never sent to clients. */
+export type AuthReason =
+  | 'ok'
+  | 'anonymous'
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_too_large'
+  | 'alg_not_allowed'
+  | 'header_forbidden'
+  | 'crit_unsupported'
+  | 'kid_unknown'
+  | 'key_unusable'
+  | 'signature_invalid'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'exp_missing'
+  | 'issuer_invalid'
+  | 'audience_invalid'
+  | 'claim_invalid'
+  | 'scope_insufficient'
+  | 'keys_unavailable';
+
+export interface AuthVerdict {
+  /** 0 when the request may proceed; else the status to answer with (401, 403 or 503). */
+  readonly status: 0 | 401 | 403 | 503;
+  readonly reason: AuthReason;
+  /** The verified token, or null (anonymous access, or a denial). */
+  readonly auth: AuthContext | null;
+  /** Value for `WWW-Authenticate` on a denial, else null. */
+  readonly challenge: string | null;
+}
+
+export interface AuthenticationPolicy {
+  authenticate(ctx: GatewayRequest): AuthVerdict | Promise<AuthVerdict>;
+  /** Resolves once the policy's keys were fetched once (success or failure); for readiness. */
+  ready(): Promise<boolean>;
+}
+
+export interface AuthorizationPolicy {
+  /** Returns null when allowed, else the verdict to answer with. */
+  authorize(auth: AuthContext | null): AuthVerdict | null;
+}

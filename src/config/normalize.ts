@@ -1,0 +1,66 @@
+/**
+ * Turns what users write, and what OCI exports, into the one shape the schema checks.
+ *
+ * - `null` means "not configured" (OCI writes nulls for every unset field): such keys are dropped.
+ * - The `oci` CLI prints specifications with kebab-case keys (`request-policies`); the REST API,
+ *   SDKs, console and Terraform JSON use camelCase. Keys under a specification are camel-cased.
+ * - `${VAR}` and `${VAR:-default}` in string values are taken from the environment; `$${` is a
+ *   literal `${`. Context variables such as `${request.path[id]}` are not environment names and
+ *   are left for the backend to expand.
+ */
+import type { ConfigIssue } from '../errors.ts';
+
+/** Keys whose values are user-named maps: their own keys are data, never camel-cased. */
+const MAP_VALUED_KEYS = new Set(['content', 'parameters', 'config']);
+
+function camel(key: string): string {
+  return key.includes('-') ? key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
+}
+
+/** Drops nulls everywhere and, under `specification` keys, converts kebab-case keys to camelCase. */
+export function normalizeKeys(value: unknown, camelCase: boolean): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map((v) => normalizeKeys(v, camelCase));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, v] of Object.entries(value)) {
+    if (v === null) continue;
+    const key = camelCase ? camel(rawKey) : rawKey;
+    if (camelCase && MAP_VALUED_KEYS.has(key) && typeof v === 'object' && !Array.isArray(v)) {
+      const map: Record<string, unknown> = {};
+      for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true);
+      out[key] = map;
+    } else {
+      out[key] = normalizeKeys(v, camelCase || key === 'specification');
+    }
+  }
+  return out;
+}
+
+const ENV_REF = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${VAR}` / `${VAR:-default}` in every string; reports unset variables with their path. */
+export function interpolateEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: string,
+  issues: ConfigIssue[],
+): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    return value.replace(ENV_REF, (whole, escaped: string, name: string, fallback: string | undefined) => {
+      if (escaped === '$') return whole.slice(1);
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path, message: `environment variable ${name} is not set (use \${${name}:-default} for a default)` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`, issues));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolateEnv(v, env, path ? `${path}.${k}` : k, issues);
+    return out;
+  }
+  return value;
+}

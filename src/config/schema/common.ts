@@ -1,0 +1,32 @@
+/** Schema building blocks shared by the fragments. */
+
+/** Marks an OCI field that Gatehouse does not implement yet: an empty value (null, false, [], {}) loads. */
+export const NOT_SUPPORTED = { notSupported: true } as const;
+
+export const nonEmptyString = { type: 'string', minLength: 1 } as const;
+
+export const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+export function object(properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> {
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/** `type` discriminated union: `branches` maps each type value to the schema its object must meet. */
+export function byType(branches: Record<string, unknown>, unsupported: string[] = []): Record<string, unknown> {
+  const all = [...Object.keys(branches), ...unsupported];
+  return {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { enum: all } },
+    allOf: [
+      ...Object.entries(branches).map(([t, schema]) => ({
+        if: { properties: { type: { const: t } }, required: ['type'] },
+        then: schema,
+      })),
+      ...unsupported.map((t) => ({
+        if: { properties: { type: { const: t } }, required: ['type'] },
+        then: { properties: { type: NOT_SUPPORTED } },
+      })),
+    ],
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The one JSON Schema of `gatehouse.yaml`. It drives validation at load time and is what
+ * `gatehouse schema` prints for editors. Everything under `specification` uses OCI API Gateway's
+ * field names and enum values; OCI fields that Gatehouse does not implement yet are listed with
+ * `notSupported` so that they fail with "not supported yet: <path>" instead of being ignored.
+ */
+import { NOT_SUPPORTED, byType, nonEmptyString, object, stringList } from './common.ts';
+import { authenticationSchema, authorizationSchema } from './auth.ts';
+import { functionBackendSchema, functionsSchema } from './functions.ts';
+import { identityProviderSchema } from './idp.ts';
+
+const port = { type: 'integer', minimum: 0, maximum: 65535 };
+const seconds = (max: number) => ({ type: 'number', exclusiveMinimum: 0, maximum: max });
+
+const listener = (defaults: { host: string; port: number }) =>
+  object({
+    host: { type: 'string', minLength: 1, default: defaults.host, description: `Bind address (default ${defaults.host}).` },
+    port: { ...port, default: defaults.port, description: `Port; 0 picks a free one (default ${defaults.port}).` },
+  });
+
+const serverSchema = object({
+  host: { type: 'string', minLength: 1, description: 'Data-plane bind address (default 0.0.0.0).' },
+  port: { ...port, description: 'Data-plane port; 0 picks a free one (default 8080).' },
+  maxHeaderBytes: { type: 'integer', minimum: 1024, maximum: 1048576, description: 'Largest request head accepted, in bytes (default 16384); larger gets 431.' },
+  maxBodyBytes: { type: 'integer', minimum: 0, description: 'Largest request body accepted, in bytes (default 20 MB, OCI\'s limit); larger gets 413.' },
+  headersTimeoutInSeconds: { ...seconds(600), description: 'Time allowed to receive the request head (default 10).' },
+  requestTimeoutInSeconds: { ...seconds(3600), description: 'Time allowed to receive the whole request (default 60).' },
+  keepAliveTimeoutInSeconds: { ...seconds(3600), description: 'Idle keep-alive connections are closed after this (default 5).' },
+  shutdownTimeoutInSeconds: { ...seconds(3600), description: 'On SIGTERM, in-flight requests get this long to finish (default 30).' },
+});
+
+const headerList = {
+  type: 'array',
+  items: object({ name: nonEmptyString, value: { type: 'string' } }, ['name', 'value']),
+};
+
+const httpBackend = object(
+  {
+    type: { const: 'HTTP_BACKEND' },
+    url: { type: 'string', minLength: 1, description: 'Absolute http(s) URL; may use context variables such as ${request.path[id]}.' },
+    connectTimeoutInSeconds: { ...seconds(75), description: 'Default 60 (OCI).' },
+    readTimeoutInSeconds: { ...seconds(300), description: 'Default 10 (OCI).' },
+    sendTimeoutInSeconds: { ...seconds(300), description: 'Default 10 (OCI).' },
+    isSslVerifyDisabled: { type: 'boolean' },
+  },
+  ['type', 'url'],
+);
+
+const stockBackend = object(
+  {
+    type: { const: 'STOCK_RESPONSE_BACKEND' },
+    status: { type: 'integer', minimum: 100, maximum: 599 },
+    body: { type: 'string' },
+    headers: headerList,
+  },
+  ['type', 'status'],
+);
+
+const backendSchema = byType(
+  { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema },
+  ['DYNAMIC_ROUTING_BACKEND', 'OAUTH2_LOGOUT_BACKEND'],
+);
+
+const methodEnum = { enum: ['ANY', 'HEAD', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS'] };
+
+const loggingPolicies = object({
+  accessLog: object({ isEnabled: { type: 'boolean' } }),
+  executionLog: object({ isEnabled: { type: 'boolean' }, logLevel: { enum: ['INFO', 'WARN', 'ERROR'] } }),
+});
+
+const routeSchema = object(
+  {
+    path: { type: 'string', minLength: 1, description: 'Route path: /items/{id}, /files/{rest*}.' },
+    methods: { type: 'array', items: methodEnum, minItems: 1, description: 'Default [ANY].' },
+    backend: backendSchema,
+    requestPolicies: object({
+      authorization: authorizationSchema,
+      cors: NOT_SUPPORTED,
+      headerTransformations: NOT_SUPPORTED,
+      queryParameterTransformations: NOT_SUPPORTED,
+      responseCacheLookup: NOT_SUPPORTED,
+      bodyValidation: NOT_SUPPORTED,
+      headerValidations: NOT_SUPPORTED,
+      queryParameterValidations: NOT_SUPPORTED,
+    }),
+    responsePolicies: object({ headerTransformations: NOT_SUPPORTED, responseCacheStore: NOT_SUPPORTED }),
+    loggingPolicies,
+  },
+  ['path', 'backend'],
+);
+
+/** OCI's ApiSpecification, field for field. */
+export const specificationSchema = object(
+  {
+    loggingPolicies,
+    requestPolicies: object({
+      authentication: authenticationSchema,
+      cors: NOT_SUPPORTED,
+      mutualTls: NOT_SUPPORTED,
+      rateLimiting: NOT_SUPPORTED,
+      usagePlans: NOT_SUPPORTED,
+      dynamicAuthentication: NOT_SUPPORTED,
+    }),
+    routes: { type: 'array', items: routeSchema },
+  },
+  ['routes'],
+);
+
+const deploymentSchema = {
+  ...object(
+    {
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Unique; used in logs and metrics.' },
+      pathPrefix: { type: 'string', pattern: '^/', description: 'Path on which every route of the specification is served.' },
+      specification: specificationSchema,
+      specificationFile: { type: 'string', minLength: 1, description: 'OCI-exported specification JSON (or YAML), relative to this file.' },
+    },
+    ['name', 'pathPrefix'],
+  ),
+  anyOf: [{ required: ['specification'] }, { required: ['specificationFile'] }],
+};
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://gatehouse.dev/schema/gatehouse.json',
+  title: 'Gatehouse configuration (gatehouse.yaml)',
+  ...object(
+    {
+      server: serverSchema,
+      admin: listener({ host: '127.0.0.1', port: 9080 }),
+      deployments: { type: 'array', items: deploymentSchema },
+      functions: functionsSchema,
+      identityProvider: identityProviderSchema,
+    },
+    ['deployments'],
+  ),
+};

@@ -1,0 +1,85 @@
+/**
+ * TypeScript view of a configuration that passed the schema (schema/index.ts). Sections owned by
+ * other stages (authentication, functions, identityProvider) stay `unknown` here and are typed by
+ * the stage that compiles them.
+ */
+
+export interface ListenerConfig {
+  host?: string;
+  port?: number;
+}
+
+export interface ServerConfig extends ListenerConfig {
+  maxHeaderBytes?: number;
+  maxBodyBytes?: number;
+  headersTimeoutInSeconds?: number;
+  requestTimeoutInSeconds?: number;
+  keepAliveTimeoutInSeconds?: number;
+  shutdownTimeoutInSeconds?: number;
+}
+
+export interface HeaderValue {
+  name: string;
+  value: string;
+}
+
+export interface HttpBackendConfig {
+  type: 'HTTP_BACKEND';
+  url: string;
+  connectTimeoutInSeconds?: number;
+  readTimeoutInSeconds?: number;
+  sendTimeoutInSeconds?: number;
+  isSslVerifyDisabled?: boolean;
+}
+
+export interface StockBackendConfig {
+  type: 'STOCK_RESPONSE_BACKEND';
+  status: number;
+  body?: string;
+  headers?: HeaderValue[];
+}
+
+export interface FunctionBackendConfig {
+  type: 'ORACLE_FUNCTIONS_BACKEND';
+  functionId: string;
+  [field: string]: unknown;
+}
+
+export type BackendConfig = HttpBackendConfig | StockBackendConfig | FunctionBackendConfig;
+
+export type HttpMethod = 'ANY' | 'HEAD' | 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT' | 'OPTIONS';
+
+export interface LoggingPolicies {
+  accessLog?: { isEnabled?: boolean };
+  executionLog?: { isEnabled?: boolean; logLevel?: 'INFO' | 'WARN' | 'ERROR' };
+}
+
+export interface RouteConfig {
+  path: string;
+  methods?: HttpMethod[];
+  backend: BackendConfig;
+  requestPolicies?: { authorization?: unknown };
+  loggingPolicies?: LoggingPolicies;
+}
+
+export interface SpecificationConfig {
+  loggingPolicies?: LoggingPolicies;
+  requestPolicies?: { authentication?: unknown };
+  routes: RouteConfig[];
+}
+
+export interface DeploymentConfig {
+  name: string;
+  pathPrefix: string;
+  /** Always set after load: `specificationFile` is read and put here. */
+  specification: SpecificationConfig;
+  specificationFile?: string;
+}
+
+export interface GatehouseConfig {
+  server?: ServerConfig;
+  admin?: ListenerConfig;
+  deployments: DeploymentConfig[];
+  functions?: unknown;
+  identityProvider?: unknown;
+}

@@ -1,0 +1,86 @@
+/**
+ * Validates a normalised configuration against the schema and turns ajv's errors into one line
+ * per problem, each named by its path: `deployments[0].specification.routes[2].backend.url: ...`.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import type { ConfigIssue } from '../errors.ts';
+import { configSchema } from './schema/index.ts';
+
+/** True for the empty defaults OCI writes into exports: null, false, '', [], {} (recursively). */
+export function isEmptyValue(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === '') return true;
+  if (Array.isArray(value)) return value.every(isEmptyValue);
+  if (typeof value === 'object') return Object.values(value).every(isEmptyValue);
+  return false;
+}
+
+function createValidator() {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addKeyword({
+    keyword: 'notSupported',
+    schemaType: 'boolean',
+    errors: true,
+    validate: function notSupported(_schema: boolean, data: unknown) {
+      return isEmptyValue(data);
+    },
+  });
+  return ajv.compile(configSchema);
+}
+
+let compiled: ReturnType<typeof createValidator> | null = null;
+
+/** `/deployments/0/pathPrefix` → `deployments[0].pathPrefix`. */
+export function formatPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function describe(e: ErrorObject): ConfigIssue | null {
+  const path = formatPath(e.instancePath);
+  switch (e.keyword) {
+    case 'notSupported':
+      return { path, message: 'not supported yet' };
+    case 'additionalProperties':
+      return { path: join(path, String(e.params['additionalProperty'])), message: 'unknown field' };
+    case 'required':
+      return { path: join(path, String(e.params['missingProperty'])), message: 'is required' };
+    case 'enum':
+      return { path, message: `must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify(e.params['allowedValue'])}` };
+    case 'anyOf':
+      if (/^deployments\[\d+\]$/.test(path)) return { path, message: 'needs specification or specificationFile' };
+      return { path, message: 'does not match any allowed shape' };
+    case 'if':
+      return null; // the branch's own errors say what is wrong
+    default:
+      return { path, message: e.message ?? 'is invalid' };
+  }
+}
+
+/** Returns every problem found, in document order and without duplicates. */
+export function validateConfig(config: unknown): ConfigIssue[] {
+  compiled ??= createValidator();
+  if (compiled(config)) return [];
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const e of compiled.errors ?? []) {
+    const issue = describe(e);
+    if (issue === null) continue;
+    const key = `${issue.path}\0${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  // "not supported yet" says all there is to say about a field; drop the noise around it.
+  const unsupported = issues.filter((i) => i.message === 'not supported yet').map((i) => i.path);
+  return issues.filter((i) => i.message === 'not supported yet' || !unsupported.some((p) => i.path.startsWith(p) && i.path !== p));
+}

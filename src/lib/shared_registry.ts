@@ -1,0 +1,73 @@
+/**
+ * Resources that outlive one compiled plan: JWKS stores, upstream pools, function pools.
+ *
+ * Hot reload compiles a new plan while the old one serves. A resource whose settings did not change
+ * (same key) is handed to the new plan as it is, so JWKS caches and warm connections survive a
+ * reload. After the swap, `commit()` disposes what the new plan no longer uses; when the new config
+ * is rejected, `abort()` disposes only what the failed attempt created.
+ */
+
+interface Entry {
+  value: unknown;
+  dispose: () => unknown;
+}
+
+export class SharedRegistry {
+  readonly #entries = new Map<string, Entry>();
+  #touched = new Set<string>();
+  #created = new Set<string>();
+
+  /** Returns the resource under `key`, creating it with `create` the first time. */
+  acquire<T>(key: string, create: () => T, dispose: (value: T) => unknown): T {
+    this.#touched.add(key);
+    const found = this.#entries.get(key);
+    if (found !== undefined) return found.value as T;
+    const value = create();
+    this.#entries.set(key, { value, dispose: () => dispose(value) });
+    this.#created.add(key);
+    return value;
+  }
+
+  /** Every live resource whose key starts with `prefix` (for the admin plane). */
+  list<T>(prefix: string): T[] {
+    const out: T[] = [];
+    for (const [key, entry] of this.#entries) if (key.startsWith(prefix)) out.push(entry.value as T);
+    return out;
+  }
+
+  /** The plan compiled since the last commit/abort is live: dispose what it does not use. */
+  async commit(): Promise<void> {
+    const stale: Entry[] = [];
+    for (const [key, entry] of this.#entries) {
+      if (!this.#touched.has(key)) {
+        this.#entries.delete(key);
+        stale.push(entry);
+      }
+    }
+    this.#touched = new Set();
+    this.#created = new Set();
+    await Promise.allSettled(stale.map((e) => e.dispose()));
+  }
+
+  /** The plan compiled since the last commit/abort was rejected: dispose what it created. */
+  async abort(): Promise<void> {
+    const made: Entry[] = [];
+    for (const key of this.#created) {
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) made.push(entry);
+      this.#entries.delete(key);
+    }
+    this.#touched = new Set();
+    this.#created = new Set();
+    await Promise.allSettled(made.map((e) => e.dispose()));
+  }
+
+  /** Disposes everything (shutdown). */
+  async closeAll(): Promise<void> {
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    this.#touched = new Set();
+    this.#created = new Set();
+    await Promise.allSettled(all.map((e) => e.dispose()));
+  }
+}

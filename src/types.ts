@@ -1,0 +1,67 @@
+/**
+ * Types shared by the stages of the data path. They live here, beside errors.ts, so that a stage
+ * never imports another stage's implementation to name the request it is handed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from './lib/log.ts';
+import type { SharedRegistry } from './lib/shared_registry.ts';
+import type { ConfigIssue } from './errors.ts';
+
+/** What a verified token tells the rest of the request path. */
+export interface AuthContext {
+  /** The token's payload, as verified. Read through `request.auth[claim]`. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Granted scopes: `scope` (space separated) ∪ `scp` (array or string) ∪ `permissions`. */
+  readonly scopes: ReadonlySet<string>;
+  /** `sub`, when present. */
+  readonly subject: string | undefined;
+  /** `azp ?? client_id ?? cid ?? clientId`, when present. */
+  readonly clientId: string | undefined;
+}
+
+/**
+ * One request as the policies and backends see it. The server creates exactly one per request
+ * (server/request_context.ts); every field is set in its constructor.
+ */
+export interface GatewayRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** `opc-request-id`: the client's value, else generated. */
+  readonly requestId: string;
+  /** The decoded path, without the query (`/v1/items/42`). */
+  readonly path: string;
+  /** The raw query string including `?`, or `''`. */
+  readonly search: string;
+  /** Path parameters of the matched route (`{id}` → `params.id`; wildcard `{rest*}` → `params.rest`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The verified token, when the route has an authentication policy and it passed. */
+  auth: AuthContext | null;
+  /** Client address as seen on the socket. */
+  readonly clientIp: string;
+  /** `http` or `https`, as seen by the gateway. */
+  readonly protocol: string;
+  /** Parsed query parameters (computed on first use). */
+  query(): URLSearchParams;
+  /** Per-request logger, bound to the request id. */
+  readonly log: Logger;
+}
+
+/** A compiled backend. `handle` writes the whole response, including errors. */
+export interface Backend {
+  readonly type: string;
+  handle(ctx: GatewayRequest): Promise<void> | void;
+}
+
+/**
+ * What compile steps are handed. Problems are reported through `issue()` with their config path,
+ * so one run reports every problem in the file; resources that must survive a reload are taken
+ * from `registry`.
+ */
+export interface CompileContext {
+  readonly registry: SharedRegistry;
+  readonly log: Logger;
+  /** Directory of the config file: relative paths in the config resolve against it. */
+  readonly baseDir: string;
+  issue(path: string, message: string): void;
+  readonly issues: ConfigIssue[];
+}

@@ -1,0 +1,28 @@
+/**
+ * Writes the gateway's own answers. Every error the gateway produces is JSON
+ * `{"code": N, "message": "..."}` (DESIGN §4); the message is safe for clients and never carries
+ * the internal reason (that goes to the log).
+ */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+const JSON_TYPE = 'application/json';
+
+/** Sends `{"code": status, "message": message}` unless the response has already started. */
+export function sendError(res: ServerResponse, status: number, message: string, headers?: OutgoingHttpHeaders): void {
+  if (res.headersSent) {
+    // Too late for a status: cut the response so the client sees a failure, not a short body.
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ code: status, message });
+  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Sends a JSON document with status 200 (admin plane). */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value, null, 2);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}

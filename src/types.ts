@@ -40,6 +40,8 @@ export interface GatewayRequest {
   readonly clientIp: string;
   /** `http` or `https`, as seen by the gateway. */
   readonly protocol: string;
+  /** Largest request body the server accepts, bytes (`server.maxBodyBytes`). */
+  readonly maxBodyBytes: number;
   /** Parsed query parameters (computed on first use). */
   query(): URLSearchParams;
   /** Per-request logger, bound to the request id. */

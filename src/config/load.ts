@@ -17,6 +17,8 @@ export interface LoadedConfig {
   file: string;
   /** Directory that relative paths in the file resolve against. */
   baseDir: string;
+  /** Every file read: the config file, then each specificationFile (watched for hot reload). */
+  sources: string[];
 }
 
 function parseDocument(text: string, file: string): unknown {
@@ -55,6 +57,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const abs = resolve(file);
   const baseDir = dirname(abs);
   const issues: ConfigIssue[] = [];
+  const sources = [abs];
   const raw = parseDocument(text, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ path: '', message: `${file}: the configuration must be a mapping (an object)` }]);
@@ -71,6 +74,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
       return;
     }
     const target = resolve(baseDir, specFile);
+    sources.push(target);
     try {
       const spec = unwrapSpecification(parseDocument(readText(target, path), specFile));
       d['specification'] = normalizeKeys(interpolateEnv(spec, env, `deployments[${i}].specification`, issues), true);
@@ -82,7 +86,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
 
   issues.push(...validateConfig(doc));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { config: doc as unknown as GatehouseConfig, file: abs, baseDir };
+  return { config: doc as unknown as GatehouseConfig, file: abs, baseDir, sources };
 }
 
 /** Reads and validates a config file. */

@@ -1,0 +1,152 @@
+/**
+ * HTTP_BACKEND: proxies the request to `url` over a pooled keep-alive connection (one undici Pool
+ * per origin and settings, shared across routes and reloads), streaming bodies both ways.
+ *
+ * Timeouts follow OCI: `connectTimeoutInSeconds` (TCP/TLS connect), `sendTimeoutInSeconds` (until
+ * the request body is handed to the upstream), `readTimeoutInSeconds` (until the response head, and
+ * between body chunks). Failures before the response starts become JSON errors: 502 when the upstream
+ * cannot be reached or breaks the exchange, 504 when it is too slow. After the response has started,
+ * a failure can only cut the connection, so the client never mistakes a partial body for a whole one.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable, pipeline } from 'node:stream';
+import type { HttpBackendConfig } from '../config/types.ts';
+import { DEFAULTS } from '../config/defaults.ts';
+import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
+import { sendError } from '../lib/respond.ts';
+import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+import { compileUrlTemplate } from './url_template.ts';
+import { upstreamErrors } from './metrics.ts';
+
+/** Headers of the client request that are never forwarded, beyond hop-by-hop ones. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+
+export class BodyTooLarge extends Error {}
+
+/** Yields the request body, failing once it exceeds `maxBytes` (chunked bodies carry no length). */
+async function* limitedBody(req: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of req) {
+    seen += chunk.length;
+    if (seen > maxBytes) throw new BodyTooLarge(`request body over ${maxBytes} bytes`);
+    yield chunk;
+  }
+}
+
+function routeParams(route: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const m of route.matchAll(/\{([^}*]+)(\*)?\}/g)) out.set(m[1] as string, m[2] === '*');
+  return out;
+}
+
+function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): Record<string, string | string[]> {
+  const src = ctx.req.headers;
+  const listed = connectionListed(src.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const name in src) {
+    if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
+    const v = src[name];
+    if (v !== undefined) out[name] = v;
+  }
+  const prior = src['x-forwarded-for'];
+  out['x-forwarded-for'] = prior === undefined ? ctx.clientIp : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.clientIp}`;
+  out['x-forwarded-proto'] = ctx.protocol;
+  if (src.host !== undefined) out['x-forwarded-host'] = src.host;
+  out['host'] = upstreamHost;
+  if (src['content-length'] !== undefined) out['content-length'] = src['content-length'];
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const listed = connectionListed(headers['connection']);
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue;
+    const v = headers[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** Maps a failure before the response head to the client's status and a safe message. */
+function classify(err: unknown): { status: number; message: string; kind: string } {
+  if (err instanceof BodyTooLarge) return { status: 413, message: 'Payload Too Large', kind: 'body_too_large' };
+  const code = (err as { code?: string }).code;
+  if (err instanceof undiciErrors.ConnectTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'connect_timeout' };
+  if (err instanceof undiciErrors.HeadersTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'read_timeout' };
+  if ((err as Error).name === 'AbortError' || code === 'UND_ERR_ABORTED') return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
+  if (code === 'ECONNREFUSED') return { status: 502, message: 'Bad Gateway', kind: 'connect_refused' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { status: 502, message: 'Bad Gateway', kind: 'dns' };
+  return { status: 502, message: 'Bad Gateway', kind: 'upstream_error' };
+}
+
+export function createHttpBackend(config: HttpBackendConfig, path: string, route: string, ctx: CompileContext): Backend | null {
+  const compiled = compileUrlTemplate(config.url, routeParams(route));
+  if (typeof compiled === 'string') {
+    ctx.issue(`${path}.url`, compiled);
+    return null;
+  }
+  const template = compiled;
+  const d = DEFAULTS.httpBackend;
+  const connectMs = (config.connectTimeoutInSeconds ?? d.connectTimeoutInSeconds) * 1000;
+  const readMs = (config.readTimeoutInSeconds ?? d.readTimeoutInSeconds) * 1000;
+  const sendMs = (config.sendTimeoutInSeconds ?? d.sendTimeoutInSeconds) * 1000;
+  const insecure = config.isSslVerifyDisabled === true;
+  const { origin } = template;
+  const upstreamHost = new URL(origin).host;
+  const pool = ctx.registry.acquire(
+    `http:${origin}|${connectMs}|${insecure}`,
+    () => new Pool(origin, { connect: { timeout: connectMs, rejectUnauthorized: !insecure }, keepAliveTimeout: 4000 }),
+    (p) => p.close(),
+  );
+  const labels = { origin };
+
+  async function proxy(rc: GatewayRequest): Promise<void> {
+    const { req, res } = rc;
+    let target = template.pathAndQuery(rc);
+    if (rc.search.length > 1) target += template.hasQuery ? `&${rc.search.slice(1)}` : rc.search;
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    let abort: AbortController | undefined;
+    let sendTimer: NodeJS.Timeout | undefined;
+    if (hasBody) {
+      abort = new AbortController();
+      const ac = abort;
+      sendTimer = setTimeout(() => ac.abort(), sendMs);
+      req.once('end', () => clearTimeout(sendTimer));
+    }
+    let upstream;
+    try {
+      upstream = await pool.request({
+        path: target,
+        method: req.method as 'GET',
+        headers: forwardHeaders(rc, upstreamHost),
+        body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
+        headersTimeout: readMs,
+        bodyTimeout: readMs,
+        signal: abort?.signal,
+      });
+    } catch (err) {
+      clearTimeout(sendTimer);
+      const c = classify(err);
+      upstreamErrors.inc({ ...labels, kind: c.kind });
+      rc.log.warn({ upstream: origin, kind: c.kind, err: (err as Error).message }, 'upstream request failed');
+      sendError(res, c.status, c.message);
+      return;
+    }
+    clearTimeout(sendTimer);
+    res.writeHead(upstream.statusCode, responseHeaders(upstream.headers));
+    await new Promise<void>((resolve) => {
+      pipeline(upstream.body, res, (err) => {
+        if (err && !res.writableFinished) {
+          upstreamErrors.inc({ ...labels, kind: 'response_broken' });
+          rc.log.warn({ upstream: origin, err: err.message }, 'upstream response broken off');
+          res.destroy();
+        }
+        resolve();
+      });
+    });
+  }
+
+  return { type: 'HTTP_BACKEND', handle: proxy };
+}

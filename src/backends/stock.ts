@@ -1,0 +1,40 @@
+/**
+ * STOCK_RESPONSE_BACKEND: a fixed status, body and headers, all encoded once at compile time.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { StockBackendConfig } from '../config/types.ts';
+import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+
+const FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'connection']);
+
+export function createStockBackend(config: StockBackendConfig, path: string, ctx: CompileContext): Backend {
+  const body = Buffer.from(config.body ?? '', 'utf8');
+  const headers: OutgoingHttpHeaders = {};
+  (config.headers ?? []).forEach((h, i) => {
+    const name = h.name.toLowerCase();
+    if (FORBIDDEN.has(name)) {
+      ctx.issue(`${path}.headers[${i}].name`, `${h.name} is set by the gateway`);
+      return;
+    }
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+      ctx.issue(`${path}.headers[${i}].name`, 'is not a valid header name');
+      return;
+    }
+    if (/[\r\n\0]/.test(h.value)) {
+      ctx.issue(`${path}.headers[${i}].value`, 'must not contain CR, LF or NUL');
+      return;
+    }
+    const prev = headers[name];
+    headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [String(prev), h.value];
+  });
+  headers['content-length'] = body.length;
+  const status = config.status;
+  const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
+  return {
+    type: 'STOCK_RESPONSE_BACKEND',
+    handle: function stockResponse(rc: GatewayRequest) {
+      rc.res.writeHead(status, headers);
+      rc.res.end(noBody || rc.req.method === 'HEAD' ? undefined : body);
+    },
+  };
+}

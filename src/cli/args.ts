@@ -1,0 +1,19 @@
+/** Small helpers shared by the commands' argument parsing. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** parseArgs with strict checking; a usage error is printed and returned as null. */
+export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
+  try {
+    return parseArgs({ ...config, args: argv, strict: true } as T);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+    return null;
+  }
+}
+
+/** Parses a port flag: an integer 0..65535, or an error message. */
+export function parsePort(value: string | undefined, flag: string): number | undefined | string {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag}: expected a port number (0-65535), got "${value}"`;
+}

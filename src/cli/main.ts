@@ -1,0 +1,46 @@
+/**
+ * `gatehouse <command> [options]`. Each command is a module `src/cli/<command>.ts` exporting
+ * `run(argv): Promise<number>` (the exit code), loaded only when used.
+ */
+
+interface Command {
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, string> = {
+  serve: 'run the gateway (and the local identity provider when configured)',
+  validate: 'check a configuration file and print every problem with its path',
+  schema: 'print the JSON Schema of gatehouse.yaml',
+  token: 'get an access token from the local identity provider',
+  idp: 'manage or run the local identity provider (apis, apps, grants, keys, serve)',
+  fn: 'create or invoke functions (init, invoke)',
+};
+
+export const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, summary]) => `  ${name.padEnd(10)}${summary}`)
+  .join('\n')}
+
+Run 'gatehouse <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  if (!Object.hasOwn(COMMANDS, name)) {
+    process.stderr.write(`gatehouse: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  const mod = (await import(`./${name}.ts`)) as Command;
+  return mod.run(rest);
+}

@@ -1,0 +1,32 @@
+/** `gatehouse validate --config FILE`: load and compile the config, report every problem, start nothing. */
+import { ConfigError } from '../errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { compilePlan } from '../config/compile.ts';
+import { createLogger } from '../lib/log.ts';
+import { SharedRegistry } from '../lib/shared_registry.ts';
+import { parseOrExplain } from './args.ts';
+
+const USAGE = 'Usage: gatehouse validate [--config FILE]   (default gatehouse.yaml)';
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseOrExplain({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }, argv, USAGE);
+  if (args === null) return 2;
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const file = args.values.config ?? 'gatehouse.yaml';
+  const registry = new SharedRegistry();
+  try {
+    const plan = compilePlan(loadConfigFile(file), registry, createLogger({ level: 'silent' }));
+    const routes = plan.deployments.reduce((n, d) => n + d.routes, 0);
+    process.stdout.write(`${file}: valid (${plan.deployments.length} deployment(s), ${routes} route(s))\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${file}: ${err.issues.length} problem(s)\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    return 1;
+  } finally {
+    await registry.closeAll();
+  }
+}

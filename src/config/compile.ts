@@ -1,0 +1,168 @@
+/**
+ * Compiles a loaded configuration into an immutable Plan: one router over every deployment's
+ * routes, and per route its authentication, authorization and backend, all built here once.
+ * Nothing on the request path reads raw config. Every semantic problem is reported with its
+ * config path; the plan is only returned when there is none.
+ */
+import { ConfigError } from '../errors.ts';
+import type { Logger } from '../lib/log.ts';
+import type { SharedRegistry } from '../lib/shared_registry.ts';
+import type { Backend, CompileContext } from '../types.ts';
+import type { AuthenticationPolicy, AuthorizationPolicy } from '../auth/types.ts';
+import { compileAuthentication, compileAuthorization } from '../auth/compile.ts';
+import { createStockBackend } from '../backends/stock.ts';
+import { createHttpBackend } from '../backends/http.ts';
+import { createFunctionBackend } from '../backends/function.ts';
+import { compileFunctions, type FunctionCatalog } from '../functions/compile.ts';
+import { RouteConflict, Router } from '../router/router.ts';
+import type { LoadedConfig } from './load.ts';
+import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
+import { DEFAULTS } from './defaults.ts';
+import { redactConfig } from './redact.ts';
+
+/** Everything the request path needs to know about one route. */
+export interface RoutePlan {
+  readonly deployment: string;
+  /** Full route pattern (`/v1/items/{id}`): the metrics label and the access-log field. */
+  readonly route: string;
+  readonly authentication: AuthenticationPolicy | null;
+  readonly authorization: AuthorizationPolicy | null;
+  readonly backend: Backend;
+  readonly accessLog: boolean;
+  /** Logger bound to the deployment, at its executionLog level. */
+  readonly log: Logger;
+}
+
+export type ServerSettings = { [K in keyof typeof DEFAULTS.server]: (typeof DEFAULTS.server)[K] extends string ? string : number };
+
+export interface Plan {
+  readonly router: Router<RoutePlan>;
+  readonly server: Readonly<ServerSettings>;
+  readonly admin: { readonly host: string; readonly port: number };
+  readonly deployments: readonly { name: string; pathPrefix: string; routes: number }[];
+  /** Every authentication policy, for readiness. */
+  readonly authPolicies: readonly AuthenticationPolicy[];
+  /** The configuration with secrets blanked, for `GET /admin/plan`. */
+  readonly redacted: unknown;
+  /** The `identityProvider` section, when present (started by `serve`, not per plan). */
+  readonly identityProvider: unknown;
+  /** Absolute paths the plan was read from: the config file and each specificationFile. */
+  readonly sources: readonly string[];
+}
+
+function joinPath(prefix: string, path: string): string {
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === '/' ? p || '/' : `${p}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+const LEVELS = { INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+function loggerFor(log: Logger, deployment: string, policies: LoggingPolicies | undefined): Logger {
+  const child = log.child({ deployment });
+  const exec = policies?.executionLog;
+  if (exec?.isEnabled === false) child.level = 'silent';
+  else if (exec?.logLevel !== undefined) child.level = LEVELS[exec.logLevel];
+  return child;
+}
+
+function compileBackend(config: BackendConfig, path: string, route: string, ctx: CompileContext, functions: FunctionCatalog): Backend | null {
+  switch (config.type) {
+    case 'STOCK_RESPONSE_BACKEND':
+      return createStockBackend(config, path, ctx);
+    case 'HTTP_BACKEND':
+      return createHttpBackend(config, path, route, ctx);
+    case 'ORACLE_FUNCTIONS_BACKEND':
+      return createFunctionBackend(config, path, ctx, functions);
+  }
+}
+
+function compileDeployment(
+  d: DeploymentConfig,
+  i: number,
+  ctx: CompileContext,
+  router: Router<RoutePlan>,
+  functions: FunctionCatalog,
+  authPolicies: AuthenticationPolicy[],
+): number {
+  const base = `deployments[${i}].specification`;
+  const spec = d.specification;
+  const authConfig = spec.requestPolicies?.authentication;
+  const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx);
+  if (authentication !== null) authPolicies.push(authentication);
+  let count = 0;
+  spec.routes.forEach((r, j) => {
+    const path = `${base}.routes[${j}]`;
+    const pattern = joinPath(d.pathPrefix, r.path);
+    const authorization = compileAuthorization(r.requestPolicies?.authorization, `${path}.requestPolicies.authorization`, ctx, authentication);
+    const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, functions);
+    if (backend === null) return;
+    const logging = r.loggingPolicies ?? spec.loggingPolicies;
+    const plan: RoutePlan = Object.freeze({
+      deployment: d.name,
+      route: pattern,
+      authentication,
+      authorization,
+      backend,
+      accessLog: logging?.accessLog?.isEnabled !== false,
+      log: loggerFor(ctx.log, d.name, logging),
+    });
+    try {
+      router.add(pattern, r.methods ?? ['ANY'], plan);
+      count++;
+    } catch (err) {
+      if (!(err instanceof RouteConflict)) throw err;
+      ctx.issue(`${path}.path`, `${pattern}: ${err.message}`);
+    }
+  });
+  return count;
+}
+
+function settings(server: ServerConfig | undefined): ServerSettings {
+  const out = { ...DEFAULTS.server } as ServerSettings;
+  for (const key of Object.keys(out) as (keyof ServerSettings)[]) {
+    const v = server?.[key];
+    if (v !== undefined) (out as Record<string, unknown>)[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Compiles `loaded` into a Plan. Resources (JWKS stores, pools) come from `registry`; the caller
+ * commits or aborts the registry depending on whether the plan goes live.
+ * @throws ConfigError listing every problem found.
+ */
+export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log: Logger): Plan {
+  const { config } = loaded;
+  const issues: CompileContext['issues'] = [];
+  const ctx: CompileContext = {
+    registry,
+    log,
+    baseDir: loaded.baseDir,
+    issues,
+    issue: (path, message) => void issues.push({ path, message }),
+  };
+  const names = new Set<string>();
+  config.deployments.forEach((d, i) => {
+    if (names.has(d.name)) ctx.issue(`deployments[${i}].name`, `"${d.name}" is used by another deployment`);
+    names.add(d.name);
+  });
+  const functions = compileFunctions(config.functions, 'functions', ctx);
+  const router = new Router<RoutePlan>();
+  const authPolicies: AuthenticationPolicy[] = [];
+  const deployments = config.deployments.map((d, i) => ({
+    name: d.name,
+    pathPrefix: d.pathPrefix,
+    routes: compileDeployment(d, i, ctx, router, functions, authPolicies),
+  }));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze({
+    router,
+    server: Object.freeze(settings(config.server)),
+    admin: Object.freeze({ host: config.admin?.host ?? DEFAULTS.admin.host, port: config.admin?.port ?? DEFAULTS.admin.port }),
+    deployments,
+    authPolicies,
+    redacted: redactConfig(config),
+    identityProvider: config.identityProvider,
+    sources: loaded.sources,
+  });
+}

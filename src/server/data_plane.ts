@@ -1,0 +1,139 @@
+/**
+ * The data plane's request handler: request id, path checks, routing, authentication,
+ * authorization, backend, then one access-log line and the request metrics.
+ *
+ * The plan is read once per request from `state.plan`, so a hot reload swaps it atomically:
+ * requests already in flight finish on the plan they started with.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plan, RoutePlan } from '../config/compile.ts';
+import type { AuthVerdict } from '../auth/types.ts';
+import type { Logger } from '../lib/log.ts';
+import { sendError } from '../lib/respond.ts';
+import { splitPath } from '../router/path.ts';
+import { RequestContext } from './request_context.ts';
+import { requestDuration, requestsTotal } from './metrics.ts';
+
+export interface DataPlaneState {
+  plan: Plan;
+  /** Set when shutdown starts: responses then close their connection. */
+  draining: boolean;
+  /** Requests not yet answered. */
+  inFlight: number;
+}
+
+const CTX = Symbol('gatehouse.ctx');
+type TaggedResponse = ServerResponse & { [CTX]?: RequestContext };
+
+/** A client's `opc-request-id` is echoed only when it is short, printable ASCII. */
+const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
+
+const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
+
+export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
+  function onResponseClose(this: TaggedResponse): void {
+    const ctx = this[CTX];
+    if (ctx === undefined) return;
+    state.inFlight--;
+    const status = this.writableFinished ? this.statusCode : 499;
+    const route = ctx.route;
+    const deployment = route?.deployment ?? '';
+    const pattern = route?.route ?? '';
+    requestsTotal.inc({ deployment, route: pattern, method: ctx.req.method ?? '', status });
+    const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
+    requestDuration.observe({ deployment, route: pattern }, seconds);
+    if (route !== null && !route.accessLog) return;
+    ctx.log.info(
+      {
+        reqId: ctx.requestId,
+        route: pattern || undefined,
+        method: ctx.req.method,
+        path: ctx.path,
+        status,
+        ms: Math.round(seconds * 1e5) / 100,
+        auth: ctx.authReason ?? undefined,
+        sub: ctx.auth?.subject,
+        client: ctx.auth?.clientId,
+      },
+      'access',
+    );
+  }
+
+  function runBackend(ctx: RequestContext, route: RoutePlan): void {
+    let done;
+    try {
+      done = route.backend.handle(ctx);
+    } catch (err) {
+      internalError(ctx, err);
+      return;
+    }
+    if (done !== undefined) done.catch((err: unknown) => internalError(ctx, err));
+  }
+
+  function internalError(ctx: RequestContext, err: unknown): void {
+    ctx.log.error({ reqId: ctx.requestId, err }, 'request failed');
+    sendError(ctx.res, 500, 'Internal Server Error');
+  }
+
+  function deny(ctx: RequestContext, v: AuthVerdict): void {
+    sendError(ctx.res, v.status, DENIAL_MESSAGE[v.status] ?? 'Forbidden', v.challenge === null ? undefined : { 'www-authenticate': v.challenge });
+  }
+
+  function afterAuthentication(ctx: RequestContext, route: RoutePlan, v: AuthVerdict): void {
+    ctx.authReason = v.reason;
+    if (v.status !== 0) return deny(ctx, v);
+    ctx.auth = v.auth;
+    if (route.authorization !== null) {
+      const denial = route.authorization.authorize(ctx.auth);
+      if (denial !== null) {
+        ctx.authReason = denial.reason;
+        return deny(ctx, denial);
+      }
+    }
+    runBackend(ctx, route);
+  }
+
+  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const startNs = process.hrtime.bigint();
+    const plan = state.plan;
+    const clientId = req.headers['opc-request-id'];
+    const requestId = typeof clientId === 'string' && SAFE_ID.test(clientId) ? clientId : randomUUID();
+    res.setHeader('opc-request-id', requestId);
+    if (state.draining) res.setHeader('connection', 'close');
+
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q);
+    const segments = rawPath.startsWith('/') ? splitPath(rawPath) : 'bad_encoding';
+    const method = req.method ?? 'GET';
+    const match = typeof segments === 'string' ? null : plan.router.match(segments, method);
+    const route = match?.value ?? null;
+    const ctx = new RequestContext(req, res, requestId, rawPath, search, match?.params ?? {}, plan.server.maxBodyBytes, route?.log ?? log, route, startNs);
+    (res as TaggedResponse)[CTX] = ctx;
+    state.inFlight++;
+    res.once('close', onResponseClose);
+
+    if (typeof segments === 'string') return sendError(res, 400, 'Bad Request');
+    if (match === null) return sendError(res, 404, 'Not Found');
+    if (route === null) return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
+
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      return sendError(res, 413, 'Payload Too Large');
+    }
+
+    if (route.authentication === null) return runBackend(ctx, route);
+    const v = route.authentication.authenticate(ctx);
+    if (v instanceof Promise) {
+      v.then(
+        (verdict) => afterAuthentication(ctx, route, verdict),
+        (err: unknown) => internalError(ctx, err),
+      );
+      return;
+    }
+    afterAuthentication(ctx, route, v);
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * A running gateway: data plane, admin plane and (when configured) the local identity provider,
+ * with hot reload and graceful shutdown.
+ *
+ * Reload (file change, SIGHUP or POST /admin/reload): the new file is loaded and compiled beside
+ * the live plan; if valid it replaces it in one assignment, else the errors are logged and the old
+ * plan keeps serving. Shutdown: stop accepting, let in-flight requests finish (up to
+ * `shutdownTimeoutInSeconds`), then close pools, function containers and the identity provider.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { compilePlan, type Plan } from '../config/compile.ts';
+import type { Logger } from '../lib/log.ts';
+import { SharedRegistry } from '../lib/shared_registry.ts';
+import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
+import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
+import { createAdminHandler, type AdminInfo } from './admin_plane.ts';
+import { configReloads } from './metrics.ts';
+
+export interface GatewayOptions {
+  configFile: string;
+  log: Logger;
+  /** Overrides of the config's listeners (CLI flags). */
+  host?: string;
+  port?: number;
+  adminPort?: number;
+  idpPort?: number;
+  /** Watch the config files for changes (default true). */
+  watch?: boolean;
+}
+
+export interface RunningGateway {
+  readonly info: AdminInfo;
+  readonly plan: Plan;
+  readonly idp: RunningIdentityProvider | null;
+  reload(): Promise<{ applied: boolean; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(addr: AddressInfo): string {
+  const host = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+/** Maps parser failures (oversized head, timeouts, malformed requests) to JSON answers. */
+function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || (err as { bytesParsed?: number }).bytesParsed === undefined && err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  const body = JSON.stringify({ code: status, message: text });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { log } = opts;
+  const registry = new SharedRegistry();
+  let plan: Plan;
+  try {
+    plan = compilePlan(loadConfigFile(opts.configFile), registry, log);
+    await registry.commit();
+  } catch (err) {
+    await registry.closeAll();
+    throw err;
+  }
+
+  let idp: RunningIdentityProvider | null = null;
+  if (plan.identityProvider !== undefined) {
+    idp = await startIdentityProvider(plan.identityProvider, {
+      log: log.child({ component: 'idp' }),
+      baseDir: dirname(plan.sources[0] as string),
+      ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
+    });
+  }
+
+  const state: DataPlaneState = { plan, draining: false, inFlight: 0 };
+  const s = plan.server;
+  const data = createServer(
+    {
+      maxHeaderSize: s.maxHeaderBytes,
+      headersTimeout: s.headersTimeoutInSeconds * 1000,
+      requestTimeout: s.requestTimeoutInSeconds * 1000,
+      keepAliveTimeout: s.keepAliveTimeoutInSeconds * 1000,
+    },
+    createDataPlaneHandler(state, log),
+  );
+  data.on('clientError', onClientError);
+
+  const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
+
+  async function isReady(): Promise<boolean> {
+    const policies = state.plan.authPolicies;
+    if (policies.length === 0) return true;
+    const timeout = new Promise<boolean[]>((resolve) => setTimeout(() => resolve([false]), 250).unref());
+    const results = await Promise.race([Promise.all(policies.map((p) => p.ready())), timeout]);
+    return results.every(Boolean);
+  }
+
+  let reloading: Promise<{ applied: boolean; errors: string[] }> | null = null;
+  async function reloadOnce(): Promise<{ applied: boolean; errors: string[] }> {
+    try {
+      const next = compilePlan(loadConfigFile(opts.configFile), registry, log);
+      const restartNeeded = JSON.stringify(next.server) !== JSON.stringify(state.plan.server) || JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin);
+      state.plan = next;
+      await registry.commit();
+      configReloads.inc({ result: 'applied' });
+      info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
+      log.info({ deployments: next.deployments }, 'config reloaded');
+      if (restartNeeded) log.warn('server or admin settings changed: they take effect on restart');
+      rewatch();
+      return { applied: true, errors: [] };
+    } catch (err) {
+      await registry.abort();
+      const errors = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
+      configReloads.inc({ result: 'rejected' });
+      info.lastReload = { at: new Date().toISOString(), result: 'rejected', errors };
+      log.error({ errors }, 'config reload rejected; the previous configuration keeps serving');
+      return { applied: false, errors };
+    }
+  }
+  function reload(): Promise<{ applied: boolean; errors: string[] }> {
+    // One reload at a time; a request for another while one runs joins it.
+    reloading ??= reloadOnce().finally(() => (reloading = null));
+    return reloading;
+  }
+
+  const admin = createServer(createAdminHandler({ state, registry, info, isReady, reload }));
+
+  try {
+    const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);
+    const adminAddr = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
+    info.dataUrl = urlOf(dataAddr);
+    info.adminUrl = urlOf(adminAddr);
+  } catch (err) {
+    data.close();
+    admin.close();
+    await idp?.close();
+    await registry.closeAll();
+    throw err;
+  }
+
+  // Watch the directories (editors replace files by renaming, which ends a watch on the file itself).
+  let watchers: FSWatcher[] = [];
+  let debounce: NodeJS.Timeout | undefined;
+  function rewatch(): void {
+    if (opts.watch === false) return;
+    for (const w of watchers) w.close();
+    watchers = [];
+    const byDir = new Map<string, Set<string>>();
+    for (const f of state.plan.sources) {
+      const set = byDir.get(dirname(f)) ?? new Set<string>();
+      set.add(basename(f));
+      byDir.set(dirname(f), set);
+    }
+    for (const [dir, names] of byDir) {
+      try {
+        const w = watch(dir, { persistent: false }, (_event, name) => {
+          if (name === null || !names.has(name.toString())) return;
+          clearTimeout(debounce);
+          debounce = setTimeout(() => void reload(), 150);
+        });
+        w.on('error', () => undefined);
+        watchers.push(w);
+      } catch (err) {
+        log.warn({ dir, err: (err as Error).message }, 'cannot watch config directory; reload with SIGHUP');
+      }
+    }
+  }
+  rewatch();
+
+  let closing: Promise<void> | null = null;
+  async function shutdown(): Promise<void> {
+    state.draining = true;
+    clearTimeout(debounce);
+    for (const w of watchers) w.close();
+    log.info({ inFlight: state.inFlight }, 'shutting down: draining in-flight requests');
+    const closed = new Promise<void>((resolve) => data.close(() => resolve()));
+    data.closeIdleConnections();
+    const deadline = Date.now() + s.shutdownTimeoutInSeconds * 1000;
+    while (state.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      data.closeIdleConnections();
+    }
+    if (state.inFlight > 0) log.warn({ inFlight: state.inFlight }, 'shutdown timeout: closing remaining connections');
+    data.closeAllConnections();
+    await closed;
+    await new Promise<void>((resolve) => {
+      admin.close(() => resolve());
+      admin.closeAllConnections();
+    });
+    await idp?.close();
+    await registry.closeAll();
+    log.info('stopped');
+  }
+
+  return {
+    info,
+    get plan() {
+      return state.plan;
+    },
+    idp,
+    reload,
+    close: () => (closing ??= shutdown()),
+  };
+}

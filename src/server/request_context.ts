@@ -1,0 +1,62 @@
+/**
+ * The one object allocated per routed request. Every field is set in the constructor so V8 keeps
+ * a single shape for it (STYLE "Hot paths").
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/log.ts';
+import type { AuthContext, GatewayRequest } from '../types.ts';
+import type { RoutePlan } from '../config/compile.ts';
+
+export class RequestContext implements GatewayRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly path: string;
+  readonly search: string;
+  readonly params: Readonly<Record<string, string>>;
+  auth: AuthContext | null;
+  readonly clientIp: string;
+  readonly protocol: string;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  /** The matched route; null for 400/404/405 answers. */
+  readonly route: RoutePlan | null;
+  /** Auth outcome for the access log: null when the route has no authentication. */
+  authReason: string | null;
+  /** `process.hrtime.bigint()` at arrival. */
+  readonly startNs: bigint;
+  #query: URLSearchParams | null;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    path: string,
+    search: string,
+    params: Readonly<Record<string, string>>,
+    maxBodyBytes: number,
+    log: Logger,
+    route: RoutePlan | null,
+    startNs: bigint,
+  ) {
+    this.req = req;
+    this.res = res;
+    this.requestId = requestId;
+    this.path = path;
+    this.search = search;
+    this.params = params;
+    this.auth = null;
+    this.clientIp = req.socket.remoteAddress ?? '';
+    this.protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+    this.maxBodyBytes = maxBodyBytes;
+    this.log = log;
+    this.route = route;
+    this.authReason = null;
+    this.startNs = startNs;
+    this.#query = null;
+  }
+
+  query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.search));
+  }
+}

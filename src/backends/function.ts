@@ -1,17 +1,86 @@
 /**
- * ORACLE_FUNCTIONS_BACKEND. Placeholder until issue #5 lands: the schema rejects this backend type
- * before this is reached.
+ * ORACLE_FUNCTIONS_BACKEND (DESIGN §6): reads the client body (6 MB, OCI Functions' limit), turns
+ * the request into an Fn call the way OCI API Gateway does (functions/call_codec.ts), runs it on the
+ * function's pool or remote server, and writes the function's answer byte for byte, or the
+ * gateway's own JSON error: 502 function failed, 504 timed out, 503 + Retry-After when busy.
+ *
+ * The token reaches the function as OCI passes it: the client's `Authorization` header is relayed
+ * as `Fn-Http-H-Authorization` (and a `tokenQueryParam` stays in `Fn-Http-Request-Url`); the
+ * function decodes the claims it needs (docs/functions.md).
  */
+import { randomUUID } from 'node:crypto';
 import type { FunctionBackendConfig } from '../config/types.ts';
+import { MAX_BODY_BYTES, encodeCallHeaders, readBody } from '../functions/call_codec.ts';
 import type { FunctionCatalog } from '../functions/compile.ts';
-import type { Backend, CompileContext } from '../types.ts';
+import type { FnFailure, FunctionInvoker } from '../functions/types.ts';
+import { sendError } from '../lib/respond.ts';
+import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Client status and message for each failure; the detail goes to the log only. */
+const FAILURES: Record<FnFailure, { status: number; message: string }> = {
+  function_error: { status: 502, message: 'Function failed' },
+  crash: { status: 502, message: 'Function failed' },
+  protocol: { status: 502, message: 'Function failed' },
+  memory: { status: 502, message: 'Function failed' },
+  start_failed: { status: 502, message: 'Function could not be started' },
+  upstream: { status: 502, message: 'Function failed' },
+  timeout: { status: 504, message: 'Function timed out' },
+  busy: { status: 503, message: 'Function busy, retry later' },
+  closed: { status: 503, message: 'Function unavailable, retry later' },
+};
+
+/** Reads the request body; null when it exceeds the limit. */
+function readRequestBody(g: GatewayRequest): Buffer | null | Promise<Buffer | null> {
+  const req = g.req;
+  const length = req.headers['content-length'];
+  if (length === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY;
+  const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
+  if (length !== undefined && Number(length) > limit) return null;
+  if (length === '0') return EMPTY;
+  return readBody(req, limit);
+}
+
+async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void> {
+  let body = readRequestBody(g);
+  if (body instanceof Promise) body = await body;
+  if (body === null) {
+    sendError(g.res, 413, `Request body larger than ${Math.min(MAX_BODY_BYTES, g.maxBodyBytes)} bytes`, { connection: 'close' });
+    return;
+  }
+  const req = g.req;
+  const callId = randomUUID();
+  const out = await invoker.invoke({
+    callId,
+    headers: encodeCallHeaders(callId, req.method ?? 'GET', req.url ?? g.path, req.rawHeaders),
+    body,
+  });
+  if (out.ok) {
+    const headers = out.headers;
+    headers['fn-call-id'] = callId;
+    headers['content-length'] = String(out.body.length);
+    g.res.writeHead(out.status, headers);
+    g.res.end(out.body);
+    return;
+  }
+  const { status, message } = FAILURES[out.failure];
+  g.log.warn({ fnId: invoker.functionId, callId, failure: out.failure, detail: out.detail }, 'function call failed');
+  sendError(g.res, status, message, status === 503 ? { 'retry-after': '1', 'fn-call-id': callId } : { 'fn-call-id': callId });
+}
 
 export function createFunctionBackend(
-  _config: FunctionBackendConfig,
+  config: FunctionBackendConfig,
   path: string,
   ctx: CompileContext,
-  _catalog: FunctionCatalog,
+  catalog: FunctionCatalog,
 ): Backend | null {
-  ctx.issue(`${path}.type`, 'not supported yet');
-  return null;
+  const id = config.functionId;
+  const invoker = catalog.get(id);
+  if (invoker === undefined) {
+    // A known function with a broken func.yaml already has its own issue.
+    if (!catalog.has(id)) ctx.issue(`${path}.functionId`, `unknown function ${JSON.stringify(id)} (not in functions)`);
+    return null;
+  }
+  return { type: 'ORACLE_FUNCTIONS_BACKEND', handle: (g) => handle(invoker, g) };
 }

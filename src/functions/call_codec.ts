@@ -1,0 +1,111 @@
+/**
+ * Maps between the client's HTTP exchange and an Fn call (contracts.md C3, C4, C8), the way OCI API
+ * Gateway calls OCI Functions: the method and URL travel as `Fn-Http-Method` and
+ * `Fn-Http-Request-Url` (path + query), every client header as `Fn-Http-H-<Name>` (hop-by-hop
+ * removed), `Content-Type` unprefixed, the body unchanged. On the way back `Fn-Http-Status` is the
+ * client status and `Fn-Http-H-*` the client headers; every other container header is dropped.
+ */
+import type { FnOutcome } from './types.ts';
+
+/** OCI Functions' request body limit (6 MB). */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** Function responses larger than this are refused (Fn's FN_MAX_RESPONSE_SIZE has the same role). */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+// RFC 9110 §7.6.1 hop-by-hop fields, plus the framing headers we recompute for the call.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'expect',
+]);
+
+/** Headers a function may not set on the client response (framing is ours). */
+const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'trailer', 'upgrade', 'content-type']);
+
+/**
+ * Builds the call headers (without `Fn-Deadline`) from the client's raw headers.
+ * `rawHeaders` is node's `[name, value, ...]` list, so repeated headers keep every value.
+ */
+export function encodeCallHeaders(callId: string, method: string, requestUrl: string, rawHeaders: readonly string[]): string[] {
+  const out = ['Fn-Call-Id', callId, 'Fn-Intent', 'httprequest', 'Fn-Http-Method', method, 'Fn-Http-Request-Url', requestUrl];
+  let connectionTokens: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
+      connectionTokens ??= new Set();
+      for (const t of (rawHeaders[i + 1] as string).split(',')) connectionTokens.add(t.trim().toLowerCase());
+    }
+  }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const value = rawHeaders[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (connectionTokens !== null && connectionTokens.has(lower))) continue;
+    if (lower === 'content-type') out.push('Content-Type', value);
+    else out.push(`Fn-Http-H-${name}`, value);
+  }
+  return out;
+}
+
+type HeaderMap = Record<string, string | string[] | undefined>;
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Maps a container's 200 answer to the client response. `headers` are lower-cased (undici).
+ * An `Fn-Http-Status` that is not a valid status code is the function's fault: 502.
+ */
+export function decodeCallResult(headers: HeaderMap, body: Buffer): FnOutcome {
+  let status = 200;
+  const rawStatus = first(headers['fn-http-status']);
+  if (rawStatus !== undefined) {
+    status = Number(rawStatus);
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      return { ok: false, failure: 'function_error', detail: `invalid Fn-Http-Status ${JSON.stringify(rawStatus)}` };
+    }
+  }
+  const out: Record<string, string | string[]> = {};
+  const contentType = first(headers['content-type']);
+  if (contentType !== undefined) out['content-type'] = contentType;
+  for (const key in headers) {
+    if (!key.startsWith('fn-http-h-')) continue;
+    const name = key.slice(10);
+    if (name === '' || RESPONSE_DROP.has(name)) continue;
+    const v = headers[key];
+    // Arrays stay arrays: node writes one header line per value (Set-Cookie, repeated X-Custom).
+    if (v !== undefined) out[name] = v;
+  }
+  return { ok: true, status, headers: out, body };
+}
+
+/**
+ * Reads a whole stream into one Buffer, or resolves null beyond `limit` bytes (the stream is then
+ * destroyed). Used for client bodies (6 MB) and function responses.
+ */
+export function readBody(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    stream.on('error', reject);
+  });
+}

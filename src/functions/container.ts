@@ -1,0 +1,279 @@
+/**
+ * One warm container: a child process started from func.yaml's `entrypoint`, listening on a unix
+ * socket in a fresh directory, called over one persistent keep-alive connection, one call at a
+ * time (contracts.md C2–C4). The pool decides when to start, reuse and stop containers; this file
+ * knows the process, the socket handshake and the call protocol.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from 'undici';
+import type { Logger } from '../lib/log.ts';
+import { MAX_RESPONSE_BYTES, decodeCallResult, readBody } from './call_codec.ts';
+import { watchMemory } from './memory_watch.ts';
+import type { FnCall, FnFailure, FnOutcome } from './types.ts';
+
+/** Fn's rule: the function must be listening within 5 s of start (fn-format.md). */
+export const DEFAULT_START_TIMEOUT_MS = 5000;
+
+/** How a container of one function is started; computed once per function (functions/compile.ts). */
+export interface ContainerSpec {
+  readonly functionId: string;
+  readonly dir: string;
+  /** Resolved argv (`node` replaced by this Node's executable). */
+  readonly argv: readonly string[];
+  /** The whole environment except FN_LISTENER. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly memoryMb: number;
+  readonly timeoutMs: number;
+  readonly startTimeoutMs: number;
+}
+
+const live = new Set<ChildProcess>();
+// A last line of defence: if the gateway exits without closing its pools, take the children along.
+process.once('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal); // the whole group: entrypoints may be shell scripts
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** Socket directory base; FN_LISTENER's path must stay under 108 bytes (sun_path). */
+function socketBase(): string {
+  const base = tmpdir();
+  return base.length <= 60 ? base : '/tmp';
+}
+
+/** The C2 check: `lsnr.sock` is a relative symlink (or the socket itself) to a socket. */
+function checkListener(file: string): 'absent' | 'ready' | string {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return 'absent';
+  }
+  if (st.isSymbolicLink()) {
+    if (dirname(readlinkSync(file)) !== '.') return 'symlinks must be relative within the unix socket directory';
+    try {
+      st = statSync(file);
+    } catch {
+      return 'absent';
+    }
+  }
+  return st.isSocket() ? 'ready' : 'lsnr.sock is not a socket';
+}
+
+export class Container {
+  readonly spec: ContainerSpec;
+  readonly pid: number;
+  readonly #child: ChildProcess;
+  readonly #dir: string;
+  readonly #log: Logger;
+  #client: Client | null = null;
+  #dead = false;
+  #deathReason: FnFailure | null = null;
+  #unwatch: () => void = () => {};
+  #exited: Promise<void>;
+  /** The call in progress, for tagging the function's log lines. */
+  #callId: string | undefined;
+  #lastCallId: string | undefined;
+  /** Called once when the container stops, for any reason. */
+  onDeath: (c: Container) => void = () => {};
+  /** When the container last finished a call (ms since epoch); the pool reaps idle ones. */
+  lastUsedMs = Date.now();
+
+  private constructor(spec: ContainerSpec, log: Logger) {
+    this.spec = spec;
+    this.#log = log;
+    this.#dir = mkdtempSync(join(socketBase(), 'gh-fn-'));
+    const [cmd, ...args] = spec.argv as [string, ...string[]];
+    this.#child = spawn(cmd, args, {
+      cwd: spec.dir,
+      env: { ...spec.env, FN_LISTENER: `unix:${join(this.#dir, 'lsnr.sock')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.pid = this.#child.pid ?? -1;
+    live.add(this.#child);
+    this.#exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        live.delete(this.#child);
+        if (!this.#dead) {
+          this.#log.warn({ fnId: spec.functionId, callId: this.#callId, code, signal }, 'function container exited');
+          this.#die('crash');
+        }
+        this.#cleanup();
+        resolve();
+      });
+      this.#child.once('error', (err) => {
+        this.#log.error({ fnId: spec.functionId, err: err.message }, 'function container could not start');
+        live.delete(this.#child);
+        this.#die('start_failed');
+        this.#cleanup();
+        resolve();
+      });
+    });
+    this.#pipeLines(this.#child.stdout, 'stdout');
+    this.#pipeLines(this.#child.stderr, 'stderr');
+  }
+
+  /** Starts a container; resolves when its socket is ready, rejects after `startTimeoutMs`. */
+  static async start(spec: ContainerSpec, log: Logger): Promise<Container> {
+    const c = new Container(spec, log);
+    try {
+      await c.#awaitListener();
+    } catch (err) {
+      c.kill('start_failed');
+      throw err;
+    }
+    if (spec.memoryMb > 0 && c.pid > 0) {
+      c.#unwatch = watchMemory(c.pid, spec.memoryMb * 1024 * 1024, (rssBytes) => {
+        c.#log.warn({ fnId: spec.functionId, callId: c.#callId, rssMb: Math.round(rssBytes / 1048576), memoryMb: spec.memoryMb }, 'function exceeded its memory; killed');
+        c.kill('memory');
+      });
+    }
+    return c;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  #pipeLines(stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): void {
+    if (stream === null) return;
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      if (line === '') return; // the FDK's log framing prints blank lines
+      this.#log.info({ fnId: this.spec.functionId, callId: this.#callId ?? this.#lastCallId, stream: name }, line);
+    });
+  }
+
+  #awaitListener(): Promise<void> {
+    const file = join(this.#dir, 'lsnr.sock');
+    return new Promise<void>((resolve, reject) => {
+      let watcher: FSWatcher | null = null;
+      let settled = false;
+      const finish = (err: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        watcher?.close();
+        this.#child.off('exit', onExit);
+        this.#child.off('error', onError);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = () => {
+        const state = checkListener(file);
+        if (state === 'absent') return;
+        if (state !== 'ready') return finish(new Error(state));
+        this.#client = new Client('http://localhost', {
+          socketPath: file,
+          pipelining: 1,
+          // The FDK disables its idle timeout; keep our side open as long as the container lives.
+          keepAliveTimeout: 3_600_000,
+          keepAliveMaxTimeout: 3_600_000,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        });
+        finish(null);
+      };
+      const onExit = (code: number | null, signal: string | null) =>
+        finish(new Error(`exited before listening (code ${code ?? 'none'}, signal ${signal ?? 'none'})`));
+      const timer = setTimeout(() => finish(new Error(`not listening after ${this.spec.startTimeoutMs} ms`)), this.spec.startTimeoutMs);
+      // inotify is the fast path (what Fn's agent uses); the slow poll covers a missed event.
+      const poll = setInterval(check, 250);
+      const onError = (err: Error) => finish(err);
+      this.#child.once('exit', onExit);
+      this.#child.once('error', onError);
+      try {
+        watcher = watch(this.#dir, check);
+      } catch {
+        watcher = null;
+      }
+      check();
+    });
+  }
+
+  /** Runs one call. Never rejects: every failure is an outcome. */
+  async call(call: FnCall): Promise<FnOutcome> {
+    const client = this.#client;
+    if (client === null || this.#dead) return { ok: false, failure: 'crash', detail: 'container is not running' };
+    this.#callId = call.callId;
+    const timeoutMs = this.spec.timeoutMs;
+    const headers = call.headers;
+    headers.push('Fn-Deadline', new Date(Date.now() + timeoutMs).toISOString());
+    // The FDK enforces no deadline (C5 bug 4): we kill the container when it passes.
+    const timer = setTimeout(() => this.kill('timeout'), timeoutMs);
+    try {
+      const res = await client.request({ path: '/call', method: 'POST', headers, body: call.body });
+      const body = await readBody(res.body, MAX_RESPONSE_BYTES);
+      if (body === null) {
+        this.kill('protocol');
+        return { ok: false, failure: 'protocol', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+      }
+      switch (res.statusCode) {
+        case 200:
+          return decodeCallResult(res.headers, body);
+        case 502:
+          return { ok: false, failure: 'function_error', detail: body.toString('utf8', 0, 512) };
+        case 504:
+          this.kill('timeout');
+          return { ok: false, failure: 'timeout', detail: 'the FDK reported a timeout' };
+        default:
+          this.kill('protocol');
+          return { ok: false, failure: 'protocol', detail: `container answered ${res.statusCode}: ${body.toString('utf8', 0, 200)}` };
+      }
+    } catch (err) {
+      if (!this.#dead) this.kill('crash');
+      const reason = this.#deathReason ?? 'crash';
+      return { ok: false, failure: reason, detail: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+      this.#lastCallId = call.callId;
+      this.#callId = undefined;
+      this.lastUsedMs = Date.now();
+    }
+  }
+
+  #die(reason: FnFailure): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#deathReason = reason;
+    this.#unwatch();
+    this.onDeath(this);
+  }
+
+  #cleanup(): void {
+    const client = this.#client;
+    this.#client = null;
+    if (client !== null) client.destroy().catch(() => {});
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  /** Kills the process now (SIGKILL) for `reason`; the call in progress, if any, fails with it. */
+  kill(reason: FnFailure): void {
+    this.#die(reason);
+    killGroup(this.#child, 'SIGKILL');
+    // The socket goes with the process; fail the in-flight request now rather than on 'exit'.
+    this.#client?.destroy().catch(() => {});
+  }
+
+  /** Stops the container (SIGTERM, SIGKILL after `graceMs`) and removes its socket directory. */
+  async stop(graceMs = 1000): Promise<void> {
+    this.#die('closed');
+    killGroup(this.#child, 'SIGTERM');
+    const t = setTimeout(() => killGroup(this.#child, 'SIGKILL'), graceMs);
+    await this.#exited;
+    clearTimeout(t);
+  }
+}

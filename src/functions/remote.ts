@@ -1,0 +1,76 @@
+/**
+ * A function served by a remote Fn server (`functions.<id>.invokeEndpoint`, DESIGN §6, §9). The
+ * call is the same one a local container gets (Fn-Intent: httprequest, Fn-Http-*), POSTed to the
+ * endpoint; the answer is mapped by the same rules: `Fn-Http-Status`/`Fn-Http-H-*` when the server
+ * relays them, else the server's own 2xx status and Content-Type. The server's errors become
+ * gateway errors: 502 → function error, 504/408 → timeout, 429/503 → busy, anything else → 502.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import { MAX_RESPONSE_BYTES, decodeCallResult, readBody } from './call_codec.ts';
+import { functionMetrics, type FunctionMetrics } from './metrics.ts';
+import type { FnCall, FnOutcome, FunctionInvoker } from './types.ts';
+
+export class RemoteFunction implements FunctionInvoker {
+  readonly functionId: string;
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #timeoutMs: number;
+  readonly #metrics: FunctionMetrics;
+
+  constructor(functionId: string, endpoint: string, timeoutMs: number, maxConcurrency: number) {
+    const url = new URL(endpoint);
+    this.functionId = functionId;
+    this.#pool = new Pool(url.origin, { connections: maxConcurrency });
+    this.#path = url.pathname + url.search;
+    this.#timeoutMs = timeoutMs;
+    this.#metrics = functionMetrics(functionId);
+  }
+
+  async invoke(call: FnCall): Promise<FnOutcome> {
+    const out = await this.#invoke(call);
+    if (out.ok) this.#metrics.ok.inc();
+    else this.#metrics.outcome(out.failure);
+    return out;
+  }
+
+  async #invoke(call: FnCall): Promise<FnOutcome> {
+    call.headers.push('Fn-Deadline', new Date(Date.now() + this.#timeoutMs).toISOString());
+    const t0 = performance.now();
+    try {
+      const res = await this.#pool.request({
+        path: this.#path,
+        method: 'POST',
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      const body = await readBody(res.body, MAX_RESPONSE_BYTES);
+      this.#metrics.callSeconds.observe((performance.now() - t0) / 1000);
+      if (body === null) return { ok: false, failure: 'upstream', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+      const status = res.statusCode;
+      if (status >= 200 && status < 300) {
+        const out = decodeCallResult(res.headers, body);
+        // A server that does not relay Fn-Http-Status answers with the function's status itself.
+        if (out.ok && res.headers['fn-http-status'] === undefined && status !== 200) return { ...out, status };
+        return out;
+      }
+      const detail = `Fn server answered ${status}: ${body.toString('utf8', 0, 200)}`;
+      if (status === 502) return { ok: false, failure: 'function_error', detail };
+      if (status === 504 || status === 408) return { ok: false, failure: 'timeout', detail };
+      if (status === 429 || status === 503) return { ok: false, failure: 'busy', detail };
+      return { ok: false, failure: 'upstream', detail };
+    } catch (err) {
+      const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
+      return { ok: false, failure: timedOut ? 'timeout' : 'upstream', detail: (err as Error).message };
+    }
+  }
+
+  stats(): { containers: number; busy: number; starting: number; queued: number } {
+    return { containers: 0, busy: 0, starting: 0, queued: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+}

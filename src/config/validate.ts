@@ -15,7 +15,7 @@ export function isEmptyValue(value: unknown): boolean {
 }
 
 function createValidator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   ajv.addKeyword({
     keyword: 'notSupported',
     schemaType: 'boolean',
@@ -54,6 +54,10 @@ function describe(e: ErrorObject): ConfigIssue | null {
       return { path: join(path, String(e.params['missingProperty'])), message: 'is required' };
     case 'enum':
       return { path, message: `must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'pattern': {
+      const hint = (e.parentSchema as { patternMessage?: string } | undefined)?.patternMessage;
+      return { path, message: hint ?? `must match ${String(e.params['pattern'])}` };
+    }
     case 'const':
       return { path, message: `must be ${JSON.stringify(e.params['allowedValue'])}` };
     case 'anyOf':

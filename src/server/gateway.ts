@@ -130,7 +130,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const errors = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
       configReloads.inc({ result: 'rejected' });
       info.lastReload = { at: new Date().toISOString(), result: 'rejected', errors };
-      log.error({ errors }, 'config reload rejected; the previous configuration keeps serving');
+      log.error({ errors, serving: 'previous configuration' }, 'config reload rejected');
       return { applied: false, errors };
     }
   }

@@ -109,8 +109,13 @@ export const specificationSchema = object(
 const deploymentSchema = {
   ...object(
     {
-      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Unique; used in logs and metrics.' },
-      pathPrefix: { type: 'string', pattern: '^/', description: 'Path on which every route of the specification is served.' },
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        patternMessage: 'must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
+        description: 'Unique; used in logs and metrics.',
+      },
+      pathPrefix: { type: 'string', pattern: '^/', patternMessage: 'must start with /', description: 'Path on which every route of the specification is served.' },
       specification: specificationSchema,
       specificationFile: { type: 'string', minLength: 1, description: 'OCI-exported specification JSON (or YAML), relative to this file.' },
     },

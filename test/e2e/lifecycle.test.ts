@@ -1,0 +1,162 @@
+/**
+ * Hot reload and graceful shutdown of the real process; OCI-exported specifications loaded unchanged.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ROOT, startGateway } from '../helpers/gateway.ts';
+import { startUpstream } from '../helpers/upstream.ts';
+
+function stockConfig(routes: Record<string, string>): object {
+  return {
+    server: { host: '127.0.0.1' },
+    deployments: [
+      {
+        name: 'app',
+        pathPrefix: '/app',
+        specification: {
+          routes: Object.entries(routes).map(([path, body]) => ({ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body } })),
+        },
+      },
+    ],
+  };
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('condition not met in time');
+}
+
+describe('hot reload (e2e)', () => {
+  it('applies a valid change on file write, keeps the old plan on an invalid one, and reloads on SIGHUP', async () => {
+    const gw = await startGateway({ config: stockConfig({ '/one': 'v1' }) });
+    try {
+      assert.equal(await (await fetch(`${gw.url}/app/one`)).text(), 'v1');
+      assert.equal((await fetch(`${gw.url}/app/two`)).status, 404);
+
+      // A valid change, written in place, is picked up by the file watcher.
+      writeFileSync(gw.configFile, stringify(stockConfig({ '/one': 'v2', '/two': 'new' })));
+      await eventually(async () => (await (await fetch(`${gw.url}/app/two`)).text()) === 'new');
+      assert.equal(await (await fetch(`${gw.url}/app/one`)).text(), 'v2');
+
+      // An invalid one is rejected, logged with its path, and the previous plan keeps serving.
+      writeFileSync(gw.configFile, stringify({ deployments: [{ name: 'app', pathPrefix: 'no-slash', specification: { routes: [] } }] }));
+      const rejected = await gw.waitFor((r) => r['msg'] === 'config reload rejected');
+      assert.ok((rejected['errors'] as string[]).some((e) => e.startsWith('deployments[0].pathPrefix:')), JSON.stringify(rejected['errors']));
+      assert.equal(await (await fetch(`${gw.url}/app/two`)).text(), 'new');
+
+      // Editors replace files by renaming; that is picked up too.
+      const tmp = join(gw.dir, 'next.yaml');
+      writeFileSync(tmp, stringify(stockConfig({ '/three': 'renamed-in' })));
+      renameSync(tmp, gw.configFile);
+      await eventually(async () => (await fetch(`${gw.url}/app/three`)).status === 200);
+
+      // SIGHUP reloads even without a file event being noticed.
+      const before = gw.records().filter((r) => r['msg'] === 'config reloaded').length;
+      gw.proc.kill('SIGHUP');
+      await eventually(async () => gw.records().filter((r) => r['msg'] === 'config reloaded').length > before);
+
+      // A file that vanishes is a rejected reload, not an outage.
+      renameSync(gw.configFile, join(gw.dir, 'gone.yaml'));
+      gw.proc.kill('SIGHUP');
+      await gw.waitFor((r) => r['msg'] === 'config reload rejected' && JSON.stringify(r['errors']).includes('ENOENT'));
+      assert.equal((await fetch(`${gw.url}/app/three`)).status, 200);
+
+      const info = (await (await fetch(`${gw.adminUrl}/admin/info`)).json()) as { lastReload: { result: string } };
+      assert.equal(info.lastReload.result, 'rejected');
+      const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+      assert.match(metrics, /gatehouse_config_reloads_total\{result="rejected"\} [1-9]/);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('keeps serving requests already in flight across a reload', async () => {
+    const up = await startUpstream();
+    const cfg = (body: string) => ({
+      server: { host: '127.0.0.1' },
+      deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [
+        { path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=600` } },
+        { path: '/v', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body } },
+      ] } }],
+    });
+    const gw = await startGateway({ config: cfg('old') });
+    try {
+      const slow = fetch(`${gw.url}/slow`);
+      await new Promise((r) => setTimeout(r, 150));
+      writeFileSync(gw.configFile, stringify(cfg('new')));
+      await eventually(async () => (await (await fetch(`${gw.url}/v`)).text()) === 'new');
+      const res = await slow;
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'late');
+    } finally {
+      await gw.stop();
+      await up.close();
+    }
+  });
+});
+
+describe('graceful shutdown (e2e)', () => {
+  it('finishes the request in flight on SIGTERM, refuses new connections, and exits 0', async () => {
+    const up = await startUpstream();
+    const gw = await startGateway({
+      config: {
+        server: { host: '127.0.0.1' },
+        deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [{ path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=800` } }] } }],
+      },
+    });
+    try {
+      const inFlight = fetch(`${gw.url}/slow`);
+      await new Promise((r) => setTimeout(r, 200));
+      gw.proc.kill('SIGTERM');
+      await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
+      await assert.rejects(fetch(`${gw.url}/slow`, { headers: { connection: 'close' } }), 'no new connections once draining');
+      const res = await inFlight;
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'late');
+      assert.equal(await gw.exited, 0);
+    } finally {
+      await gw.stop();
+      await up.close();
+    }
+  });
+});
+
+describe('OCI-exported specifications (e2e)', () => {
+  it('loads the oci CLI export (kebab-case, wrapped in data) and the REST export (camelCase) unchanged', async () => {
+    const up = await startUpstream();
+    const cliExport = readFileSync(join(ROOT, 'test/fixtures/oci/cli-deployment-get.json'), 'utf8');
+    const restExport = readFileSync(join(ROOT, 'test/fixtures/oci/rest-specification.json'), 'utf8');
+    const gw = await startGateway({
+      config: {
+        server: { host: '127.0.0.1' },
+        deployments: [
+          { name: 'pets', pathPrefix: '/pets', specificationFile: 'cli-export.json' },
+          { name: 'files', pathPrefix: '/f', specificationFile: 'rest-export.json' },
+        ],
+      },
+      files: { 'cli-export.json': cliExport, 'rest-export.json': restExport },
+      env: { UPSTREAM: up.url },
+    });
+    try {
+      const health = await fetch(`${gw.url}/pets/health`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok' });
+      const pet = (await (await fetch(`${gw.url}/pets/17`)).json()) as { url: string };
+      assert.equal(pet.url, '/pets/17');
+      assert.equal((await fetch(`${gw.url}/pets/17`, { method: 'DELETE' })).status, 405);
+      const file = (await (await fetch(`${gw.url}/f/files/docs/a.txt`, { method: 'PUT', body: 'hi' })).json()) as { url: string; body: string };
+      assert.equal(file.url, '/store/docs/a.txt');
+      assert.equal(file.body, 'hi');
+    } finally {
+      await gw.stop();
+      await up.close();
+    }
+  });
+});

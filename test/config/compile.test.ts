@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfigText } from '../../src/config/load.ts';
+import { compilePlan } from '../../src/config/compile.ts';
+import { redactConfig } from '../../src/config/redact.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { createLogger } from '../../src/lib/log.ts';
+import { SharedRegistry } from '../../src/lib/shared_registry.ts';
+
+const log = createLogger({ level: 'silent' });
+
+function compileIssues(config: object): string[] {
+  const registry = new SharedRegistry();
+  try {
+    compilePlan(loadConfigText(JSON.stringify(config), '/tmp/g.json', {}), registry, log);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.issues.map((i) => `${i.path}: ${i.message}`);
+  } finally {
+    void registry.closeAll();
+  }
+}
+
+const stock = { type: 'STOCK_RESPONSE_BACKEND', status: 200 };
+
+describe('compilePlan', () => {
+  it('reports overlapping routes across deployments, duplicate names and bad backend URLs with their paths', () => {
+    const issues = compileIssues({
+      deployments: [
+        { name: 'a', pathPrefix: '/v1', specification: { routes: [{ path: '/x/{id}', backend: stock }, { path: '/y', backend: { type: 'HTTP_BACKEND', url: 'http://up/${request.path[id]}' } }] } },
+        { name: 'a', pathPrefix: '/v1/x', specification: { routes: [{ path: '/{other}', methods: ['GET'], backend: stock }] } },
+      ],
+    });
+    assert.deepEqual(issues, [
+      'deployments[1].name: "a" is used by another deployment',
+      'deployments[0].specification.routes[1].backend.url: ${request.path[id]}: the route has no parameter {id}',
+      'deployments[1].specification.routes[0].path: /v1/x/{other}: overlaps another route with the same path and method GET',
+    ]);
+  });
+
+  it('refuses stock headers the gateway owns or that could split a response', () => {
+    const issues = compileIssues({
+      deployments: [{ name: 'a', pathPrefix: '/', specification: { routes: [{ path: '/', backend: { ...stock, headers: [{ name: 'Content-Length', value: '1' }, { name: 'X-A', value: 'a\r\nSet-Cookie: x' }, { name: 'bad name', value: 'v' }] } }] } }],
+    });
+    assert.deepEqual(issues, [
+      'deployments[0].specification.routes[0].backend.headers[0].name: Content-Length is set by the gateway',
+      'deployments[0].specification.routes[0].backend.headers[1].value: must not contain CR, LF or NUL',
+      'deployments[0].specification.routes[0].backend.headers[2].name: is not a valid header name',
+    ]);
+  });
+
+  it('shares one upstream pool per origin and settings, and keeps it across a recompile', async () => {
+    const registry = new SharedRegistry();
+    const cfg = (n: number) =>
+      loadConfigText(JSON.stringify({ deployments: [{ name: 'a', pathPrefix: '/', specification: { routes: Array.from({ length: n }, (_, i) => ({ path: `/r${i}`, backend: { type: 'HTTP_BACKEND', url: `http://127.0.0.1:1/p${i}` } })) } }] }), '/tmp/g.json', {});
+    compilePlan(cfg(3), registry, log);
+    await registry.commit();
+    const pools = registry.list('http:');
+    assert.equal(pools.length, 1);
+    compilePlan(cfg(2), registry, log);
+    await registry.commit();
+    assert.equal(registry.list('http:')[0], pools[0], 'the same pool object survives the reload');
+    await registry.closeAll();
+  });
+});
+
+describe('redactConfig', () => {
+  it('blanks secrets, URL credentials and function config values', () => {
+    assert.deepEqual(
+      redactConfig({ identityProvider: { database: 'postgres://u:pw@db/x', applications: [{ clientId: 'id', clientSecret: 's3cret' }] }, functions: { f: { config: { API_KEY: 'k' } } } }),
+      { identityProvider: { database: 'postgres://[redacted]@db/x', applications: [{ clientId: 'id', clientSecret: '[redacted]' }] }, functions: { f: { config: { API_KEY: '[redacted]' } } } },
+    );
+  });
+});

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeCallResult, encodeCallHeaders } from '../../src/functions/call_codec.ts';
+
+test('client request → Fn call headers, as OCI API Gateway sends them', () => {
+  const h = encodeCallHeaders('call-1', 'POST', '/v1/items/1?q=a%20b', [
+    'Host', 'gw.example',
+    'Content-Type', 'application/json',
+    'Content-Length', '12',
+    'Authorization', 'Bearer abc',
+    'X-Multi', 'one',
+    'x-multi', 'two',
+    'Connection', 'keep-alive, X-Drop',
+    'X-Drop', 'secret-hop',
+    'Transfer-Encoding', 'chunked',
+    'TE', 'trailers',
+    'Upgrade', 'h2c',
+  ]);
+  assert.deepEqual(h, [
+    'Fn-Call-Id', 'call-1',
+    'Fn-Intent', 'httprequest',
+    'Fn-Http-Method', 'POST',
+    'Fn-Http-Request-Url', '/v1/items/1?q=a%20b',
+    'Fn-Http-H-Host', 'gw.example',
+    'Content-Type', 'application/json',
+    'Fn-Http-H-Authorization', 'Bearer abc',
+    'Fn-Http-H-X-Multi', 'one',
+    'Fn-Http-H-x-multi', 'two',
+  ]);
+});
+
+test('container 200 → client status, headers and body', () => {
+  const body = Buffer.from([0, 1, 2, 255]);
+  const out = decodeCallResult(
+    {
+      'content-type': 'application/octet-stream',
+      'fn-http-status': '201',
+      'fn-http-h-x-custom': ['a', 'b'],
+      'fn-http-h-set-cookie': 'k=v',
+      'fn-http-h-content-length': '99',
+      'fn-fdk-version': 'fdk-node/0.0.76',
+      date: 'x',
+    },
+    body,
+  );
+  assert.ok(out.ok);
+  assert.equal(out.status, 201);
+  assert.deepEqual(out.headers, { 'content-type': 'application/octet-stream', 'x-custom': ['a', 'b'], 'set-cookie': 'k=v' });
+  assert.equal(out.body, body);
+});
+
+test('no Fn-Http-Status → 200; an invalid one is the function\'s error', () => {
+  const ok = decodeCallResult({}, Buffer.alloc(0));
+  assert.ok(ok.ok);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.headers, {});
+  for (const bad of ['abc', '99', '600', '20.5']) {
+    const out = decodeCallResult({ 'fn-http-status': bad }, Buffer.alloc(0));
+    assert.ok(!out.ok);
+    assert.equal(out.failure, 'function_error');
+  }
+});

@@ -1,0 +1,30 @@
+/**
+ * Token-endpoint errors with Auth0's statuses and strings (contracts §A3). Clients written against
+ * Auth0 read `error` and the status, so these are kept byte for byte.
+ */
+
+export interface OAuthError {
+  status: number;
+  body: { error: string; error_description: string; error_uri?: string };
+}
+
+const err = (status: number, error: string, description: string, uri?: string): OAuthError => ({
+  status,
+  body: uri === undefined ? { error, error_description: description } : { error, error_description: description, error_uri: uri },
+});
+
+export const oauthErrors = {
+  invalidRequest: (description: string) => err(400, 'invalid_request', description),
+  invalidScope: () => err(400, 'invalid_scope', 'Scope must be an array or a string'),
+  unauthorized: () => err(401, 'access_denied', 'Unauthorized'),
+  grantTypeNotAllowed: (grantType: string) =>
+    err(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`, 'https://auth0.com/docs/clients/client-grant-types'),
+  noAudience: () => err(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'),
+  unknownAudience: (audience: string) => err(403, 'access_denied', `Service not enabled within domain: ${audience}`),
+  noGrant: (clientId: string, audience: string) =>
+    err(403, 'access_denied', `Client "${clientId}" is not authorized to access resource server "${audience}".`),
+  scopesNotGranted: (missing: readonly string[]) => err(403, 'access_denied', `Client has not been granted scopes: ${missing.join(' ')}`),
+  bodyTooLarge: () => err(413, 'invalid_request', 'Request body too large'),
+  methodNotAllowed: () => err(405, 'method_not_allowed', 'Method not allowed, use POST'),
+  serverError: () => err(500, 'server_error', 'Internal error'),
+};

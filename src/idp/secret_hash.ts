@@ -1,0 +1,70 @@
+/**
+ * Client secrets at rest: scrypt with a random salt, so a copied database does not hand out working
+ * secrets. scrypt is slow on purpose (~50 ms), too slow for every token request, so a verified
+ * secret's SHA-256 is remembered per client (and per stored hash, so a rotated secret is checked
+ * afresh); a repeat request costs one SHA-256 and one constant-time compare. Wrong secrets always
+ * pay the full scrypt.
+ */
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEY_BYTES = 32;
+
+/** Hashes a secret for storage: `scrypt$N$r$p$<salt b64>$<hash b64>`. */
+export function hashSecret(secret: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(secret, salt, KEY_BYTES, { N, r: R, p: P });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+function scryptAsync(secret: string, salt: Buffer, bytes: number, cost: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((ok, fail) => scrypt(secret, salt, bytes, { ...cost, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))));
+}
+
+/** Checks `secret` against a stored hash, in constant time. Unknown formats never match. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const expected = Buffer.from(parts[5] ?? '', 'base64');
+  const actual = await scryptAsync(secret, Buffer.from(parts[4] ?? '', 'base64'), expected.length, {
+    N: Number(parts[1]),
+    r: Number(parts[2]),
+    p: Number(parts[3]),
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** Verifies client secrets, remembering each client's last verified secret (see the file header). */
+export class SecretVerifier {
+  readonly #verified = new Map<string, { stored: string; digest: Buffer }>();
+
+  async verify(clientId: string, secret: string, stored: string): Promise<boolean> {
+    const digest = createHash('sha256').update(secret).digest();
+    const known = this.#verified.get(clientId);
+    if (known !== undefined && known.stored === stored && timingSafeEqual(known.digest, digest)) return true;
+    const ok = await verifySecret(secret, stored);
+    if (ok) this.#verified.set(clientId, { stored, digest });
+    return ok;
+  }
+
+  /** Forgets a client (deleted, or its secret rotated). */
+  forget(clientId: string): void {
+    this.#verified.delete(clientId);
+  }
+}
+
+/** A new client secret: 48 random bytes, base64url (64 characters, like Auth0's). */
+export function generateSecret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/** A new client id: 32 characters of [A-Za-z0-9], like Auth0's. */
+export function generateClientId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(32);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * PostgreSQL driver (pg). Transactions take an advisory lock so that concurrent writers (several
+ * gateway instances, the CLI) apply their changes one at a time.
+ */
+import pg from 'pg';
+import type { Row, SqlDriver, SqlQuery } from './driver.ts';
+
+const WRITE_LOCK = 4_424_242; // advisory lock key of the identity provider's writers
+
+export function openPostgres(url: string): SqlDriver {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client that loses its connection emits 'error'; the pool replaces it.
+  pool.on('error', () => undefined);
+  const safe = new URL(url);
+  safe.password = '';
+  const query: SqlQuery = async (sql, params = []) => (await pool.query(sql, params as unknown[])).rows as Row[];
+  return {
+    kind: 'postgres',
+    description: safe.toString(),
+    query,
+    async transaction<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+        const out = await fn(async (sql, params = []) => (await client.query(sql, params as unknown[])).rows as Row[]);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

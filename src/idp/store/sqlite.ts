@@ -1,0 +1,61 @@
+/**
+ * SQLite driver (better-sqlite3, synchronous). WAL lets the CLI write while `gatehouse serve`
+ * reads; `BEGIN IMMEDIATE` plus a busy timeout serialise writers across processes, and a promise
+ * chain serialises transactions inside this process.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Row, SqlDriver, SqlQuery } from './driver.ts';
+
+export function openSqlite(file: string): SqlDriver {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const statements = new Map<string, Database.Statement>();
+
+  function prepare(sql: string): Database.Statement {
+    let st = statements.get(sql);
+    if (st === undefined) {
+      st = db.prepare(sql.replace(/\$\d+/g, '?'));
+      statements.set(sql, st);
+    }
+    return st;
+  }
+
+  const query: SqlQuery = async (sql, params = []) => {
+    const st = prepare(sql);
+    const args = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
+    if (st.reader) return st.all(...args) as Row[];
+    st.run(...args);
+    return [];
+  };
+
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    kind: 'sqlite',
+    description: `sqlite:${file}`,
+    query,
+    transaction<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T> {
+      const run = chain.then(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(query);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          db.exec('ROLLBACK');
+          throw err;
+        }
+      });
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      await chain;
+      db.close();
+    },
+  };
+}

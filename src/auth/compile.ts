@@ -1,28 +1,187 @@
 /**
- * Compiles OCI authentication and authorization policies into the values the request path calls.
- * Placeholder until issue #3 lands: the schema rejects both policies before this is reached.
+ * Compiles OCI authentication and authorization policies into the values the request path calls
+ * (STYLE "Compile, then serve"). Every semantic problem is reported with its config path; key
+ * stores come from the shared registry, so one JWKS per URI and settings serves every deployment
+ * and survives hot reload.
  */
+import { createHash } from 'node:crypto';
 import type { CompileContext } from '../types.ts';
 import type { AuthenticationPolicy, AuthorizationPolicy } from './types.ts';
+import type { AuthenticationConfig, AuthorizationConfig, KeySourceConfig, StaticKeyConfig, VerifyClaimConfig } from './config.ts';
+import { AUTH_DEFAULTS } from './config.ts';
+import { coarseClock, type Clock } from '../lib/clock.ts';
+import { createExtractor } from './extract.ts';
+import { compileClaimChecks } from './claims.ts';
+import { Authenticator, DEFAULT_MAX_TOKEN_CHARS } from './authenticator.ts';
+import { createAnyOfScopes, createAuthenticatedOnly } from './authorization.ts';
+import { DecisionCache } from './decision_cache.ts';
+import { statsFor, decisionSummary, failureSummary } from './stats.ts';
+import { RemoteJwksStore } from './jwks/remote_jwks.ts';
+import { StaticKeyStore } from './jwks/static_keys.ts';
+import { inspectKey, type KeyInput } from './jwks/key_import.ts';
+import { keyUriProblem } from './jwks/http_fetch.ts';
+import type { KeyStore } from './jwks/key_store.ts';
 
-/** Compiles a deployment's `requestPolicies.authentication`; reports problems through ctx.issue. */
-export function compileAuthentication(_policy: unknown, path: string, ctx: CompileContext): AuthenticationPolicy | null {
-  ctx.issue(path, 'not supported yet');
-  return null;
+/** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
+export interface AuthCompileOptions {
+  clock?: Clock;
+  /** Between unknown-kid refetches. Default 30 000 (env GATEHOUSE_JWKS_COOLDOWN_MS). */
+  jwksCooldownMs?: number;
+  jwksTimeoutMs?: number;
+  decisionCacheMaxEntries?: number;
+  decisionCacheCapMs?: number;
+  maxTokenChars?: number;
 }
 
-/** Compiles a route's `requestPolicies.authorization` (absent → AUTHENTICATION_ONLY when authenticated). */
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+}
+
+function staticKeyInput(k: StaticKeyConfig): KeyInput {
+  if (k.format === 'PEM') return { pem: k.key ?? '', kid: k.kid, alg: k.alg };
+  const jwk: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(k)) {
+    if (name === 'format' || name === 'keyOps') continue;
+    jwk[name] = value;
+  }
+  if (k.keyOps !== undefined) jwk['key_ops'] = k.keyOps;
+  return { jwk };
+}
+
+function compileKeySource(src: KeySourceConfig, path: string, ctx: CompileContext, opts: AuthCompileOptions): KeyStore | null {
+  if (src.type === 'STATIC_KEYS') {
+    const inputs: KeyInput[] = [];
+    let ok = true;
+    src.keys.forEach((k, i) => {
+      const input = staticKeyInput(k);
+      const problem = inspectKey(input);
+      if (typeof problem === 'string') {
+        ctx.issue(`${path}.keys[${i}]`, problem);
+        ok = false;
+      } else if (problem.kid === undefined && src.keys.length > 1) {
+        ctx.issue(`${path}.keys[${i}].kid`, 'is required when there are several keys');
+        ok = false;
+      }
+      inputs.push(input);
+    });
+    if (!ok) return null;
+    const id = createHash('sha256').update(JSON.stringify(src.keys)).digest('base64url');
+    return ctx.registry.acquire(`jwks:static:${id}`, () => new StaticKeyStore(inputs), (s) => s.stop());
+  }
+  const discovery = src.type === 'REMOTE_DISCOVERY';
+  const uri = discovery ? src.sourceUriDetails.uri : src.uri;
+  const insecure = src.isSslVerifyDisabled === true;
+  const problem = keyUriProblem(uri, insecure);
+  if (problem !== null) {
+    ctx.issue(discovery ? `${path}.sourceUriDetails.uri` : `${path}.uri`, problem);
+    return null;
+  }
+  const maxCacheMs = (src.maxCacheDurationInHours ?? AUTH_DEFAULTS.maxCacheDurationInHours) * 3_600_000;
+  const cooldownMs = opts.jwksCooldownMs ?? envNumber('GATEHOUSE_JWKS_COOLDOWN_MS') ?? 30_000;
+  const timeoutMs = opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000;
+  const settings = JSON.stringify({ discovery, maxCacheMs, insecure, cooldownMs, timeoutMs });
+  return ctx.registry.acquire(
+    `jwks:${uri} ${settings}`,
+    () => new RemoteJwksStore({ uri, discovery, maxCacheMs, isSslVerifyDisabled: insecure, cooldownMs, timeoutMs, log: ctx.log, ...(opts.clock ? { clock: opts.clock } : {}) }),
+    (s) => s.stop(),
+  );
+}
+
+/** `deployments[3].specification...` → `deployments[3]`, the metrics label when no name is given. */
+function deploymentLabel(path: string): string {
+  return /^deployments\[\d+\]/.exec(path)?.[0] ?? path;
+}
+
+/**
+ * Compiles a deployment's `requestPolicies.authentication` (already schema-valid). Reports problems
+ * through ctx.issue and returns null when there are any. `deploymentName` labels metrics and logs.
+ */
+export function compileAuthentication(
+  policy: unknown,
+  path: string,
+  ctx: CompileContext,
+  deploymentName?: string,
+  opts: AuthCompileOptions = {},
+): AuthenticationPolicy | null {
+  const cfg = policy as AuthenticationConfig;
+  const before = ctx.issues.length;
+  const keysPath = cfg.type === 'JWT_AUTHENTICATION' ? `${path}.publicKeys` : `${path}.validationPolicy`;
+  const source = cfg.type === 'JWT_AUTHENTICATION' ? cfg.publicKeys : cfg.validationPolicy;
+  const extra = cfg.type === 'TOKEN_AUTHENTICATION' ? cfg.additionalValidationPolicy : undefined;
+  const issuers = cfg.type === 'JWT_AUTHENTICATION' ? cfg.issuers : extra?.issuers;
+  const audiences = cfg.type === 'JWT_AUTHENTICATION' ? cfg.audiences : extra?.audiences;
+  const verifyClaims: VerifyClaimConfig[] | undefined = cfg.type === 'JWT_AUTHENTICATION' ? cfg.verifyClaims : extra?.verifyClaims;
+
+  if (cfg.tokenHeader !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cfg.tokenHeader)) {
+    ctx.issue(`${path}.tokenHeader`, 'is not a valid header name');
+  }
+  const headerless = cfg.tokenHeader === undefined && cfg.tokenQueryParam !== undefined;
+  const header = headerless ? null : (cfg.tokenHeader ?? AUTH_DEFAULTS.tokenHeader);
+  const scheme =
+    header === null ? null : (cfg.tokenAuthScheme ?? (header.toLowerCase() === 'authorization' ? AUTH_DEFAULTS.tokenAuthScheme : null));
+  if (scheme !== null && /\s/.test(scheme)) ctx.issue(`${path}.tokenAuthScheme`, 'must be one word');
+  if (issuers === undefined && source.type !== 'REMOTE_DISCOVERY') {
+    ctx.log.warn({ path }, 'authentication without issuers: the iss claim is not checked');
+  }
+  if (audiences === undefined) ctx.log.warn({ path }, 'authentication without audiences: the aud claim is not checked');
+
+  const store = compileKeySource(source, keysPath, ctx, opts);
+  if (store === null || ctx.issues.length > before) return null;
+
+  const clock = opts.clock ?? coarseClock;
+  return new Authenticator({
+    extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+    store,
+    issuers: issuers ?? null,
+    audiences: audiences ?? null,
+    claimChecks: compileClaimChecks(verifyClaims),
+    clockSkewSec: cfg.maxClockSkewInSeconds ?? AUTH_DEFAULTS.maxClockSkewInSeconds,
+    allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
+    maxTokenChars: opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
+    cache: new DecisionCache({
+      ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+      ...(opts.decisionCacheCapMs !== undefined ? { capMs: opts.decisionCacheCapMs } : {}),
+    }),
+    clock,
+    stats: statsFor(deploymentName ?? deploymentLabel(path)),
+  });
+}
+
+/**
+ * Compiles a route's `requestPolicies.authorization` (undefined → AUTHENTICATION_ONLY when the
+ * deployment authenticates). Returns null when there is nothing to check.
+ */
 export function compileAuthorization(
   policy: unknown,
   path: string,
   ctx: CompileContext,
-  _authentication: AuthenticationPolicy | null,
+  authentication: AuthenticationPolicy | null,
 ): AuthorizationPolicy | null {
-  if (policy !== undefined) ctx.issue(path, 'not supported yet');
-  return null;
+  const cfg = policy as AuthorizationConfig | undefined;
+  const stats = authentication instanceof Authenticator ? authentication.stats : null;
+  const nowMs = () => Date.now();
+  const type = cfg?.type ?? 'AUTHENTICATION_ONLY';
+  if (type === 'ANONYMOUS') {
+    if (authentication !== null && !authentication.allowsAnonymous) {
+      ctx.issue(`${path}.type`, 'ANONYMOUS needs isAnonymousAccessAllowed: true in the deployment\'s authentication policy');
+    }
+    return null;
+  }
+  if (authentication === null) {
+    if (cfg !== undefined) ctx.issue(path, `${type} needs requestPolicies.authentication on the deployment`);
+    return null;
+  }
+  if (type === 'ANY_OF') return createAnyOfScopes((cfg as { allowedScope: string[] }).allowedScope, stats, nowMs);
+  return authentication.allowsAnonymous ? createAuthenticatedOnly(stats, nowMs) : null;
 }
 
-/** State for `GET /admin/auth`. */
-export function authAdminState(_ctx: { registry: CompileContext['registry'] }): unknown {
-  return { jwks: [], recentFailures: [] };
+/** State for `GET /admin/auth`: JWKS state per source, decisions per deployment, recent failures. */
+export function authAdminState(ctx: { registry: CompileContext['registry'] }): unknown {
+  const now = Date.now();
+  return {
+    jwks: ctx.registry.list<KeyStore>('jwks:').map((s) => s.adminState(now)),
+    decisions: decisionSummary(),
+    ...failureSummary(),
+  };
 }

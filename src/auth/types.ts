@@ -43,6 +43,8 @@ export interface AuthenticationPolicy {
   authenticate(ctx: GatewayRequest): AuthVerdict | Promise<AuthVerdict>;
   /** Resolves once the policy's keys were fetched once (success or failure); for readiness. */
   ready(): Promise<boolean>;
+  /** `isAnonymousAccessAllowed`: a request without a token passes authentication with `auth: null`. */
+  readonly allowsAnonymous: boolean;
 }
 
 export interface AuthorizationPolicy {

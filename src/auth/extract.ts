@@ -1,0 +1,69 @@
+/**
+ * Finds the token in a request (DESIGN §5 "Extraction"): `<tokenHeader>: <scheme> <token>`, the
+ * scheme compared case-insensitively and followed by exactly one space, or `?<tokenQueryParam>=`.
+ * Compiled once per policy; on the request path it reads one header and allocates only the token slice.
+ */
+import type { GatewayRequest } from '../types.ts';
+
+export const TOKEN_MISSING = 0;
+export const TOKEN_MALFORMED = 1;
+export type Extracted = string | typeof TOKEN_MISSING | typeof TOKEN_MALFORMED;
+
+export interface ExtractorOptions {
+  /** Header name (any case); null when only the query parameter is used. */
+  header: string | null;
+  /** Scheme before the token; null when the whole header value is the token. */
+  scheme: string | null;
+  queryParam: string | null;
+}
+
+export type Extractor = (ctx: GatewayRequest) => Extracted;
+
+/** True when `value` starts with `scheme` (lowercase ASCII) in any case, then one space. */
+function hasScheme(value: string, schemeLower: string): boolean {
+  const n = schemeLower.length;
+  if (value.length <= n + 1 || value.charCodeAt(n) !== 32) return false;
+  for (let i = 0; i < n; i++) {
+    let c = value.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== schemeLower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Node keeps only the first `Authorization` (and joins other duplicates): count the raw lines. */
+function occurrences(rawHeaders: string[], nameLower: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const h = rawHeaders[i] as string;
+    if (h.length === nameLower.length && h.toLowerCase() === nameLower) n++;
+  }
+  return n;
+}
+
+export function createExtractor(opts: ExtractorOptions): Extractor {
+  const header = opts.header?.toLowerCase() ?? null;
+  const scheme = opts.scheme?.toLowerCase() ?? null;
+  const skip = scheme === null ? 0 : scheme.length + 1;
+  const queryParam = opts.queryParam;
+
+  function fromQuery(ctx: GatewayRequest): Extracted {
+    if (queryParam === null || ctx.search === '') return TOKEN_MISSING;
+    const all = ctx.query().getAll(queryParam);
+    if (all.length === 0) return TOKEN_MISSING;
+    const token = all[0] as string;
+    return all.length > 1 || token === '' ? TOKEN_MALFORMED : token;
+  }
+
+  return function extractToken(ctx: GatewayRequest): Extracted {
+    if (header === null) return fromQuery(ctx);
+    const value = ctx.req.headers[header];
+    if (value === undefined) return fromQuery(ctx);
+    // RFC 6750 §2: a client must not use more than one method, or repeat the header.
+    if (typeof value !== 'string' || occurrences(ctx.req.rawHeaders, header) !== 1) return TOKEN_MALFORMED;
+    if (queryParam !== null && ctx.search !== '' && ctx.query().has(queryParam)) return TOKEN_MALFORMED;
+    if (scheme !== null && !hasScheme(value, scheme)) return TOKEN_MALFORMED;
+    const token = skip === 0 ? value : value.slice(skip);
+    return token === '' || token.charCodeAt(0) === 32 ? TOKEN_MALFORMED : token;
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * A remote JWKS (or one found through OIDC discovery), shared by every deployment that names the
+ * same URI and settings (DESIGN §5 "JWKS cache"). Semantics, against the peers (peers-features B):
+ *
+ * - fetched at creation; requests wait only for that first load;
+ * - refreshed in the background: after `max-age` (clamped to [30 s, maxCache]) or 5 min without
+ *   one, and never later than 80 % of maxCache so a failed refresh has time to be retried;
+ *   conditional (`If-None-Match`), so an unchanged set costs a 304;
+ * - unknown kid: one shared refetch, at most once per cooldown; kids that missed are remembered
+ *   for the cooldown (krakend's miss tracker), so random kids cannot hammer the IdP;
+ * - IdP unreachable: the last good keys serve until maxCache after the last good fetch, then the
+ *   store is unusable and requests get 503 (not 401); retries back off 1 s, 2 s, … up to the cooldown;
+ * - a key that leaves the set is marked inactive, which also voids decisions cached with it.
+ *
+ * The refresh logic reads best whole, hence one file a little over the usual size.
+ */
+import type { Logger } from '../../lib/log.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import type { KeyStore } from './key_store.ts';
+import { KeySet } from './key_set.ts';
+import { importKey, type VerificationKey } from './key_import.ts';
+import { fetchJsonDocument, keyUriProblem } from './http_fetch.ts';
+import { jwksCounters } from '../stats.ts';
+
+export interface RemoteJwksOptions {
+  /** The JWKS URI, or the discovery document's URI when `discovery` is true. */
+  uri: string;
+  discovery: boolean;
+  /** maxCacheDurationInHours, in ms: longest time keys are served after the last good fetch. */
+  maxCacheMs: number;
+  isSslVerifyDisabled: boolean;
+  clock?: Clock;
+  log?: Logger;
+  /** Per fetch. Default 5000. */
+  timeoutMs?: number;
+  /** Between miss-triggered refetches, and how long a missed kid is remembered. Default 30 000. */
+  cooldownMs?: number;
+  /** Refresh interval without Cache-Control. Default 300 000. */
+  defaultRefreshMs?: number;
+  /** Lower clamp of max-age. Default 30 000. */
+  minRefreshMs?: number;
+  /** Run the refresh timer (tests drive `refreshIfDue` by hand instead). Default true. */
+  timers?: boolean;
+}
+
+/** Remembered missed kids, at most; beyond, the memory is reset (the cooldown still bounds fetches). */
+const MAX_MISSED_KIDS = 10_000;
+
+export class RemoteJwksStore implements KeyStore {
+  readonly label: string;
+  readonly #o: Required<Omit<RemoteJwksOptions, 'log'>> & { log: Logger | undefined };
+  #keys: KeySet | null = null;
+  #jwksUri: string | null;
+  #issuer: string | undefined;
+  #etag: string | null = null;
+  #lastGoodAtMs = -Infinity;
+  #lastAttemptAtMs = -Infinity;
+  #lastError: string | null = null;
+  #lastErrorAtMs: number | null = null;
+  #refreshEveryMs: number;
+  #nextRefreshAtMs = 0;
+  #failures = 0;
+  #lastMissFetchAtMs = -Infinity;
+  #missedKids = new Map<string, number>();
+  #pending: Promise<void> | null = null;
+  #loading = true;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  readonly #abort = new AbortController();
+  readonly #ready: Promise<boolean>;
+  readonly stats = { fetches: 0, notModified: 0, failures: 0, missRefetches: 0 };
+
+  constructor(opts: RemoteJwksOptions) {
+    this.#o = {
+      clock: systemClock,
+      timeoutMs: 5000,
+      cooldownMs: 30_000,
+      defaultRefreshMs: 300_000,
+      minRefreshMs: 30_000,
+      timers: true,
+      ...opts,
+      log: opts.log,
+    };
+    this.label = opts.uri;
+    this.#jwksUri = opts.discovery ? null : opts.uri;
+    this.#refreshEveryMs = this.#clampRefresh(null);
+    jwksCounters.stores.add(this);
+    this.#ready = this.refresh().then(() => this.#keys !== null);
+  }
+
+  get loading(): boolean {
+    return this.#loading;
+  }
+  get discoveredIssuer(): string | undefined {
+    return this.#issuer;
+  }
+
+  isUsable(nowMs: number): boolean {
+    return this.#keys !== null && nowMs - this.#lastGoodAtMs <= this.#o.maxCacheMs;
+  }
+
+  keys(): KeySet | null {
+    return this.#keys;
+  }
+
+  async settled(): Promise<void> {
+    if (this.#pending !== null) await this.#pending;
+  }
+
+  ready(): Promise<boolean> {
+    return this.#ready;
+  }
+
+  refetchForMiss(kid: string, nowMs: number): Promise<void> | null {
+    const until = this.#missedKids.get(kid);
+    if (until !== undefined && until > nowMs) return null;
+    if (this.#pending !== null) return this.#pending;
+    if (nowMs - this.#lastMissFetchAtMs < this.#o.cooldownMs) {
+      this.#rememberMiss(kid, nowMs);
+      return null;
+    }
+    this.#lastMissFetchAtMs = nowMs;
+    this.stats.missRefetches++;
+    return this.refresh().then(() => {
+      if (this.#keys === null || !this.#keys.hasKid(kid)) this.#rememberMiss(kid, this.#o.clock.nowMs());
+    });
+  }
+
+  poke(nowMs: number): void {
+    if (this.#pending !== null || this.#stopped) return;
+    if (nowMs - this.#lastAttemptAtMs < Math.min(this.#o.cooldownMs, 1000 * 2 ** Math.max(0, this.#failures - 1))) return;
+    void this.refresh();
+  }
+
+  /** Refreshes when the schedule says so (the timer calls this; tests call it after moving the clock). */
+  refreshIfDue(): Promise<void> | null {
+    if (this.#stopped || this.#pending !== null) return this.#pending;
+    if (this.#o.clock.nowMs() < this.#nextRefreshAtMs) return null;
+    return this.refresh();
+  }
+
+  /** Fetches now, single-flight: concurrent callers share one fetch. Never rejects. */
+  refresh(): Promise<void> {
+    if (this.#pending !== null) return this.#pending;
+    this.#pending = this.#fetchOnce().finally(() => {
+      this.#pending = null;
+      this.#loading = false;
+      this.#schedule();
+    });
+    return this.#pending;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#abort.abort();
+    jwksCounters.stores.delete(this);
+  }
+
+  async #fetchOnce(): Promise<void> {
+    if (this.#stopped) return;
+    const clock = this.#o.clock;
+    this.#lastAttemptAtMs = clock.nowMs();
+    this.stats.fetches++;
+    try {
+      const jwksUri = await this.#resolveJwksUri();
+      const res = await fetchJsonDocument(jwksUri, {
+        timeoutMs: this.#o.timeoutMs,
+        insecure: this.#o.isSslVerifyDisabled,
+        etag: this.#etag,
+        signal: this.#abort.signal,
+      });
+      if (this.#stopped) return;
+      const now = clock.nowMs();
+      if (res.status === 200) await this.#install(res.body);
+      else this.stats.notModified++;
+      this.#etag = res.etag;
+      this.#lastGoodAtMs = now;
+      this.#failures = 0;
+      this.#lastError = null;
+      this.#refreshEveryMs = this.#clampRefresh(res.maxAgeSec);
+      this.#nextRefreshAtMs = now + Math.min(this.#refreshEveryMs, this.#o.maxCacheMs * 0.8);
+    } catch (err) {
+      if (this.#stopped) return;
+      const now = clock.nowMs();
+      this.stats.failures++;
+      this.#failures++;
+      this.#lastError = (err as Error).message;
+      this.#lastErrorAtMs = now;
+      this.#nextRefreshAtMs = now + Math.min(this.#o.cooldownMs, 1000 * 2 ** (this.#failures - 1));
+      this.#o.log?.warn({ jwks: this.label, err: this.#lastError, failures: this.#failures }, 'JWKS fetch failed');
+    }
+  }
+
+  /** With discovery, (re)reads the discovery document each time, so a moved jwks_uri is followed. */
+  async #resolveJwksUri(): Promise<string> {
+    if (!this.#o.discovery) return this.#o.uri;
+    const res = await fetchJsonDocument(this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
+    if (res.status !== 200) throw new Error('discovery document: unexpected 304');
+    const doc = res.body as Record<string, unknown> | null;
+    const jwksUri = doc !== null && typeof doc === 'object' ? doc['jwks_uri'] : undefined;
+    if (typeof jwksUri !== 'string') throw new Error('discovery document has no jwks_uri');
+    const problem = keyUriProblem(jwksUri, this.#o.isSslVerifyDisabled);
+    if (problem !== null) throw new Error(`discovery jwks_uri ${problem}`);
+    const issuer = doc?.['issuer'];
+    this.#issuer = typeof issuer === 'string' ? issuer : undefined;
+    if (jwksUri !== this.#jwksUri) this.#etag = null;
+    this.#jwksUri = jwksUri;
+    return jwksUri;
+  }
+
+  /** Imports a new document; keeps the records of unchanged keys, deactivates removed ones. */
+  async #install(body: unknown): Promise<void> {
+    const list = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['keys'] : undefined;
+    if (!Array.isArray(list)) throw new Error('response is not a JWKS (no "keys" array)');
+    const previous = this.#keys?.keys ?? [];
+    const keys: VerificationKey[] = [];
+    const refused: { kid: string | null; reason: string }[] = [];
+    for (const jwk of list) {
+      if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) {
+        refused.push({ kid: null, reason: 'not a JSON object' });
+        continue;
+      }
+      const imported = await importKey({ jwk: jwk as Record<string, unknown> });
+      if (typeof imported === 'string') {
+        const kid = (jwk as Record<string, unknown>)['kid'];
+        refused.push({ kid: typeof kid === 'string' ? kid : null, reason: imported });
+        continue;
+      }
+      const same = previous.find((p) => p.kid === imported.kid && p.keyObject.equals(imported.keyObject) && sameAlgs(p, imported));
+      keys.push(same ?? imported);
+    }
+    for (const p of previous) if (!keys.includes(p)) p.active = false;
+    this.#keys = new KeySet(keys, refused);
+    this.#missedKids.clear();
+  }
+
+  #clampRefresh(maxAgeSec: number | null): number {
+    const wanted = maxAgeSec === null ? this.#o.defaultRefreshMs : maxAgeSec * 1000;
+    const floor = Math.min(this.#o.minRefreshMs, this.#o.maxCacheMs);
+    return Math.min(Math.max(wanted, floor), this.#o.maxCacheMs);
+  }
+
+  #rememberMiss(kid: string, nowMs: number): void {
+    if (this.#missedKids.size >= MAX_MISSED_KIDS) this.#missedKids.clear();
+    this.#missedKids.set(kid, nowMs + this.#o.cooldownMs);
+  }
+
+  #schedule(): void {
+    if (!this.#o.timers || this.#stopped) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    const delayMs = Math.max(0, this.#nextRefreshAtMs - this.#o.clock.nowMs());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.refreshIfDue() === null) this.#schedule();
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  adminState(nowMs: number): Record<string, unknown> {
+    const iso = (ms: number | null) => (ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+    return {
+      source: this.label,
+      type: this.#o.discovery ? 'REMOTE_DISCOVERY' : 'REMOTE_JWKS',
+      jwksUri: this.#jwksUri,
+      issuer: this.#issuer ?? null,
+      usable: this.isUsable(nowMs),
+      keys: this.#keys?.keys.map((k) => k.summary) ?? [],
+      refused: this.#keys?.refused ?? [],
+      ageSeconds: Number.isFinite(this.#lastGoodAtMs) ? Math.round((nowMs - this.#lastGoodAtMs) / 1000) : null,
+      lastGoodFetch: iso(this.#lastGoodAtMs),
+      lastFetchAttempt: iso(this.#lastAttemptAtMs),
+      nextRefresh: iso(this.#nextRefreshAtMs),
+      refreshEverySeconds: this.#refreshEveryMs / 1000,
+      maxCacheSeconds: this.#o.maxCacheMs / 1000,
+      lastError: this.#lastError,
+      lastErrorAt: iso(this.#lastErrorAtMs),
+      consecutiveFailures: this.#failures,
+      rememberedUnknownKids: this.#missedKids.size,
+      ...this.stats,
+    };
+  }
+
+  /** Seconds since the last good fetch (metrics), or -1 when never. */
+  ageSeconds(nowMs: number): number {
+    return Number.isFinite(this.#lastGoodAtMs) ? (nowMs - this.#lastGoodAtMs) / 1000 : -1;
+  }
+
+  keyCount(): number {
+    return this.#keys?.keys.length ?? 0;
+  }
+}
+
+function sameAlgs(a: VerificationKey, b: VerificationKey): boolean {
+  if (a.algs.size !== b.algs.size) return false;
+  for (const alg of a.algs) if (!b.algs.has(alg)) return false;
+  return true;
+}

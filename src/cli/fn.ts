@@ -1,0 +1,129 @@
+/**
+ * `gatehouse fn init <dir>` scaffolds a function as `fn init --runtime node` does;
+ * `gatehouse fn invoke --config FILE <functionId>` starts it as the gateway would, makes one call,
+ * prints the body and exits 0 when the function's status is 2xx.
+ */
+import { randomUUID } from 'node:crypto';
+import { relative } from 'node:path';
+import { loadConfigFile } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
+import { encodeCallHeaders } from '../functions/call_codec.ts';
+import { compileFunctions } from '../functions/compile.ts';
+import { functionName, scaffoldFunction } from '../functions/scaffold.ts';
+import { createLogger } from '../lib/log.ts';
+import { SharedRegistry } from '../lib/shared_registry.ts';
+import type { CompileContext } from '../types.ts';
+import type { ConfigIssue } from '../errors.ts';
+import { parseOrExplain } from './args.ts';
+
+const USAGE = `Usage:
+  gatehouse fn init <dir> [--name NAME]
+      Create a Node function (func.yaml, func.js, package.json) using @fnproject/fdk.
+  gatehouse fn invoke --config FILE <functionId> [--data STR] [--content-type TYPE] [--method M] [--url PATH]
+      Start the function from the config's \`functions\` map, call it once, print the body.
+      Without --data the body is read from stdin when stdin is not a terminal.`;
+
+async function init(argv: string[]): Promise<number> {
+  const args = parseOrExplain({ options: { name: { type: 'string' } }, allowPositionals: true }, argv, USAGE);
+  if (args === null) return 2;
+  const dir = args.positionals[0];
+  if (dir === undefined || args.positionals.length > 1) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const name = args.values.name ?? functionName(dir);
+  try {
+    const files = scaffoldFunction(dir, name);
+    for (const f of files) process.stdout.write(`created ${relative(process.cwd(), f) || f}\n`);
+  } catch (err) {
+    process.stderr.write(`gatehouse fn init: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`\nNext: cd ${dir} && npm install, then add to gatehouse.yaml:\n  functions:\n    ${name}: { path: ${dir} }\n`);
+  return 0;
+}
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function invoke(argv: string[]): Promise<number> {
+  const args = parseOrExplain(
+    {
+      options: {
+        config: { type: 'string', short: 'c' },
+        data: { type: 'string', short: 'd' },
+        'content-type': { type: 'string' },
+        method: { type: 'string', default: 'POST' },
+        url: { type: 'string', default: '/' },
+      },
+      allowPositionals: true,
+    },
+    argv,
+    USAGE,
+  );
+  if (args === null) return 2;
+  const functionId = args.positionals[0];
+  const file = args.values.config;
+  if (functionId === undefined || file === undefined || args.positionals.length > 1) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadConfigFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${file}: invalid configuration\n${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const issues: ConfigIssue[] = [];
+  const registry = new SharedRegistry();
+  // Function output and call failures go to stderr; stdout carries only the result body.
+  const ctx: CompileContext = {
+    registry,
+    log: createLogger({ destination: process.stderr }),
+    baseDir: loaded.baseDir,
+    issues,
+    issue: (path, message) => void issues.push({ path, message }),
+  };
+  try {
+    const catalog = compileFunctions(loaded.config.functions, 'functions', ctx);
+    const invoker = catalog.get(functionId);
+    if (issues.length > 0 || invoker === undefined) {
+      for (const i of issues) process.stderr.write(`${i.path}: ${i.message}\n`);
+      if (!catalog.has(functionId)) process.stderr.write(`unknown function "${functionId}" (not in functions of ${file})\n`);
+      return 1;
+    }
+    const body = args.values.data !== undefined ? Buffer.from(args.values.data) : await readStdin();
+    const raw = ['Host', 'localhost', 'User-Agent', 'gatehouse-fn-invoke'];
+    if (args.values['content-type'] !== undefined) raw.push('Content-Type', args.values['content-type']);
+    const callId = randomUUID();
+    const out = await invoker.invoke({ callId, headers: encodeCallHeaders(callId, args.values.method, args.values.url, raw), body });
+    if (!out.ok) {
+      process.stderr.write(`gatehouse fn invoke: ${functionId}: ${out.failure}: ${out.detail}\n`);
+      return 1;
+    }
+    process.stdout.write(out.body);
+    if (out.status < 200 || out.status > 299) {
+      process.stderr.write(`gatehouse fn invoke: ${functionId} answered ${out.status}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await registry.closeAll();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'init') return init(rest);
+  if (sub === 'invoke') return invoke(rest);
+  process.stderr.write(`${USAGE}\n`);
+  return sub === '--help' || sub === '-h' ? 0 : 2;
+}

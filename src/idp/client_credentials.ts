@@ -5,7 +5,6 @@
  */
 import { issueAccessToken } from './issue_token.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';
-import type { SecretVerifier } from './secret_hash.ts';
 import { grantKey, type Snapshot } from './snapshot.ts';
 import type { TokenParams } from './token_request.ts';
 
@@ -14,9 +13,14 @@ export interface TokenSuccess {
   body: { access_token: string; scope?: string; expires_in: number; token_type: 'Bearer' };
 }
 
+/** Checks a client secret against its stored hash (SecretVerifier; the CLI trusts store access). */
+export interface SecretCheck {
+  verify(clientId: string, secret: string, stored: string): Promise<boolean>;
+}
+
 export interface GrantContext {
   snapshot: Snapshot;
-  secrets: SecretVerifier;
+  secrets: SecretCheck;
   defaultAudience: string | undefined;
   nowSec: number;
 }

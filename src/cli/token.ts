@@ -1,0 +1,112 @@
+/**
+ * `gatehouse token --client-id ID --audience AUD [--scope S] [--config FILE]`: prints an access
+ * token from the local identity provider, like the Test tab of an Auth0 API. Without
+ * `--client-secret` it reads the provider's store directly (whoever can read the config and the
+ * database can mint tokens anyway); with it, it asks the running provider's token endpoint.
+ */
+import { loadConfigFile } from '../config/load.ts';
+import { openIdpState } from '../idp/admin_context.ts';
+import { clientCredentials, type SecretCheck } from '../idp/client_credentials.ts';
+import { configuredIssuer } from '../idp/index.ts';
+import type { IdentityProviderSection } from '../idp/settings.ts';
+import { parseOrExplain } from './args.ts';
+
+const USAGE = `Usage: gatehouse token --client-id ID --audience AUD [--scope "a b"] [--config FILE] [--json]
+                       [--client-secret SECRET [--url URL]]
+
+Prints an access token for the application ID on the API AUD (default scope: every granted scope).
+  --config FILE        gatehouse.yaml with an identityProvider section (default gatehouse.yaml)
+  --client-secret S    ask the running provider's /oauth/token instead of reading its store
+  --url URL            the provider's base URL (default: its issuer)
+  --json               print the whole token response`;
+
+/** Store access stands in for the client secret. */
+const TRUSTED: SecretCheck = { verify: async () => true };
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOrExplain(
+    {
+      options: {
+        config: { type: 'string', default: 'gatehouse.yaml' },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
+        audience: { type: 'string' },
+        scope: { type: 'string' },
+        url: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    },
+    argv,
+    USAGE,
+  );
+  if (parsed === null) return 2;
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (v['client-id'] === undefined) {
+    process.stderr.write(`--client-id is required\n\n${USAGE}\n`);
+    return 2;
+  }
+  let section: IdentityProviderSection;
+  let baseDir: string;
+  try {
+    const loaded = loadConfigFile(v.config);
+    if (loaded.config.identityProvider === undefined) throw new Error(`${v.config}: no identityProvider section`);
+    section = loaded.config.identityProvider as IdentityProviderSection;
+    baseDir = loaded.baseDir;
+  } catch (err) {
+    process.stderr.write(`gatehouse token: ${(err as Error).message}\n`);
+    return 1;
+  }
+
+  let status: number;
+  let body: Record<string, unknown>;
+  if (v['client-secret'] !== undefined) {
+    const base = v.url ?? configuredIssuer(section);
+    const res = await fetch(new URL('oauth/token', base.endsWith('/') ? base : `${base}/`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: v['client-id'], client_secret: v['client-secret'], audience: v.audience, scope: v.scope, grant_type: 'client_credentials' }),
+    }).catch((err: unknown) => err as Error);
+    if (res instanceof Error) {
+      process.stderr.write(`gatehouse token: cannot reach ${base}: ${res.message}\n`);
+      return 1;
+    }
+    status = res.status;
+    body = (await res.json()) as Record<string, unknown>;
+  } else {
+    const state = await openIdpState(section, baseDir).catch((err: unknown) => err as Error);
+    if (state instanceof Error) {
+      process.stderr.write(`gatehouse token: ${state.message}\n`);
+      return 1;
+    }
+    try {
+      if (!state.snapshot.clientById.has(v['client-id'])) throw new Error(`no application has the client_id ${v['client-id']}`);
+      if (section.issuer === undefined && section.port === 0) {
+        process.stderr.write('gatehouse token: warning: identityProvider.port is 0 and no issuer is set; the token names http://localhost:4000/ as issuer\n');
+      }
+      // Same checks as the token endpoint, with the client already authenticated by store access.
+      const scopes = v.scope === undefined ? undefined : v.scope.split(' ').filter((s) => s !== '');
+      const out = await clientCredentials(
+        { snapshot: state.snapshot, secrets: TRUSTED, defaultAudience: section.defaultAudience, nowSec: Math.floor(Date.now() / 1000) },
+        { grantType: 'client_credentials', clientId: v['client-id'], clientSecret: '(store access)', audience: v.audience, scopes: scopes?.length ? scopes : undefined },
+      );
+      status = out.status;
+      body = out.body as Record<string, unknown>;
+    } catch (err) {
+      process.stderr.write(`gatehouse token: ${(err as Error).message}\n`);
+      return 1;
+    } finally {
+      await state.close();
+    }
+  }
+  if (status !== 200) {
+    process.stderr.write(`gatehouse token: ${status} ${String(body['error'])}: ${String(body['error_description'])}\n`);
+    return 1;
+  }
+  process.stdout.write(v.json ? `${JSON.stringify(body, null, 2)}\n` : `${String(body['access_token'])}\n`);
+  return 0;
+}

@@ -36,6 +36,15 @@ export function normalizeKeys(value: unknown, camelCase: boolean): unknown {
   return out;
 }
 
+const WHOLE_REF = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+
+function scalar(text: string): string | number | boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
 const ENV_REF = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${VAR}` / `${VAR:-default}` in every string; reports unset variables with their path. */
@@ -47,7 +56,7 @@ export function interpolateEnv(
 ): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(ENV_REF, (whole, escaped: string, name: string, fallback: string | undefined) => {
+    const replaced = value.replace(ENV_REF, (whole, escaped: string, name: string, fallback: string | undefined) => {
       if (escaped === '$') return whole.slice(1);
       const found = env[name];
       if (found !== undefined && found !== '') return found;
@@ -55,6 +64,8 @@ export function interpolateEnv(
       issues.push({ path, message: `environment variable ${name} is not set (use \${${name}:-default} for a default)` });
       return '';
     });
+    // `port: ${PORT}` must give a number: a value that is one whole reference takes a scalar type.
+    return WHOLE_REF.test(value) ? scalar(replaced) : replaced;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`, issues));
   if (value !== null && typeof value === 'object') {

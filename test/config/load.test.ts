@@ -87,6 +87,11 @@ describe('normalizeKeys', () => {
 });
 
 describe('interpolateEnv', () => {
+  it('gives a whole reference its scalar type, so ports and flags can come from the environment', () => {
+    const issues: { path: string; message: string }[] = [];
+    assert.deepEqual(interpolateEnv({ port: '${PORT:-8080}', on: '${ON}', id: '${ID}', mixed: 'p${PORT:-1}' }, { ON: 'true', ID: '007' }, '', issues), { port: 8080, on: true, id: '007', mixed: 'p1' });
+    assert.deepEqual(issues, []);
+  });
   it('keeps $${...} as a literal', () => {
     assert.equal(interpolateEnv('a$${B}c', {}, 'p', []), 'a${B}c');
   });

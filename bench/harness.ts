@@ -1,0 +1,157 @@
+/**
+ * Shared benchmark plumbing. Targets run pinned to core 0 and the load generator (wrk, from Debian)
+ * to core 1 when `taskset` exists, so a 2-core machine measures one core of gateway. Every figure is
+ * reported as a ratio to a baseline measured in the same run, in interleaved rounds, because these
+ * machines are shared and noisy.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
+
+/** Prefixes a command with `taskset -c <core>` when available. */
+export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
+  return HAS_TASKSET ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+}
+
+/** Installs wrk from Debian if it is missing (root on these machines). */
+export function ensureWrk(): void {
+  if (spawnSync('sh', ['-c', 'command -v wrk']).status === 0) return;
+  console.error('installing wrk from Debian ...');
+  const r = spawnSync('sh', ['-c', 'apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('wrk is needed for the benchmarks: apt-get install wrk');
+}
+
+export interface Target {
+  name: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a process pinned to `core` and waits until `ready` matches a line of its stdout.
+ * Returns the first match group (usually a URL).
+ */
+export async function spawnTarget(name: string, core: number, cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Target & { match: string }> {
+  const [c, a] = pinned(core, cmd, args);
+  const proc = spawn(c, a, { cwd: ROOT, env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const err = '';
+  const match = await new Promise<string>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${err}\n${out}`)), 20000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        out = '';
+        resolveReady(m[1] ?? m[0]);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${err}\n${out}`)));
+  });
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  return {
+    name,
+    proc,
+    match,
+    stop: () =>
+      new Promise<void>((r) => {
+        if (proc.exitCode !== null) return r();
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+/**
+ * Runs wrk (pinned to core 1) against `url`. `script` is an optional Lua script text
+ * (e.g. to cycle Authorization headers).
+ */
+export function runWrk(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; script?: string }): WrkResult {
+  const args = ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency'];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (opts.script !== undefined) {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-wrk-')), 'script.lua');
+    writeFileSync(file, opts.script);
+    args.push('-s', file);
+  }
+  args.push(url);
+  const [c, a] = pinned(1, 'wrk', args);
+  const r = spawnSync(c, a, { encoding: 'utf8', timeout: (opts.seconds + 30) * 1000 });
+  const text = r.stdout ?? '';
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
+  const p50 = /\s50%\s+(\S+)/.exec(text)?.[1];
+  const p99 = /\s99%\s+(\S+)/.exec(text)?.[1];
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const errLine = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const errors = errLine ? errLine.slice(1).reduce((s, v) => s + Number(v), 0) : 0;
+  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${r.stderr}\n${text}`);
+  return { rps, p50Ms: p50 ? toMs(p50) : NaN, p99Ms: p99 ? toMs(p99) : NaN, non2xx, errors };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export interface Row {
+  name: string;
+  samples: WrkResult[];
+}
+
+/** Markdown table of medians, spreads and ratios to the row named `baseline`. */
+export function table(rows: Row[], baseline: string): string {
+  const base = median(rows.find((r) => r.name === baseline)?.samples.map((s) => s.rps) ?? [NaN]);
+  const lines = ['| scenario | req/s (median) | spread (min–max) | p50 ms | p99 ms | non-2xx | errors | ratio to baseline |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const rps = r.samples.map((s) => s.rps);
+    const med = median(rps);
+    lines.push(
+      `| ${r.name} | ${Math.round(med)} | ${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))} | ${median(r.samples.map((s) => s.p50Ms)).toFixed(2)} | ${median(r.samples.map((s) => s.p99Ms)).toFixed(2)} | ${r.samples.reduce((n, s) => n + s.non2xx, 0)} | ${r.samples.reduce((n, s) => n + s.errors, 0)} | ${(med / base).toFixed(2)}× |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Runs each scenario once per round, interleaved, and returns the samples per scenario. */
+export async function interleave(scenarios: { name: string; run: () => WrkResult }[], rounds: number): Promise<Row[]> {
+  const rows: Row[] = scenarios.map((s) => ({ name: s.name, samples: [] }));
+  for (let round = 1; round <= rounds; round++) {
+    for (let i = 0; i < scenarios.length; i++) {
+      const s = scenarios[i]!;
+      const r = s.run();
+      rows[i]!.samples.push(r);
+      console.error(`round ${round}/${rounds} ${s.name}: ${Math.round(r.rps)} req/s`);
+    }
+  }
+  return rows;
+}
+
+export function machineDescription(): string {
+  const cpu = spawnSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).stdout.trim();
+  return `${cpu || 'unknown CPU'}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores, Node ${process.version}, ${HAS_TASKSET ? 'target on core 0, wrk on core 1' : 'unpinned (no taskset)'}`;
+}

@@ -1,0 +1,28 @@
+/**
+ * `npm run bench [-- <name>...] [--seconds N] [--rounds N] [--connections N]`
+ * Runs the named benchmarks (default: all) and prints Markdown; pass --out FILE to also write it.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { benchCore } from './core.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, out: { type: 'string' } },
+});
+const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) };
+const BENCHES: Record<string, () => Promise<string>> = {
+  core: () => benchCore(opts),
+};
+const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+let out = `# Gatehouse benchmarks (${new Date().toISOString().slice(0, 10)})\n\n`;
+for (const name of names) {
+  const run = BENCHES[name];
+  if (run === undefined) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  out += `${await run()}\n`;
+}
+process.stdout.write(out);
+if (values.out !== undefined) writeFileSync(values.out, out);

@@ -72,13 +72,13 @@ export class RemoteJwksStore implements KeyStore {
 
   constructor(opts: RemoteJwksOptions) {
     this.#o = {
-      clock: systemClock,
-      timeoutMs: 5000,
-      cooldownMs: 30_000,
-      defaultRefreshMs: 300_000,
-      minRefreshMs: 30_000,
-      timers: true,
       ...opts,
+      clock: opts.clock ?? systemClock,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      cooldownMs: opts.cooldownMs ?? 30_000,
+      defaultRefreshMs: opts.defaultRefreshMs ?? 300_000,
+      minRefreshMs: opts.minRefreshMs ?? 30_000,
+      timers: opts.timers ?? true,
       log: opts.log,
     };
     this.label = opts.uri;

@@ -41,6 +41,7 @@ export function request(headers: [string, string][] = [], search = ''): GatewayR
     params: {},
     auth: null,
     clientIp: '127.0.0.1',
+    maxBodyBytes: 1024 * 1024,
     protocol: 'http',
     query: () => (q ??= new URLSearchParams(search)),
     log: createLogger({ level: 'silent' }),

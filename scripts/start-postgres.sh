@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL cluster on 127.0.0.1 for the tests, and prints the line to eval:
 #   eval "$(bash scripts/start-postgres.sh)"      # sets GATEHOUSE_TEST_POSTGRES_URL (and _DIR)
-#   bash scripts/start-postgres.sh stop           # stops it and removes its files
+#   bash scripts/start-postgres.sh --stop         # stops it and removes its files (or: stop)
 # Installs Debian's postgresql when missing. PostgreSQL refuses to run as root, so as root the
 # cluster runs as the `postgres` system user. Port: $GATEHOUSE_PG_PORT, or a free one.
 # Everything but the export lines goes to stderr.
@@ -22,7 +22,7 @@ as_owner() {
 
 BIN="$(find_bin || true)"
 
-if [ "${1:-}" = stop ]; then
+if [ "${1:-}" = stop ] || [ "${1:-}" = --stop ]; then
   if [ -n "$BIN" ] && [ -f "$DIR/data/postmaster.pid" ]; then
     as_owner "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >&2 || true
   fi

@@ -1,0 +1,90 @@
+/**
+ * The seed flow end to end (DESIGN §1): a client gets a token from the gateway's local identity
+ * provider, calls a JWT-protected route, the gateway verifies the token and calls a real
+ * @fnproject/fdk function, which sees the token (and so its claims) as OCI passes it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { freePort } from '../idp/idp_process.ts';
+import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+
+const AUD = 'https://auth0-jwt-authorizer';
+let gw: RunningGatewayProcess;
+let issuer = '';
+
+before(async () => {
+  const port = await freePort();
+  issuer = `http://localhost:${port}/`;
+  gw = await startGateway({
+    config: {
+      deployments: [
+        {
+          name: 'hello',
+          pathPrefix: '/v1',
+          specification: {
+            requestPolicies: {
+              authentication: {
+                type: 'JWT_AUTHENTICATION',
+                tokenHeader: 'Authorization',
+                tokenAuthScheme: 'Bearer',
+                isAnonymousAccessAllowed: false,
+                issuers: [issuer],
+                audiences: [AUD],
+                publicKeys: { type: 'REMOTE_JWKS', uri: `http://127.0.0.1:${port}/.well-known/jwks.json`, maxCacheDurationInHours: 1 },
+                verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }],
+              },
+            },
+            routes: [
+              {
+                path: '/hello',
+                methods: ['GET'],
+                backend: { type: 'ORACLE_FUNCTIONS_BACKEND', functionId: 'hello' },
+                requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['read:hello'] } },
+              },
+            ],
+          },
+        },
+      ],
+      functions: { hello: { path: join(ROOT, 'test/fixtures/functions/echo') } },
+      identityProvider: {
+        port,
+        issuer,
+        database: ':memory:',
+        apis: [{ name: 'JWT Authorizer', identifier: AUD, signingAlg: 'RS256', scopes: ['read:hello'] }],
+        applications: [{ name: 'Test Application', clientId: 'test-client', clientSecret: 'test-secret-123', grants: [{ audience: AUD, scopes: ['read:hello'] }] }],
+      },
+    },
+  });
+});
+
+after(async () => {
+  await gw?.stop();
+});
+
+test('token from the IdP → gateway verifies → function gets the token and its claims', async () => {
+  const tokenRes = await fetch(`${gw.idpUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'test-client', client_secret: 'test-secret-123', audience: AUD, grant_type: 'client_credentials' }),
+  });
+  assert.equal(tokenRes.status, 200);
+  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+
+  // The gateway may have fetched the JWKS before its own IdP listened: wait for readiness.
+  const t0 = Date.now();
+  while ((await fetch(`${gw.adminUrl}/health/ready`)).status !== 200 && Date.now() - t0 < 15_000) await new Promise((res) => setTimeout(res, 200));
+  const r = await fetch(`${gw.url}/v1/hello`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200, gw.logs().slice(-8).join('\n'));
+  const body = (await r.json()) as { claims: Record<string, unknown>; headers: Record<string, string[]> };
+  assert.equal(body.claims['sub'], 'test-client@clients');
+  assert.equal(body.claims['scope'], 'read:hello');
+  assert.equal(body.claims['iss'], issuer);
+  assert.equal(body.claims['aud'], AUD);
+  assert.deepEqual(body.headers['Authorization'], [`Bearer ${token}`]);
+  // The gateway never logs the token, even though function calls carry it.
+  assert.ok(!gw.logs().some((l) => l.includes(token)));
+
+  const denied = await fetch(`${gw.url}/v1/hello`);
+  assert.equal(denied.status, 401);
+});

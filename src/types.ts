@@ -34,6 +34,10 @@ export interface GatewayRequest {
   readonly search: string;
   /** Path parameters of the matched route (`{id}` → `params.id`; wildcard `{rest*}` → `params.rest`). */
   readonly params: Readonly<Record<string, string>>;
+  /** The path's segments, each percent-decoded on its own (an encoded `/` stays inside its segment). */
+  readonly segments: readonly string[];
+  /** Index in `segments` where the route's wildcard starts, or -1. Keeps segment boundaries that `params` joins away. */
+  readonly wildcardFrom: number;
   /** The verified token, when the route has an authentication policy and it passed. */
   auth: AuthContext | null;
   /** Client address as seen on the socket. */

@@ -22,8 +22,12 @@ export interface UrlTemplate {
 
 const VAR = /\$\{request\.(path|query|headers|auth)\[([^\]]+)\]\}|\$\{request\.host\}/g;
 
-function encodeSegments(value: string): string {
-  return value.split('/').map(encodeURIComponent).join('/');
+/** The wildcard's segments, each encoded on its own: a decoded `/` inside a segment stays `%2F`. */
+function encodeWildcard(ctx: GatewayRequest): string {
+  const segs = ctx.segments;
+  let out = '';
+  for (let i = ctx.wildcardFrom; i < segs.length; i++) out += (i === ctx.wildcardFrom ? '' : '/') + encodeURIComponent(segs[i] as string);
+  return out;
 }
 
 function stringify(v: unknown): string {
@@ -79,8 +83,8 @@ export function compileUrlTemplate(url: string, pathParams: ReadonlyMap<string, 
       }
       const keepSlashes = wildcard && !inQuery;
       parts.push(function pathParam(ctx) {
-        const v = ctx.params[name] ?? '';
-        return keepSlashes ? encodeSegments(v) : encodeURIComponent(v);
+        if (keepSlashes && ctx.wildcardFrom >= 0) return encodeWildcard(ctx);
+        return encodeURIComponent(ctx.params[name] ?? '');
       });
     } else if (kind === 'query') {
       parts.push(function queryParam(ctx) {

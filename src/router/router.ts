@@ -17,6 +17,8 @@ export interface RouteMatch<T> {
   params: Record<string, string>;
   /** Methods the matched path allows, for the `Allow` header of a 405. */
   allowed: readonly string[];
+  /** Index of the first segment the wildcard took, or -1 when the route has no wildcard. */
+  wildcardFrom: number;
 }
 
 interface Leaf<T> {
@@ -100,17 +102,17 @@ export class Router<T> {
     const { leaf } = found;
     let value = leaf.byMethod.get(method) ?? leaf.any;
     if (value === null && method === 'HEAD') value = leaf.byMethod.get('GET') ?? null;
-    if (value === null) return { value: null, params: {}, allowed: leaf.allowed };
+    if (value === null) return { value: null, params: {}, allowed: leaf.allowed, wildcardFrom: -1 };
     const names = leaf.names.get(value) as readonly string[];
     const params: Record<string, string> = {};
     for (let i = 0; i < names.length; i++) params[names[i] as string] = found.values[i] as string;
-    return { value, params, allowed: leaf.allowed };
+    return { value, params, allowed: leaf.allowed, wildcardFrom: found.wildcardFrom };
   }
 
-  #walk(node: Node<T>, segs: readonly string[], i: number, values: string[]): { leaf: Leaf<T>; values: string[] } | null {
+  #walk(node: Node<T>, segs: readonly string[], i: number, values: string[]): { leaf: Leaf<T>; values: string[]; wildcardFrom: number } | null {
     if (i === segs.length) {
-      if (node.leaf !== null) return { leaf: node.leaf, values };
-      if (node.wildcard !== null) return { leaf: node.wildcard, values: [...values, ''] };
+      if (node.leaf !== null) return { leaf: node.leaf, values, wildcardFrom: -1 };
+      if (node.wildcard !== null) return { leaf: node.wildcard, values: [...values, ''], wildcardFrom: i };
       return null;
     }
     const seg = segs[i] as string;
@@ -125,7 +127,7 @@ export class Router<T> {
       if (r !== null) return r;
       values.pop();
     }
-    if (node.wildcard !== null) return { leaf: node.wildcard, values: [...values, segs.slice(i).join('/')] };
+    if (node.wildcard !== null) return { leaf: node.wildcard, values: [...values, segs.slice(i).join('/')], wildcardFrom: i };
     return null;
   }
 }

@@ -29,6 +29,9 @@ type TaggedResponse = ServerResponse & { [CTX]?: RequestContext };
 /** A client's `opc-request-id` is echoed only when it is short, printable ASCII. */
 const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
 
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_SEGMENTS: readonly string[] = Object.freeze([]);
+
 const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
 
 export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
@@ -110,7 +113,20 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     const method = req.method ?? 'GET';
     const match = typeof segments === 'string' ? null : plan.router.match(segments, method);
     const route = match?.value ?? null;
-    const ctx = new RequestContext(req, res, requestId, rawPath, search, match?.params ?? {}, plan.server.maxBodyBytes, route?.log ?? log, route, startNs);
+    const ctx = new RequestContext(
+      req,
+      res,
+      requestId,
+      rawPath,
+      search,
+      match?.params ?? NO_PARAMS,
+      typeof segments === 'string' ? NO_SEGMENTS : segments,
+      match?.wildcardFrom ?? -1,
+      plan.server.maxBodyBytes,
+      route?.log ?? log,
+      route,
+      startNs,
+    );
     (res as TaggedResponse)[CTX] = ctx;
     state.inFlight++;
     res.once('close', onResponseClose);

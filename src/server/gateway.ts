@@ -97,6 +97,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       headersTimeout: s.headersTimeoutInSeconds * 1000,
       requestTimeout: s.requestTimeoutInSeconds * 1000,
       keepAliveTimeout: s.keepAliveTimeoutInSeconds * 1000,
+      // Node enforces the two timeouts above only when it checks (every 30 s by default): check
+      // often enough that a slow-loris client is cut close to the configured time.
+      connectionsCheckingInterval: Math.min(1000, s.headersTimeoutInSeconds * 500),
     },
     createDataPlaneHandler(state, log),
   );

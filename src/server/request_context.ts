@@ -14,6 +14,8 @@ export class RequestContext implements GatewayRequest {
   readonly path: string;
   readonly search: string;
   readonly params: Readonly<Record<string, string>>;
+  readonly segments: readonly string[];
+  readonly wildcardFrom: number;
   auth: AuthContext | null;
   readonly clientIp: string;
   readonly protocol: string;
@@ -34,6 +36,8 @@ export class RequestContext implements GatewayRequest {
     path: string,
     search: string,
     params: Readonly<Record<string, string>>,
+    segments: readonly string[],
+    wildcardFrom: number,
     maxBodyBytes: number,
     log: Logger,
     route: RoutePlan | null,
@@ -45,6 +49,8 @@ export class RequestContext implements GatewayRequest {
     this.path = path;
     this.search = search;
     this.params = params;
+    this.segments = segments;
+    this.wildcardFrom = wildcardFrom;
     this.auth = null;
     this.clientIp = req.socket.remoteAddress ?? '';
     this.protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';

@@ -30,7 +30,9 @@ describe('compileUrlTemplate', () => {
 
   it('keeps the slashes of a wildcard in the path, encodes each part', () => {
     const t = compile('http://up/files/${request.path[rest]}', [['rest', true]]);
-    assert.equal(t.pathAndQuery(fakeRequest({ params: { rest: 'a b/c?d' } })), '/files/a%20b/c%3Fd');
+    assert.equal(t.pathAndQuery(fakeRequest({ params: { rest: 'a b/c?d' }, segments: ['files', 'a b', 'c?d'], wildcardFrom: 1 })), '/files/a%20b/c%3Fd');
+    // Regression (hostile_clients e2e): "..%2Fx" is one segment; rebuilding it must not create a ".." segment.
+    assert.equal(t.pathAndQuery(fakeRequest({ params: { rest: '../x' }, segments: ['files', '../x'], wildcardFrom: 1 })), '/files/..%2Fx');
   });
 
   it('is static when there are no variables', () => {

@@ -21,7 +21,8 @@ describe('Router', () => {
 
   it('prefers static segments, then parameters, then wildcards', () => {
     assert.equal(r.match(seg('/v1/items/new'), 'GET')?.value, 'new');
-    assert.deepEqual(r.match(seg('/v1/items/42'), 'GET'), { value: 'item', params: { id: '42' }, allowed: ['GET', 'PUT'] });
+    assert.deepEqual(r.match(seg('/v1/items/42'), 'GET'), { value: 'item', params: { id: '42' }, allowed: ['GET', 'PUT'], wildcardFrom: -1 });
+    assert.equal(r.match(seg('/v1/files/a/b'), 'GET')?.wildcardFrom, 2);
     assert.deepEqual(r.match(seg('/v1/items/new/parts'), 'DELETE')?.params, { key: 'new' }, 'backtracks from a static dead end');
     assert.deepEqual(r.match(seg('/v1/files/a/b/c.txt'), 'GET')?.params, { rest: 'a/b/c.txt' });
     assert.deepEqual(r.match(seg('/v1/files'), 'GET')?.params, { rest: '' }, 'a wildcard matches an empty remainder');

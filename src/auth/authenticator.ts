@@ -59,8 +59,9 @@ export class Authenticator implements AuthenticationPolicy {
     this.#clock = opts.clock;
   }
 
+  /** Resolves once the first key load settled: true when keys are usable now (readiness). */
   ready(): Promise<boolean> {
-    return this.store.ready();
+    return this.store.ready().then(() => this.store.isUsable(this.#clock.nowMs()));
   }
 
   authenticate(ctx: GatewayRequest): AuthVerdict | Promise<AuthVerdict> {

@@ -145,7 +145,7 @@ metric('gatehouse_auth_decision_cache_total', () => new client.Counter({
 
 metric('gatehouse_jwks_fetches_total', () => new client.Counter({
   name: 'gatehouse_jwks_fetches_total',
-  help: 'JWKS fetches by URI and result (ok, not_modified, failed); miss = refetches caused by an unknown kid.',
+  help: 'JWKS fetches by URI and result (ok, not_modified, failed).',
   labelNames: ['uri', 'result'],
   collect() {
     this.reset();
@@ -153,8 +153,17 @@ metric('gatehouse_jwks_fetches_total', () => new client.Counter({
       this.inc({ uri: s.label, result: 'ok' }, s.stats.fetches - s.stats.failures - s.stats.notModified);
       this.inc({ uri: s.label, result: 'not_modified' }, s.stats.notModified);
       this.inc({ uri: s.label, result: 'failed' }, s.stats.failures);
-      this.inc({ uri: s.label, result: 'kid_miss' }, s.stats.missRefetches);
     }
+  },
+}));
+
+metric('gatehouse_jwks_kid_miss_refetches_total', () => new client.Counter({
+  name: 'gatehouse_jwks_kid_miss_refetches_total',
+  help: 'JWKS fetches caused by a token naming an unknown kid (at most one per cooldown).',
+  labelNames: ['uri'],
+  collect() {
+    this.reset();
+    for (const s of jwksCounters.stores) this.inc({ uri: s.label }, s.stats.missRefetches);
   },
 }));
 

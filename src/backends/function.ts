@@ -39,12 +39,18 @@ function readRequestBody(g: GatewayRequest): Buffer | null | Promise<Buffer | nu
   const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
   if (length !== undefined && Number(length) > limit) return null;
   if (length === '0') return EMPTY;
-  return readBody(req, limit);
+  return readBody(req, limit, true);
 }
 
 async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void> {
   let body = readRequestBody(g);
-  if (body instanceof Promise) body = await body;
+  if (body instanceof Promise) {
+    try {
+      body = await body;
+    } catch {
+      return; // the client went away mid-upload: nobody to answer
+    }
+  }
   if (body === null) {
     sendError(g.res, 413, `Request body larger than ${Math.min(MAX_BODY_BYTES, g.maxBodyBytes)} bytes`, { connection: 'close' });
     return;

@@ -89,23 +89,42 @@ export function decodeCallResult(headers: HeaderMap, body: Buffer): FnOutcome {
 }
 
 /**
- * Reads a whole stream into one Buffer, or resolves null beyond `limit` bytes (the stream is then
- * destroyed). Used for client bodies (6 MB) and function responses.
+ * Reads a whole stream into one Buffer, or resolves null beyond `limit` bytes. On overflow the
+ * stream is destroyed, or with `drain` (a client request, so a 413 can still be written) read to
+ * its end and discarded. A stream that closes before its end rejects.
  */
-export function readBody(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number): Promise<Buffer | null> {
+export function readBody(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number, drain = false): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.on('data', (chunk: Buffer) => {
+    let done = false;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        stream.destroy();
-        resolve(null);
+      if (size <= limit) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      done = true;
+      stream.off('data', onData);
+      if (drain) stream.resume();
+      else stream.destroy();
+      resolve(null);
+    };
+    stream.on('data', onData);
+    stream.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
-    stream.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    stream.on('error', reject);
+    stream.on('error', (err) => {
+      if (done) return;
+      done = true;
+      reject(err);
+    });
+    stream.on('close', () => {
+      if (done) return;
+      done = true;
+      reject(new Error('stream closed before its end'));
+    });
   });
 }

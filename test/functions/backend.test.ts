@@ -230,6 +230,20 @@ test('a body over 6 MB is refused with 413', async () => {
   assert.equal(r.json().code, 413);
 });
 
+test('a chunked body over 6 MB is refused with 413 too, and the container is not called', async () => {
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(`${h.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    const chunk = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 7; i++) req.write(chunk);
+    req.end();
+  });
+  assert.equal(status, 413);
+});
+
 test('closing stops every container and removes its socket directory', async () => {
   const e = (await call('/echo')).json();
   const dir = dirname(String(e.listener).slice('unix:'.length));

@@ -77,6 +77,8 @@ export async function startHarness(functions: Record<string, unknown>, auth: Aut
       path,
       search: q < 0 ? '' : url.slice(q),
       params: {},
+      segments: path.split('/').slice(1),
+      wildcardFrom: -1,
       auth,
       clientIp: '127.0.0.1',
       protocol: 'http',

@@ -19,6 +19,7 @@ import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
 import { DEFAULTS } from './defaults.ts';
 import { redactConfig } from './redact.ts';
+import { routeStats, type RouteStats } from '../server/route_stats.ts';
 
 /** Everything the request path needs to know about one route. */
 export interface RoutePlan {
@@ -31,6 +32,8 @@ export interface RoutePlan {
   readonly accessLog: boolean;
   /** Logger bound to the deployment, at its executionLog level. */
   readonly log: Logger;
+  /** Request counters and latency histogram of this route (kept across reloads). */
+  readonly stats: RouteStats;
 }
 
 export type ServerSettings = { [K in keyof typeof DEFAULTS.server]: (typeof DEFAULTS.server)[K] extends string ? string : number };
@@ -105,6 +108,7 @@ function compileDeployment(
       backend,
       accessLog: logging?.accessLog?.isEnabled !== false,
       log: loggerFor(ctx.log, d.name, logging),
+      stats: routeStats(d.name, pattern),
     });
     try {
       router.add(pattern, r.methods ?? ['ANY'], plan);

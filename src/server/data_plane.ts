@@ -13,7 +13,7 @@ import type { Logger } from '../lib/log.ts';
 import { sendError } from '../lib/respond.ts';
 import { splitPath } from '../router/path.ts';
 import { RequestContext } from './request_context.ts';
-import { requestDuration, requestsTotal } from './metrics.ts';
+import { unmatchedStats } from './route_stats.ts';
 
 export interface DataPlaneState {
   plan: Plan;
@@ -41,16 +41,13 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     state.inFlight--;
     const status = this.writableFinished ? this.statusCode : 499;
     const route = ctx.route;
-    const deployment = route?.deployment ?? '';
-    const pattern = route?.route ?? '';
-    requestsTotal.inc({ deployment, route: pattern, method: ctx.req.method ?? '', status });
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
-    requestDuration.observe({ deployment, route: pattern }, seconds);
-    if (route !== null && !route.accessLog) return;
+    (route === null ? unmatchedStats : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
+    if ((route !== null && !route.accessLog) || !ctx.log.isLevelEnabled('info')) return;
     ctx.log.info(
       {
         reqId: ctx.requestId,
-        route: pattern || undefined,
+        route: route?.route,
         method: ctx.req.method,
         path: ctx.path,
         status,

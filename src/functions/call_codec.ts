@@ -5,6 +5,7 @@
  * removed), `Content-Type` unprefixed, the body unchanged. On the way back `Fn-Http-Status` is the
  * client status and `Fn-Http-H-*` the client headers; every other container header is dropped.
  */
+import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
 import type { FnOutcome } from './types.ts';
 
 /** OCI Functions' request body limit (6 MB). */
@@ -13,20 +14,8 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** Function responses larger than this are refused (Fn's FN_MAX_RESPONSE_SIZE has the same role). */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
-// RFC 9110 §7.6.1 hop-by-hop fields, plus the framing headers we recompute for the call.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-  'expect',
-]);
+/** Not forwarded to the function: hop-by-hop fields (lib/hop_by_hop.ts) and the framing we recompute. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'content-length', 'expect']);
 
 /** Headers a function may not set on the client response (framing is ours). */
 const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'trailer', 'upgrade', 'content-type']);
@@ -48,7 +37,7 @@ export function encodeCallHeaders(callId: string, method: string, requestUrl: st
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (connectionTokens !== null && connectionTokens.has(lower))) continue;
+    if (NOT_FORWARDED.has(lower) || (connectionTokens !== null && connectionTokens.has(lower))) continue;
     if (lower === 'content-type') out.push('Content-Type', value);
     else out.push(`Fn-Http-H-${name}`, value);
   }

@@ -59,7 +59,9 @@ test('SQLite: records survive reopening, private keys and HS256 secrets are seal
     assert.ok(rows.length > 0);
     for (const r of rows) assert.match(r.private_key, /^aes256gcm:v1:/);
     assert.ok(!readFileSync(file).toString('latin1').includes('PRIVATE KEY'));
-    await assert.rejects(async () => (await (async () => { const s = new IdpStore(openDriver(file, dir), createKeyEnvelope('other')); try { return await s.load(); } finally { await s.close(); } })()), /wrong GATEHOUSE_IDP_MASTER_KEY/);
+    const wrongKey = new IdpStore(openDriver(file, dir), createKeyEnvelope('other'));
+    await assert.rejects(wrongKey.load(), /wrong GATEHOUSE_IDP_MASTER_KEY/);
+    await wrongKey.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -111,34 +111,34 @@ async function loadContents(q: SqlQuery, envelope: KeyEnvelope): Promise<StoreCo
 }
 
 function rowToApi(r: Row, envelope: KeyEnvelope): ApiRecord {
-    const secret = strOrNull(r['signing_secret']);
-    return {
-      id: str(r['id']),
-      identifier: str(r['identifier']),
-      name: str(r['name']),
-      signingAlg: str(r['signing_alg']) as ApiRecord['signingAlg'],
-      signingSecret: secret === null ? null : envelope.open(secret, `the HS256 secret of API ${str(r['identifier'])}`),
-      tokenLifetimeSec: Number(r['token_lifetime']),
-      scopes: JSON.parse(str(r['scopes'])) as ApiRecord['scopes'],
-      tokenDialect: str(r['token_dialect']) as ApiRecord['tokenDialect'],
-      origin: str(r['origin']) as ApiRecord['origin'],
-      createdAt: str(r['created_at']),
-    };
-  }
+  const secret = strOrNull(r['signing_secret']);
+  return {
+    id: str(r['id']),
+    identifier: str(r['identifier']),
+    name: str(r['name']),
+    signingAlg: str(r['signing_alg']) as ApiRecord['signingAlg'],
+    signingSecret: secret === null ? null : envelope.open(secret, `the HS256 secret of API ${str(r['identifier'])}`),
+    tokenLifetimeSec: Number(r['token_lifetime']),
+    scopes: JSON.parse(str(r['scopes'])) as ApiRecord['scopes'],
+    tokenDialect: str(r['token_dialect']) as ApiRecord['tokenDialect'],
+    origin: str(r['origin']) as ApiRecord['origin'],
+    createdAt: str(r['created_at']),
+  };
+}
 
 function rowToKey(r: Row, envelope: KeyEnvelope): KeyRecord {
-    return {
-      kid: str(r['kid']),
-      alg: str(r['alg']) as KeyRecord['alg'],
-      state: str(r['state']) as KeyRecord['state'],
-      privateKey: envelope.open(str(r['private_key']), `signing key ${str(r['kid'])}`),
-      publicJwk: JSON.parse(str(r['public_jwk'])) as Record<string, string>,
-      certDer: str(r['cert']),
-      createdAt: str(r['created_at']),
-      currentSince: strOrNull(r['current_since']),
-      currentUntil: strOrNull(r['current_until']),
-      revokedAt: strOrNull(r['revoked_at']),
-    };
+  return {
+    kid: str(r['kid']),
+    alg: str(r['alg']) as KeyRecord['alg'],
+    state: str(r['state']) as KeyRecord['state'],
+    privateKey: envelope.open(str(r['private_key']), `signing key ${str(r['kid'])}`),
+    publicJwk: JSON.parse(str(r['public_jwk'])) as Record<string, string>,
+    certDer: str(r['cert']),
+    createdAt: str(r['created_at']),
+    currentSince: strOrNull(r['current_since']),
+    currentUntil: strOrNull(r['current_until']),
+    revokedAt: strOrNull(r['revoked_at']),
+  };
 }
 
 function rowToClient(r: Row): ClientRecord {

@@ -88,7 +88,8 @@ async function bareColdStart(): Promise<{ readyMs: number; firstMs: number }> {
 }
 
 export async function benchFunctions(opts: { calls: number; rounds: number; colds: number }): Promise<string> {
-  const machine = machineDescription(); // before pinning: nproc reports this process's affinity
+  // Before pinning: nproc reports this process's affinity. No wrk here: this process is the client.
+  const machine = machineDescription().replace('wrk on core 1', 'client on core 1');
   // The client (this process) on core 1, the gateway and its containers on core 0.
   spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-fn-'));
@@ -142,7 +143,7 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
     return [
       '## Functions (issue #5)',
       '',
-      `Machine: ${machine} (client on core 1). Function: test/fixtures/functions/hello (@fnproject/fdk, returns {"message":"Hello World"}).`,
+      `Machine: ${machine}. Function: test/fixtures/functions/hello (@fnproject/fdk, returns {"message":"Hello World"}).`,
       '',
       `### Warm calls: ${opts.rounds} interleaved rounds × ${opts.calls} sequential calls on one keep-alive connection`,
       '',

@@ -41,7 +41,10 @@ export async function spawnTarget(name: string, core: number, cmd: string, args:
   let out = '';
   const err = '';
   const match = await new Promise<string>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${err}\n${out}`)), 20000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${name} did not start:\n${err}\n${out}`));
+    }, 20000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = ready.exec(out);

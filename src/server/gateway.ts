@@ -71,22 +71,27 @@ function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream')
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { log } = opts;
   const registry = new SharedRegistry();
+  const loaded = loadConfigFile(opts.configFile);
+
+  // The identity provider starts first: the plan's JWKS stores fetch their keys as they are
+  // compiled, and a store pointed at the local provider must find it listening.
+  let idp: RunningIdentityProvider | null = null;
+  if (loaded.config.identityProvider !== undefined) {
+    idp = await startIdentityProvider(loaded.config.identityProvider, {
+      log: log.child({ component: 'idp' }),
+      baseDir: loaded.baseDir,
+      ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
+    });
+  }
+
   let plan: Plan;
   try {
-    plan = compilePlan(loadConfigFile(opts.configFile), registry, log);
+    plan = compilePlan(loaded, registry, log);
     await registry.commit();
   } catch (err) {
     await registry.closeAll();
+    await idp?.close();
     throw err;
-  }
-
-  let idp: RunningIdentityProvider | null = null;
-  if (plan.identityProvider !== undefined) {
-    idp = await startIdentityProvider(plan.identityProvider, {
-      log: log.child({ component: 'idp' }),
-      baseDir: dirname(plan.sources[0] as string),
-      ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
-    });
   }
 
   const state: DataPlaneState = { plan, draining: false, inFlight: 0 };

@@ -15,7 +15,7 @@ export interface TokenSuccess {
 
 /** Checks a client secret against its stored hash (SecretVerifier; the CLI trusts store access). */
 export interface SecretCheck {
-  verify(clientId: string, secret: string, stored: string): Promise<boolean>;
+  verify(clientId: string, secret: string, stored: string): Promise<boolean | 'busy'>;
 }
 
 export interface GrantContext {
@@ -34,7 +34,9 @@ export async function clientCredentials(ctx: GrantContext, p: TokenParams): Prom
 
   const client = snap.clientById.get(p.clientId);
   if (client === undefined || p.clientSecret === undefined || p.clientSecret === '') return oauthErrors.unauthorized();
-  if (!(await ctx.secrets.verify(client.clientId, p.clientSecret, client.secretHash))) return oauthErrors.unauthorized();
+  const verdict = await ctx.secrets.verify(client.clientId, p.clientSecret, client.secretHash);
+  if (verdict === 'busy') return oauthErrors.tooManyRequests();
+  if (!verdict) return oauthErrors.unauthorized();
 
   if (p.grantType !== GRANT_TYPE || !client.grantTypes.includes(GRANT_TYPE)) return oauthErrors.grantTypeNotAllowed(p.grantType);
 

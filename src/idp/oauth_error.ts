@@ -24,6 +24,7 @@ export const oauthErrors = {
   noGrant: (clientId: string, audience: string) =>
     err(403, 'access_denied', `Client "${clientId}" is not authorized to access resource server "${audience}".`),
   scopesNotGranted: (missing: readonly string[]) => err(403, 'access_denied', `Client has not been granted scopes: ${missing.join(' ')}`),
+  tooManyRequests: () => err(429, 'too_many_requests', 'Too many client authentications in progress, retry later'),
   bodyTooLarge: () => err(413, 'invalid_request', 'Request body too large'),
   methodNotAllowed: () => err(405, 'method_not_allowed', 'Method not allowed, use POST'),
   serverError: () => err(500, 'server_error', 'Internal error'),

@@ -36,17 +36,43 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** Verifies client secrets, remembering each client's last verified secret (see the file header). */
+/** `busy`: too many scrypt checks already running or waiting; the caller answers 429. */
+export type SecretVerdict = boolean | 'busy';
+
+/**
+ * Verifies client secrets, remembering each client's last verified secret (see the file header).
+ * scrypt runs on libuv's thread pool, which signing shares: at most `maxSlow` checks run at once
+ * and `maxWaiting` wait, so a flood of wrong secrets cannot starve token signing.
+ */
 export class SecretVerifier {
   readonly #verified = new Map<string, { stored: string; digest: Buffer }>();
+  readonly #maxSlow: number;
+  readonly #maxWaiting: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
 
-  async verify(clientId: string, secret: string, stored: string): Promise<boolean> {
+  constructor(opts: { maxSlow?: number; maxWaiting?: number } = {}) {
+    this.#maxSlow = opts.maxSlow ?? 2;
+    this.#maxWaiting = opts.maxWaiting ?? 64;
+  }
+
+  async verify(clientId: string, secret: string, stored: string): Promise<SecretVerdict> {
     const digest = createHash('sha256').update(secret).digest();
     const known = this.#verified.get(clientId);
     if (known !== undefined && known.stored === stored && timingSafeEqual(known.digest, digest)) return true;
-    const ok = await verifySecret(secret, stored);
-    if (ok) this.#verified.set(clientId, { stored, digest });
-    return ok;
+    if (this.#running >= this.#maxSlow) {
+      if (this.#waiting.length >= this.#maxWaiting) return 'busy';
+      await new Promise<void>((go) => this.#waiting.push(go));
+    }
+    this.#running++;
+    try {
+      const ok = await verifySecret(secret, stored);
+      if (ok) this.#verified.set(clientId, { stored, digest });
+      return ok;
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
   }
 
   /** Forgets a client (deleted, or its secret rotated). */

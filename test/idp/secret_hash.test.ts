@@ -33,3 +33,14 @@ test('generated ids and secrets look like Auth0 ones', () => {
   assert.match(generateClientId(), /^[A-Za-z0-9]{32}$/);
   assert.match(generateSecret(), /^[A-Za-z0-9_-]{64}$/);
 });
+
+test('at most maxSlow scrypt checks run at once; beyond maxWaiting the verifier answers busy', async () => {
+  const v = new SecretVerifier({ maxSlow: 1, maxWaiting: 1 });
+  const stored = hashSecret('right');
+  const results = await Promise.all([v.verify('a', 'w1', stored), v.verify('b', 'w2', stored), v.verify('c', 'w3', stored)]);
+  assert.deepEqual(results, [false, false, 'busy']);
+  // Once the queue drains, checks run again, and a remembered secret never waits.
+  assert.equal(await v.verify('a', 'right', stored), true);
+  const again = await Promise.all([v.verify('x', 'w', stored), v.verify('y', 'w', stored), v.verify('a', 'right', stored)]);
+  assert.deepEqual(again, [false, false, true]);
+});

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IdpState } from './idp_state.ts';
-import { MANAGEMENT_API_ID } from './management_scopes.ts';
 import { SIGNING_ALGS, TOKEN_DIALECTS, type ApiRecord, type AsymmetricAlg, type ClientRecord, type GrantRecord, type KeyRecord, type ScopeDef, type SigningAlg, type TokenDialect } from './model.ts';
 import { generateClientId, generateSecret, hashSecret } from './secret_hash.ts';
 import { DEFAULT_TOKEN_LIFETIME_SEC } from './settings.ts';
@@ -247,4 +246,3 @@ export const ops = {
   },
 };
 
-export { MANAGEMENT_API_ID };

@@ -11,7 +11,6 @@ import { clientCredentials } from './client_credentials.ts';
 import { MAX_BODY_BYTES, readBody, sendJson } from './http_io.ts';
 import type { IdpState } from './idp_state.ts';
 import { handleManagement } from './management_api.ts';
-import { SIGNING_ALGS } from './model.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';
 import { isOAuthError, parseTokenRequest } from './token_request.ts';
 
@@ -42,7 +41,6 @@ function discovery(issuer: string): Record<string, unknown> {
     jwks_uri: `${issuer}.well-known/jwks.json`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    token_endpoint_auth_signing_alg_values_supported: SIGNING_ALGS,
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],

@@ -130,6 +130,7 @@ export function compileAuthentication(
   if (store === null || ctx.issues.length > before) return null;
 
   const clock = opts.clock ?? coarseClock;
+  const label = deploymentName ?? deploymentLabel(path);
   return new Authenticator({
     extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
     store,
@@ -139,12 +140,19 @@ export function compileAuthentication(
     clockSkewSec: cfg.maxClockSkewInSeconds ?? AUTH_DEFAULTS.maxClockSkewInSeconds,
     allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
     maxTokenChars: opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
-    cache: new DecisionCache({
-      ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
-      ...(opts.decisionCacheCapMs !== undefined ? { capMs: opts.decisionCacheCapMs } : {}),
-    }),
+    // Kept across hot reloads while the policy and its key store are unchanged: a reload does not
+    // send every client back through signature verification.
+    cache: ctx.registry.acquire(
+      `authcache:${label} ${createHash('sha256').update(JSON.stringify([policy, opts.decisionCacheMaxEntries, opts.decisionCacheCapMs])).digest('base64url')}`,
+      () =>
+        new DecisionCache({
+          ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+          ...(opts.decisionCacheCapMs !== undefined ? { capMs: opts.decisionCacheCapMs } : {}),
+        }),
+      (c) => c.clear(),
+    ),
     clock,
-    stats: statsFor(deploymentName ?? deploymentLabel(path)),
+    stats: statsFor(label),
   });
 }
 

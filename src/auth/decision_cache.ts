@@ -56,6 +56,10 @@ export class DecisionCache {
     return this.#lru.prune((d) => !d.key.active);
   }
 
+  clear(): void {
+    this.#lru.clear();
+  }
+
   get size(): number {
     return this.#lru.size;
   }

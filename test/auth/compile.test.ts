@@ -108,3 +108,22 @@ test('one JWKS store per URI and settings, shared by deployments and kept across
   assert.equal((authAdminState(ctx) as { jwks: unknown[] }).jwks.length, 2);
   await ctx.registry.closeAll();
 });
+
+test('a hot reload with an unchanged policy keeps the decision cache warm', async () => {
+  const { signToken } = await import('../helpers/jwks_server.ts');
+  const { bearer } = await import('./helpers.ts');
+  const ctx = compileContext();
+  const cfg = { ...jwt, issuers: [server.issuer], publicKeys: { type: 'REMOTE_JWKS', uri: server.jwksUri } };
+  const first = compileAuthentication(cfg, 'deployments[0].x', ctx, 'reload')!;
+  await first.ready();
+  const token = await signToken(server.keys[0]!, { iss: server.issuer, aud: 'a', exp: Math.floor(Date.now() / 1000) + 60 });
+  assert.equal((await first.authenticate(bearer(token))).status, 0);
+  await ctx.registry.commit();
+  const second = compileAuthentication(cfg, 'deployments[0].x', ctx, 'reload')!;
+  await ctx.registry.commit();
+  const v = second.authenticate(bearer(token));
+  assert.ok(!(v instanceof Promise) && v.status === 0, 'served from the cache kept across the reload');
+  const changed = compileAuthentication({ ...cfg, audiences: ['b'] }, 'deployments[0].x', ctx, 'reload')!;
+  assert.equal((await changed.authenticate(bearer(token))).reason, 'audience_invalid', 'a changed policy starts a fresh cache');
+  await ctx.registry.closeAll();
+});

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { benchCore } from './core.ts';
 import { benchFunctions } from './functions.ts';
+import { benchJwt } from './jwt.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -14,6 +15,7 @@ const { values, positionals } = parseArgs({
 const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) };
 const BENCHES: Record<string, () => Promise<string>> = {
   core: () => benchCore(opts),
+  jwt: () => benchJwt(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),
 };
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);

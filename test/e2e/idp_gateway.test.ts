@@ -66,8 +66,10 @@ after(async () => {
   await gw?.stop();
 });
 
-test('the gateway reports the provider it started, and its banner has a ready curl command', () => {
+test('the gateway reports the provider it started, and its banner has a ready curl command', async () => {
   assert.equal(gw.idpUrl, `http://127.0.0.1:${new URL(issuer).port}`);
+  // The banner goes to stderr, which may arrive after the ready line on stdout.
+  for (let i = 0; i < 50 && !/curl --request/.test(gw.stderr()); i++) await new Promise((ok) => setTimeout(ok, 100));
   assert.match(gw.stderr(), /client_id gw-client/);
   assert.match(gw.stderr(), /curl --request POST --url http:\/\/localhost:\d+\/oauth\/token/);
   assert.doesNotMatch(gw.stderr(), /gw-secret/, 'a configured secret is never printed');

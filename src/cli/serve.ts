@@ -23,9 +23,20 @@ Options:
 
 function banner(gw: RunningGateway): string {
   const lines = ['', 'Gatehouse is running', `  data plane    ${gw.info.dataUrl}`];
-  for (const d of gw.plan.deployments) lines.push(`    ${d.name}: ${gw.info.dataUrl}${d.pathPrefix} (${d.routes} route${d.routes === 1 ? '' : 's'})`);
+  let example: string | null = null;
+  for (const d of gw.plan.deployments) {
+    lines.push(`    ${d.name} (${d.pathPrefix}):`);
+    for (const p of d.paths) {
+      const methods = p.methods.join(',');
+      lines.push(`      ${methods.padEnd(8)} ${gw.info.dataUrl}${p.path}  → ${p.backend}${p.authenticated ? ', needs a token' : ''}`);
+      if (example === null && p.authenticated && !p.path.includes('{') && (methods === 'GET' || methods === 'ANY')) example = `${gw.info.dataUrl}${p.path}`;
+    }
+  }
   lines.push(`  admin plane   ${gw.info.adminUrl}  (/health/ready, /metrics, /admin/plan, /admin/auth)`);
-  if (gw.idp !== null) lines.push(`  identity provider ${gw.idp.url}`, ...gw.idp.banner().map((l) => `    ${l}`));
+  if (gw.idp !== null) lines.push(...gw.idp.banner().map((l) => `  ${l}`));
+  if (example !== null) {
+    lines.push('', '  Call a protected route with a token (put the access_token from the token response in TOKEN):', `    curl -H "Authorization: Bearer $TOKEN" ${example}`);
+  }
   return `${lines.join('\n')}\n\n`;
 }
 

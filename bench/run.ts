@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { benchCore } from './core.ts';
 import { benchFunctions } from './functions.ts';
 import { benchJwt } from './jwt.ts';
+import { benchIdp } from './idp.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -16,6 +17,7 @@ const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), c
 const BENCHES: Record<string, () => Promise<string>> = {
   core: () => benchCore(opts),
   jwt: () => benchJwt(opts),
+  idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),
 };
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);

@@ -99,7 +99,7 @@ function compileDeployment(
   const base = `deployments[${i}].specification`;
   const spec = d.specification;
   const authConfig = spec.requestPolicies?.authentication;
-  const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx);
+  const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
   if (authentication !== null) authPolicies.push(authentication);
   let count = 0;
   spec.routes.forEach((r, j) => {

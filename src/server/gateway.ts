@@ -124,13 +124,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   async function reloadOnce(): Promise<{ applied: boolean; errors: string[] }> {
     try {
       const next = compilePlan(loadConfigFile(opts.configFile), registry, log);
-      const restartNeeded = JSON.stringify(next.server) !== JSON.stringify(state.plan.server) || JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin);
+      const restartNeeded =
+        JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
+        JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
+        JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider);
       state.plan = next;
       await registry.commit();
       configReloads.inc({ result: 'applied' });
       info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
       log.info({ deployments: next.deployments }, 'config reloaded');
-      if (restartNeeded) log.warn('server or admin settings changed: they take effect on restart');
+      if (restartNeeded) log.warn('server, admin or identityProvider settings changed: they take effect on restart (use the management API or `gatehouse idp` to change the provider live)');
       rewatch();
       return { applied: true, errors: [] };
     } catch (err) {

@@ -3,7 +3,7 @@
  * proxied route, next to a bare node:http server (the baseline) and a bare node:http + undici proxy,
  * all measured in the same run. Usage: npm run bench -- core [--seconds N] [--rounds N]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWrk, interleave, machineDescription, runWrk, spawnTarget, table, type Target } from './harness.ts';
@@ -11,6 +11,7 @@ import { ensureWrk, interleave, machineDescription, runWrk, spawnTarget, table, 
 export async function benchCore(opts: { seconds: number; rounds: number; connections: number }): Promise<string> {
   ensureWrk();
   const targets: Target[] = [];
+  let dir: string | undefined;
   try {
     // The upstream shares core 1 with wrk: it is the same for both proxies, so the ratio stays fair.
     const upstream = await spawnTarget('upstream', 1, process.execPath, ['--import', 'tsx', 'bench/servers/bare_stock.ts'], /listening (\S+)/);
@@ -19,7 +20,7 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
     targets.push(bare);
     const bareProxy = await spawnTarget('bare-proxy', 0, process.execPath, ['--import', 'tsx', 'bench/servers/bare_proxy.ts'], /listening (\S+)/, { UPSTREAM: upstream.match });
     targets.push(bareProxy);
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
     const config = join(dir, 'gatehouse.yaml');
     writeFileSync(
       config,
@@ -57,5 +58,6 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
     return `### Gateway core\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn (no access lines).\n\n${table(rows, 'bare node:http, stock (baseline)')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
  * machines are shared and noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -96,14 +96,16 @@ function toMs(v: string): number {
 export function runWrk(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; script?: string }): WrkResult {
   const args = ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  let scriptDir: string | null = null;
   if (opts.script !== undefined) {
-    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-wrk-')), 'script.lua');
-    writeFileSync(file, opts.script);
-    args.push('-s', file);
+    scriptDir = mkdtempSync(join(tmpdir(), 'gatehouse-wrk-'));
+    writeFileSync(join(scriptDir, 'script.lua'), opts.script);
+    args.push('-s', join(scriptDir, 'script.lua'));
   }
   args.push(url);
   const [c, a] = pinned(1, 'wrk', args);
   const r = spawnSync(c, a, { encoding: 'utf8', timeout: (opts.seconds + 30) * 1000 });
+  if (scriptDir !== null) rmSync(scriptDir, { recursive: true, force: true });
   const text = r.stdout ?? '';
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
   const p50 = /\s50%\s+(\S+)/.exec(text)?.[1];

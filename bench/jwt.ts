@@ -9,7 +9,7 @@
  *   - random-kid flood: 10,000 requests naming unknown kids; JWKS fetches counted.
  * Baseline: a bare node:http server with no authentication.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -68,6 +68,7 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
   const unique = validTokens(20000, 'unique');
   const invalid = invalidTokens(1000);
   const targets: Target[] = [];
+  let dir: string | undefined;
   const start = async (t: Promise<Target & { match: string }>) => {
     const x = await t;
     targets.push(x);
@@ -85,7 +86,7 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
     const express = await start(spawnTarget('express', 0, process.execPath, [...TSX, 'bench/servers/express_jwt.ts'], /listening (\S+)/, peerEnv));
     const hap = haveHaproxy ? await start(startHaproxy({ publicPem: keys.publicPem, issuer: ISSUER, audience: AUDIENCE, mode: 'stock' })) : null;
     const hapProxy = haveHaproxy ? await start(startHaproxy({ publicPem: keys.publicPem, issuer: ISSUER, audience: AUDIENCE, mode: 'proxy', upstream: upstream.match })) : null;
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-jwt-'));
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-jwt-'));
     writeFileSync(join(dir, 'gatehouse.json'), gatehouseConfig(jwksUri, upstream.match));
     const gw = await start(spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', join(dir, 'gatehouse.json'), '--port', '0', '--admin-port', '0'], /data plane\s+(\S+)/));
 
@@ -168,5 +169,6 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
     return `### JWT validation\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn. HAProxy reads its key from a PEM file (it cannot fetch a JWKS); the Node peers fetch the JWKS.\n\n${sections.join('\n\n')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

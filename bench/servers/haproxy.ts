@@ -5,7 +5,7 @@
  * proxy mode forwards to the upstream.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,8 +89,9 @@ ${up ? `backend be\n  http-reuse always\n  server up ${up.hostname}:${up.port}` 
     match: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
-        proc.once('exit', () => r());
+        const done = () => (rmSync(dir, { recursive: true, force: true }), r());
+        if (proc.exitCode !== null) return done();
+        proc.once('exit', done);
         proc.kill('SIGTERM');
       }),
   };

@@ -102,9 +102,12 @@ export class Authenticator implements AuthenticationPolicy {
     if (this.#o.issuers === null && store.discoveredIssuer !== undefined && parsed.payload['iss'] !== store.discoveredIssuer) {
       return this.#deny('issuer_invalid', nowMs);
     }
-    const found = store.keys()!.find(parsed.kid, parsed.alg); // usable implies loaded
+    const keys = store.keys()!; // usable implies loaded
+    const found = keys.find(parsed.kid, parsed.alg);
     if (found === ALG_MISMATCH) return this.#deny('alg_not_allowed', nowMs);
     if (found === NO_KEY) {
+      // The JWKS lists this kid but the key was refused: say so rather than "unknown", and do not refetch.
+      if (parsed.kid !== undefined && keys.isRefused(parsed.kid)) return this.#deny('key_unusable', nowMs);
       const refetch = refetched ? null : store.refetchForMiss(parsed.kid ?? '', nowMs);
       if (refetch === null) return this.#deny('kid_unknown', nowMs);
       return refetch.then(() => this.#withKeys(token, parsed, this.#clock.nowMs(), true));

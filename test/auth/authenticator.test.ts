@@ -160,6 +160,21 @@ test('a key removed from the JWKS voids decisions cached with it at the next ref
   assert.equal((await run(p, token)).reason, 'kid_unknown');
 });
 
+test('a token naming a key the JWKS lists but Gatehouse refused (use enc) is key_unusable, without a refetch', async () => {
+  const { p, store } = await policy();
+  const enc = await makeKey('RS256', 'enc-key');
+  server.extraJwks = [{ ...enc.publicJwk, use: 'enc' }];
+  try {
+    await store.refresh();
+    const before = server.fetches;
+    const v = await run(p, await signToken(enc, claims()));
+    assert.deepEqual([v.status, v.reason], [401, 'key_unusable']);
+    assert.equal(server.fetches, before);
+  } finally {
+    server.extraJwks = [];
+  }
+});
+
 test('rotation: a token with a new kid triggers one refetch and is accepted at once', async () => {
   const { p } = await policy();
   const next = await makeKey('RS256', 'rotated-in');

@@ -13,10 +13,12 @@ export class KeySet {
   /** Keys the source listed but Gatehouse refused, with why (admin API). */
   readonly refused: readonly { kid: string | null; reason: string }[];
   readonly #byKid = new Map<string, VerificationKey[]>();
+  readonly #refusedKids = new Set<string>();
 
   constructor(keys: VerificationKey[], refused: { kid: string | null; reason: string }[] = []) {
     this.keys = keys;
     this.refused = refused;
+    for (const r of refused) if (r.kid !== null) this.#refusedKids.add(r.kid);
     for (const k of keys) {
       if (k.kid === undefined) continue;
       const list = this.#byKid.get(k.kid);
@@ -27,6 +29,11 @@ export class KeySet {
 
   hasKid(kid: string): boolean {
     return this.#byKid.has(kid);
+  }
+
+  /** True when the source lists `kid` but Gatehouse refused that key (use enc, too small, ...). */
+  isRefused(kid: string): boolean {
+    return this.#refusedKids.has(kid) && !this.#byKid.has(kid);
   }
 
   /** Candidates for a token with `kid` (or none) and `alg`; NO_KEY or ALG_MISMATCH when there are none. */

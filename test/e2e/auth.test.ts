@@ -26,6 +26,7 @@ async function adminJson(gw: RunningGatewayProcess, path: string): Promise<Recor
 
 describe('JWT authentication and scope authorization (e2e)', () => {
   let idp: JwksServer;
+  let discovery: JwksServer;
   let upstream: Upstream;
   let gw: RunningGatewayProcess;
   const keys: Record<string, TestKey> = {};
@@ -36,6 +37,8 @@ describe('JWT authentication and scope authorization (e2e)', () => {
     upstream = await startUpstream();
     for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) keys[alg] = await makeKey(alg, `kid-${alg}`);
     idp.keys = Object.values(keys);
+    discovery = await JwksServer.start();
+    discovery.keys = [keys['ES256']!];
     const jwks = { type: 'REMOTE_JWKS', uri: idp.jwksUri, maxCacheDurationInHours: 1 };
     gw = await startGateway({
       config: {
@@ -69,6 +72,8 @@ describe('JWT authentication and scope authorization (e2e)', () => {
           { name: 'okta', pathPrefix: '/okta', specification: { requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', issuers: ['https://dev-1.okta.com/oauth2/default'], audiences: ['api://default'], publicKeys: jwks } }, routes: [{ path: '/r', backend: stock('okta'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['orders.read'] } } }] } },
           // Keycloak: iss .../realms/r, aud array, scope string, OCI's newer TOKEN_AUTHENTICATION shape.
           { name: 'keycloak', pathPrefix: '/kc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', validationPolicy: jwks, additionalValidationPolicy: { issuers: ['https://kc.example.com/realms/demo'], audiences: ['orders-api'] } } }, routes: [{ path: '/r', backend: stock('keycloak'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['orders:read'] } } }] } },
+          // OCI's TOKEN_AUTHENTICATION with OIDC discovery, token in the query string; iss defaults to the discovered issuer.
+          { name: 'discovered', pathPrefix: '/disc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', tokenQueryParam: 'access_token', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: discovery.discoveryUri } }, additionalValidationPolicy: { audiences: [AUD] } } }, routes: [{ path: '/r', backend: stock('discovered') }] } },
           { name: 'open', pathPrefix: '/open', specification: { routes: [{ path: '/r', backend: stock('open') }] } },
         ],
       },
@@ -78,6 +83,7 @@ describe('JWT authentication and scope authorization (e2e)', () => {
   after(async () => {
     await gw?.stop();
     await idp?.stop();
+    await discovery?.stop();
     await upstream?.close();
   });
 
@@ -181,6 +187,20 @@ describe('JWT authentication and scope authorization (e2e)', () => {
     const kcDefaultAud = await signToken(keys['PS256']!, { exp: now() + 300, iss: 'https://kc.example.com/realms/demo', aud: 'account', scope: 'orders:read' });
     assert.equal((await get(gw, '/kc/r', kcDefaultAud)).status, 401, 'Keycloak\'s default aud "account" is not the API');
     assert.equal((await get(gw, '/v1/hello', okta)).status, 401, 'issuers do not leak across deployments');
+  });
+
+  it('TOKEN_AUTHENTICATION with REMOTE_DISCOVERY and a query-parameter token', async () => {
+    const good = await signToken(keys['ES256']!, claims({ iss: discovery.issuer }));
+    const r = await get(gw, `/disc/r?access_token=${good}`, undefined);
+    assert.deepEqual([r.status, r.body], [200, 'discovered']);
+    assert.equal(discovery.discoveryFetches, 1);
+    const otherIssuer = await signToken(keys['ES256']!, claims());
+    assert.equal((await get(gw, `/disc/r?access_token=${otherIssuer}`)).status, 401, 'iss must be the discovered issuer');
+    assert.equal((await get(gw, '/disc/r', good)).status, 401, 'this policy reads the query parameter only');
+    const admin = await adminJson(gw, '/admin/auth');
+    const src = (admin['jwks'] as Record<string, unknown>[]).find((j) => j['type'] === 'REMOTE_DISCOVERY')!;
+    assert.equal(src['jwksUri'], discovery.jwksUri);
+    assert.equal(src['issuer'], discovery.issuer);
   });
 
   it('rotation: a new kid is accepted at once, without restart', async () => {

@@ -64,7 +64,8 @@ describe('shutdown under load (e2e)', () => {
     });
     try {
       // Warm the function so its containers exist before the signal.
-      assert.equal((await once(`${gw.url}/fn`)).status === 200, true);
+      const warm = await once(`${gw.url}/fn`);
+      assert.ok('status' in warm && warm.status === 200, JSON.stringify(warm));
       const children = pidsOf(gw.proc.pid!);
       assert.ok(children.length >= 1, 'a function container is running');
       // Each container's socket directory, from its FN_LISTENER (unix:<dir>/lsnr.sock).

@@ -70,4 +70,9 @@ export interface CompileContext {
   readonly baseDir: string;
   issue(path: string, message: string): void;
   readonly issues: ConfigIssue[];
+  /**
+   * Compile without touching the network or starting processes (`gatehouse validate`): key stores
+   * neither fetch nor schedule refreshes. Default false.
+   */
+  readonly offline?: boolean;
 }

@@ -82,8 +82,19 @@ function compileKeySource(src: KeySourceConfig, path: string, ctx: CompileContex
   const timeoutMs = opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000;
   const settings = JSON.stringify({ discovery, maxCacheMs, insecure, cooldownMs, timeoutMs });
   return ctx.registry.acquire(
-    `jwks:${uri} ${settings}`,
-    () => new RemoteJwksStore({ uri, discovery, maxCacheMs, isSslVerifyDisabled: insecure, cooldownMs, timeoutMs, log: ctx.log, ...(opts.clock ? { clock: opts.clock } : {}) }),
+    `jwks:${uri} ${settings}${ctx.offline === true ? ' offline' : ''}`,
+    () =>
+      new RemoteJwksStore({
+        uri,
+        discovery,
+        maxCacheMs,
+        isSslVerifyDisabled: insecure,
+        cooldownMs,
+        timeoutMs,
+        log: ctx.log,
+        offline: ctx.offline === true,
+        ...(opts.clock ? { clock: opts.clock } : {}),
+      }),
     (s) => s.stop(),
   );
 }

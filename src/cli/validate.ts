@@ -18,7 +18,8 @@ export async function run(argv: string[]): Promise<number> {
   const file = args.values.config ?? 'gatehouse.yaml';
   const registry = new SharedRegistry();
   try {
-    const plan = compilePlan(loadConfigFile(file), registry, createLogger({ level: 'silent' }));
+    // Offline: validating a file must not reach for its identity providers.
+    const plan = compilePlan(loadConfigFile(file), registry, createLogger({ level: 'silent' }), { offline: true });
     const routes = plan.deployments.reduce((n, d) => n + d.routes, 0);
     process.stdout.write(`${file}: valid (${plan.deployments.length} deployment(s), ${routes} route(s))\n`);
     return 0;

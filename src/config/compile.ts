@@ -146,7 +146,7 @@ function settings(server: ServerConfig | undefined): ServerSettings {
  * commits or aborts the registry depending on whether the plan goes live.
  * @throws ConfigError listing every problem found.
  */
-export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log: Logger): Plan {
+export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log: Logger, opts: { offline?: boolean } = {}): Plan {
   const { config } = loaded;
   const issues: CompileContext['issues'] = [];
   const ctx: CompileContext = {
@@ -155,6 +155,7 @@ export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log:
     baseDir: loaded.baseDir,
     issues,
     issue: (path, message) => void issues.push({ path, message }),
+    offline: opts.offline === true,
   };
   const names = new Set<string>();
   config.deployments.forEach((d, i) => {

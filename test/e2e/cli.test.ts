@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/gateway.ts';
+import { JwksServer } from '../helpers/jwks_server.ts';
 
 describe('gatehouse CLI (e2e)', () => {
   it('validate: 0 for a valid file, 1 with every problem and its path otherwise', async () => {
@@ -25,6 +26,28 @@ describe('gatehouse CLI (e2e)', () => {
       assert.match(url.stderr, /cannot start/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('validate works offline: it never fetches a JWKS (regression: compiling used to start key stores)', async () => {
+    const jwks = await JwksServer.start();
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+    try {
+      const auth = { type: 'JWT_AUTHENTICATION', issuers: [jwks.issuer], audiences: ['a'], publicKeys: { type: 'REMOTE_JWKS', uri: jwks.jwksUri } };
+      const discovery = { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: jwks.discoveryUri } } };
+      const config = {
+        deployments: [
+          { name: 'a', pathPrefix: '/a', specification: { requestPolicies: { authentication: auth }, routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }] } },
+          { name: 'b', pathPrefix: '/b', specification: { requestPolicies: { authentication: discovery }, routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }] } },
+        ],
+      };
+      writeFileSync(join(dir, 'g.json'), JSON.stringify(config));
+      const r = await runCli(['validate', '--config', join(dir, 'g.json')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(jwks.fetches, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await jwks.stop();
     }
   });
 

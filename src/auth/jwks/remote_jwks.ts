@@ -41,6 +41,8 @@ export interface RemoteJwksOptions {
   minRefreshMs?: number;
   /** Run the refresh timer (tests drive `refreshIfDue` by hand instead). Default true. */
   timers?: boolean;
+  /** Never fetch (compile-only use: `gatehouse validate`). Default false. */
+  offline?: boolean;
 }
 
 /** Remembered missed kids, at most; beyond, the memory is reset (the cooldown still bounds fetches). */
@@ -78,14 +80,15 @@ export class RemoteJwksStore implements KeyStore {
       cooldownMs: opts.cooldownMs ?? 30_000,
       defaultRefreshMs: opts.defaultRefreshMs ?? 300_000,
       minRefreshMs: opts.minRefreshMs ?? 30_000,
-      timers: opts.timers ?? true,
+      timers: (opts.timers ?? true) && opts.offline !== true,
+      offline: opts.offline ?? false,
       log: opts.log,
     };
     this.label = opts.uri;
     this.#jwksUri = opts.discovery ? null : opts.uri;
     this.#refreshEveryMs = this.#clampRefresh(null);
     jwksCounters.stores.add(this);
-    this.#ready = this.refresh().then(() => this.#keys !== null);
+    this.#ready = this.#o.offline ? Promise.resolve(false) : this.refresh().then(() => this.#keys !== null);
   }
 
   get loading(): boolean {

@@ -59,7 +59,7 @@ async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void
   const callId = randomUUID();
   const out = await invoker.invoke({
     callId,
-    headers: encodeCallHeaders(callId, req.method ?? 'GET', req.url ?? g.path, req.rawHeaders),
+    headers: encodeCallHeaders(callId, req.method ?? 'GET', req.url ?? g.path, req.rawHeaders, g.auth?.claims ?? null),
     body,
   });
   if (out.ok) {

@@ -15,7 +15,16 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 /** Not forwarded to the function: hop-by-hop fields (lib/hop_by_hop.ts) and the framing we recompute. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'content-length', 'expect']);
+/** The header that carries the verified token's claims to a function (a Gatehouse extension). */
+export const CLAIMS_HEADER = 'X-Gatehouse-Claims';
+
+// A client-sent claims header is dropped, so only the gateway can set it.
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'content-length', 'expect', CLAIMS_HEADER.toLowerCase()]);
+
+/** JSON with every non-ASCII character escaped, so it is a valid header value and still plain JSON. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** Headers a function may not set on the client response (framing is ours). */
 const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'trailer', 'upgrade', 'content-type']);
@@ -23,8 +32,16 @@ const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 
 /**
  * Builds the call headers (without `Fn-Deadline`) from the client's raw headers.
  * `rawHeaders` is node's `[name, value, ...]` list, so repeated headers keep every value.
+ * `claims`, when the route authenticated the caller, reach the function as the HTTP header
+ * `X-Gatehouse-Claims` (JSON), beside the `Authorization` header that OCI passes.
  */
-export function encodeCallHeaders(callId: string, method: string, requestUrl: string, rawHeaders: readonly string[]): string[] {
+export function encodeCallHeaders(
+  callId: string,
+  method: string,
+  requestUrl: string,
+  rawHeaders: readonly string[],
+  claims: Readonly<Record<string, unknown>> | null = null,
+): string[] {
   const out = ['Fn-Call-Id', callId, 'Fn-Intent', 'httprequest', 'Fn-Http-Method', method, 'Fn-Http-Request-Url', requestUrl];
   let connectionTokens: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -41,6 +58,7 @@ export function encodeCallHeaders(callId: string, method: string, requestUrl: st
     if (lower === 'content-type') out.push('Content-Type', value);
     else out.push(`Fn-Http-H-${name}`, value);
   }
+  if (claims !== null) out.push(`Fn-Http-H-${CLAIMS_HEADER}`, asciiJson(claims));
   return out;
 }
 

@@ -71,10 +71,10 @@ test('token from the IdP → gateway verifies → function gets the token and it
   assert.equal(tokenRes.status, 200);
   const { access_token: token } = (await tokenRes.json()) as { access_token: string };
 
-  // The gateway may have fetched the JWKS before its own IdP listened: wait for readiness.
-  const t0 = Date.now();
-  while ((await fetch(`${gw.adminUrl}/health/ready`)).status !== 200 && Date.now() - t0 < 15_000) await new Promise((res) => setTimeout(res, 200));
-  const r = await fetch(`${gw.url}/v1/hello`, { headers: { authorization: `Bearer ${token}` } });
+  // The IdP starts before the plan compiles, so the gateway is ready at once.
+  assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 200);
+  // A client cannot forge the claims header: the gateway drops it and sets its own.
+  const r = await fetch(`${gw.url}/v1/hello`, { headers: { authorization: `Bearer ${token}`, 'x-gatehouse-claims': '{"sub":"admin"}' } });
   assert.equal(r.status, 200, gw.logs().slice(-8).join('\n'));
   const body = (await r.json()) as { claims: Record<string, unknown>; headers: Record<string, string[]> };
   assert.equal(body.claims['sub'], 'test-client@clients');
@@ -82,6 +82,10 @@ test('token from the IdP → gateway verifies → function gets the token and it
   assert.equal(body.claims['iss'], issuer);
   assert.equal(body.claims['aud'], AUD);
   assert.deepEqual(body.headers['Authorization'], [`Bearer ${token}`]);
+  // The verified claims also arrive as JSON in X-Gatehouse-Claims (one value: the forged one is gone).
+  const forwarded = body.headers['X-Gatehouse-Claims'];
+  assert.equal(forwarded?.length, 1);
+  assert.deepEqual(JSON.parse(forwarded[0]!), body.claims);
   // The gateway never logs the token, even though function calls carry it.
   assert.ok(!gw.logs().some((l) => l.includes(token)));
 

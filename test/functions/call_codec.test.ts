@@ -60,3 +60,16 @@ test('no Fn-Http-Status → 200; an invalid one is the function\'s error', () =>
     assert.equal(out.failure, 'function_error');
   }
 });
+
+test('verified claims travel as X-Gatehouse-Claims (ASCII JSON); a client-sent one is dropped', () => {
+  const h = encodeCallHeaders('c1', 'GET', '/x', ['X-Gatehouse-Claims', '{"sub":"forged"}', 'Accept', '*/*'], { sub: 'client@clients', name: 'Zoë' });
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < h.length; i += 2) pairs.push([h[i]!, h[i + 1]!]);
+  const claims = pairs.filter(([k]) => k.toLowerCase() === 'fn-http-h-x-gatehouse-claims');
+  assert.equal(claims.length, 1);
+  assert.equal(claims[0]![1], '{"sub":"client@clients","name":"Zo\\u00eb"}');
+  assert.deepEqual(JSON.parse(claims[0]![1]), { sub: 'client@clients', name: 'Zoë' });
+  assert.ok(pairs.some(([k, v]) => k === 'Fn-Http-H-Accept' && v === '*/*'));
+  const anonymous = encodeCallHeaders('c2', 'GET', '/x', ['X-Gatehouse-Claims', 'x']);
+  assert.ok(!anonymous.some((v) => v.toLowerCase().includes('gatehouse-claims')), 'no claims header without a verified token');
+});

@@ -8,6 +8,7 @@ import { benchCore } from './core.ts';
 import { benchFunctions } from './functions.ts';
 import { benchJwt } from './jwt.ts';
 import { benchIdp } from './idp.ts';
+import { benchAuth } from './auth.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -16,6 +17,7 @@ const { values, positionals } = parseArgs({
 const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) };
 const BENCHES: Record<string, () => Promise<string>> = {
   core: () => benchCore(opts),
+  auth: () => benchAuth(opts),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

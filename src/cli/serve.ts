@@ -5,9 +5,15 @@
  * logs JSON on stdout, starting with one `gatehouse ready` line that carries the bound URLs.
  * SIGHUP reloads the configuration; SIGTERM and SIGINT shut down gracefully.
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.ts';
+import type { Plan } from '../config/compile.ts';
+import type { RunningIdentityProvider } from '../idp/index.ts';
 import { createLogger } from '../lib/log.ts';
-import { startGateway, type RunningGateway } from '../server/gateway.ts';
+import type { AdminInfo } from '../server/admin_plane.ts';
+import { runWorker, startPrimary } from '../server/cluster.ts';
+import { startGateway, type GatewayOptions } from '../server/gateway.ts';
 import { parseOrExplain, parsePort } from './args.ts';
 
 const USAGE = `Usage: gatehouse serve [options]
@@ -18,11 +24,13 @@ Options:
   -p, --port N          data-plane port; 0 picks a free one (overrides server.port)
       --admin-port N    admin-plane port (overrides admin.port)
       --idp-port N      identity-provider port (overrides identityProvider.port)
+  -w, --workers N       worker processes sharing the port (N, or "auto" for one per CPU); the
+                        primary runs the admin plane, the identity provider and the JWKS fetches
       --log-level L     trace|debug|info|warn|error|silent (default info, or GATEHOUSE_LOG_LEVEL)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)`;
 
-function banner(gw: RunningGateway): string {
-  const lines = ['', 'Gatehouse is running', `  data plane    ${gw.info.dataUrl}`];
+function banner(gw: { info: AdminInfo; plan: Plan; idp: RunningIdentityProvider | null }, workers: number): string {
+  const lines = ['', `Gatehouse is running${workers > 1 ? ` (${workers} workers)` : ''}`, `  data plane    ${gw.info.dataUrl}`];
   let example: string | null = null;
   for (const d of gw.plan.deployments) {
     lines.push(`    ${d.name} (${d.pathPrefix}):`);
@@ -51,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
         'idp-port': { type: 'string' },
         'log-level': { type: 'string' },
         'no-watch': { type: 'boolean' },
+        workers: { type: 'string', short: 'w' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -70,19 +79,28 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const workers = v.workers === undefined ? 1 : v.workers === 'auto' ? availableParallelism() : Number(v.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    process.stderr.write(`--workers: expected a number from 1 to 256 or "auto", got "${v.workers}"\n`);
+    return 2;
+  }
   const log = createLogger(v['log-level'] !== undefined ? { level: v['log-level'] } : {});
   const configFile = v.config ?? 'gatehouse.yaml';
-  let gw: RunningGateway;
+  const options: GatewayOptions = {
+    configFile,
+    log,
+    ...(v.host !== undefined ? { host: v.host } : {}),
+    ...(ports.port !== undefined ? { port: ports.port as number } : {}),
+    ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort as number } : {}),
+    ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort as number } : {}),
+    watch: v['no-watch'] !== true,
+  };
+  if (cluster.isWorker) return runWorker({ ...options, log: log.child({ worker: process.pid }) });
+  if (workers > 1) return runClusterPrimary(options, workers, argv);
+
+  let gw: Awaited<ReturnType<typeof startGateway>>;
   try {
-    gw = await startGateway({
-      configFile,
-      log,
-      ...(v.host !== undefined ? { host: v.host } : {}),
-      ...(ports.port !== undefined ? { port: ports.port as number } : {}),
-      ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort as number } : {}),
-      ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort as number } : {}),
-      watch: v['no-watch'] !== true,
-    });
+    gw = await startGateway(options);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${configFile}: cannot start, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
@@ -92,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, pid: process.pid }, 'gatehouse ready');
-  process.stderr.write(banner(gw));
+  process.stderr.write(banner(gw, 1));
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
@@ -109,4 +127,28 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => void gw.reload());
   });
+}
+
+/** `--workers N`: the primary supervises N workers; see server/cluster.ts. */
+async function runClusterPrimary(options: GatewayOptions, workers: number, argv: string[]): Promise<number> {
+  const workerArgs: string[] = ['serve'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--workers' || a === '-w') i++;
+    else if (!a.startsWith('--workers=')) workerArgs.push(a);
+  }
+  let primary;
+  try {
+    primary = await startPrimary({ ...options, workers, workerArgs });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${options.configFile}: cannot start, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+      return 1;
+    }
+    process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, pid: process.pid, workers }, 'gatehouse ready');
+  process.stderr.write(banner(primary, workers));
+  return primary.done;
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
-import { createAdminHandler, type AdminInfo } from './admin_plane.ts';
+import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
 import { configReloads } from './metrics.ts';
 
 export interface GatewayOptions {
@@ -31,6 +31,10 @@ export interface GatewayOptions {
   idpPort?: number;
   /** Watch the config files for changes (default true). */
   watch?: boolean;
+  /** Serve the admin plane (default true; cluster workers leave it to the primary). */
+  admin?: boolean;
+  /** Start the configured identity provider (default true; cluster workers leave it to the primary). */
+  identityProvider?: boolean;
 }
 
 export interface RunningGateway {
@@ -38,6 +42,8 @@ export interface RunningGateway {
   readonly plan: Plan;
   readonly idp: RunningIdentityProvider | null;
   reload(): Promise<{ applied: boolean; errors: string[] }>;
+  /** The admin plane's answer to one request (what a cluster worker sends its primary). */
+  admin(method: string, path: string): Promise<AdminAnswer>;
   close(): Promise<void>;
 }
 
@@ -76,7 +82,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // The identity provider starts first: the plan's JWKS stores fetch their keys as they are
   // compiled, and a store pointed at the local provider must find it listening.
   let idp: RunningIdentityProvider | null = null;
-  if (loaded.config.identityProvider !== undefined) {
+  if (loaded.config.identityProvider !== undefined && opts.identityProvider !== false) {
     idp = await startIdentityProvider(loaded.config.identityProvider, {
       log: log.child({ component: 'idp' }),
       baseDir: loaded.baseDir,
@@ -151,16 +157,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return reloading;
   }
 
-  const admin = createServer(createAdminHandler({ state, registry, info, isReady, reload }));
+  const adminDeps = { state, registry, info, isReady, reload };
+  const answer = (method: string, path: string) => answerAdmin(adminDeps, method, path);
+  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);
-    const adminAddr = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
     info.dataUrl = urlOf(dataAddr);
-    info.adminUrl = urlOf(adminAddr);
+    if (admin !== null) info.adminUrl = urlOf(await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host));
   } catch (err) {
     data.close();
-    admin.close();
+    admin?.close();
     await idp?.close();
     await registry.closeAll();
     throw err;
@@ -211,10 +218,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (state.inFlight > 0) log.warn({ inFlight: state.inFlight }, 'shutdown timeout: closing remaining connections');
     data.closeAllConnections();
     await closed;
-    await new Promise<void>((resolve) => {
-      admin.close(() => resolve());
-      admin.closeAllConnections();
-    });
+    if (admin !== null) {
+      await new Promise<void>((resolve) => {
+        admin.close(() => resolve());
+        admin.closeAllConnections();
+      });
+    }
     await idp?.close();
     await registry.closeAll();
     log.info('stopped');
@@ -227,6 +236,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     idp,
     reload,
+    admin: answer,
     close: () => (closing ??= shutdown()),
   };
 }

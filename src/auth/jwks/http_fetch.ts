@@ -13,6 +13,23 @@ export interface FetchOptions {
   etag?: string | null;
   maxBytes?: number;
   signal?: AbortSignal;
+  /**
+   * The fetch is a refetch for an unknown kid: a shared fetcher (cluster primary) must not answer
+   * it from a cache older than the refetch itself. Default false.
+   */
+  fresh?: boolean;
+  /** The store's kid-miss cooldown, so a shared fetcher can bound fresh fetches across workers. */
+  cooldownMs?: number;
+}
+
+/** Fetches a key document; swappable so cluster workers can share the primary's fetches. */
+export type DocumentFetcher = (url: string, opts: FetchOptions) => Promise<FetchResult>;
+
+let sharedFetcher: DocumentFetcher | null = null;
+
+/** Routes every JWKS and discovery fetch of this process through `f` (null: fetch directly). */
+export function setDocumentFetcher(f: DocumentFetcher | null): void {
+  sharedFetcher = f;
 }
 
 export type FetchResult =
@@ -44,8 +61,13 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Fetches `url`; throws an Error whose message says what went wrong (it goes to the admin API). */
-export async function fetchJsonDocument(url: string, opts: FetchOptions): Promise<FetchResult> {
+/** Fetches `url`, through the shared fetcher when one is set (cluster workers). */
+export function fetchJsonDocument(url: string, opts: FetchOptions): Promise<FetchResult> {
+  return sharedFetcher !== null ? sharedFetcher(url, opts) : fetchJsonDocumentDirect(url, opts);
+}
+
+/** Fetches `url` over the network; throws an Error whose message says what went wrong (it goes to the admin API). */
+export async function fetchJsonDocumentDirect(url: string, opts: FetchOptions): Promise<FetchResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   const headers: Record<string, string> = { accept: 'application/json, application/jwk-set+json' };

@@ -70,6 +70,8 @@ export class RemoteJwksStore implements KeyStore {
   #stopped = false;
   readonly #abort = new AbortController();
   readonly #ready: Promise<boolean>;
+  /** The next fetch is a kid-miss refetch (see FetchOptions.fresh). */
+  #freshNext = false;
   readonly stats = { fetches: 0, notModified: 0, failures: 0, missRefetches: 0 };
 
   constructor(opts: RemoteJwksOptions) {
@@ -124,6 +126,7 @@ export class RemoteJwksStore implements KeyStore {
     }
     this.#lastMissFetchAtMs = nowMs;
     this.stats.missRefetches++;
+    this.#freshNext = true;
     return this.refresh().then(() => {
       if (this.#keys === null || !this.#keys.hasKid(kid)) this.#rememberMiss(kid, this.#o.clock.nowMs());
     });
@@ -166,6 +169,8 @@ export class RemoteJwksStore implements KeyStore {
     const clock = this.#o.clock;
     this.#lastAttemptAtMs = clock.nowMs();
     this.stats.fetches++;
+    const fresh = this.#freshNext;
+    this.#freshNext = false;
     try {
       const jwksUri = await this.#resolveJwksUri();
       const res = await fetchJsonDocument(jwksUri, {
@@ -173,6 +178,8 @@ export class RemoteJwksStore implements KeyStore {
         insecure: this.#o.isSslVerifyDisabled,
         etag: this.#etag,
         signal: this.#abort.signal,
+        fresh,
+        cooldownMs: this.#o.cooldownMs,
       });
       if (this.#stopped) return;
       const now = clock.nowMs();

@@ -233,13 +233,15 @@ describe('a slow IdP never blocks requests that have usable keys (e2e)', () => {
     const fetches = idp.fetches;
     // An unknown kid starts a refetch that hangs; that one request waits for it (bounded by the timeout).
     const stranger = await makeKey('ES256', 'rotated-in-later');
-    const waiting = get(`${gw.url}/p/r`, await signToken(stranger, claims()));
+    let refetchOver = false;
+    const waiting = get(`${gw.url}/p/r`, await signToken(stranger, claims())).finally(() => (refetchOver = true));
     await eventually('the refetch is in flight', async () => idp.fetches > fetches, 3000);
     const fresh = await Promise.all(Array.from({ length: 20 }, async () => get(`${gw.url}/p/r`, await signToken(key, claims()))));
     for (const r of fresh) {
       assert.equal(r.status, 200);
-      assert.ok(r.ms < TIMEOUT_MS / 2, `answered in ${r.ms} ms while the JWKS fetch hangs`);
+      assert.ok(r.ms < TIMEOUT_MS, `answered in ${r.ms} ms while the JWKS fetch hangs`);
     }
+    assert.equal(refetchOver, false, 'all twenty were answered while the refetch was still hanging');
     const w = await waiting;
     assert.equal(w.status, 401, 'the unknown kid is refused once the refetch timed out');
     assert.ok(w.ms >= TIMEOUT_MS - 100 && w.ms < TIMEOUT_MS + 1500, `waited ${w.ms} ms`);

@@ -37,9 +37,12 @@ const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forb
 export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   function onResponseClose(this: TaggedResponse): void {
     const ctx = this[CTX];
-    if (ctx === undefined) return;
+    if (ctx !== undefined) finish(ctx, this.writableFinished ? this.statusCode : 499);
+  }
+
+  /** Counts the request and writes its access line, once its answer is complete. */
+  function finish(ctx: RequestContext, status: number): void {
     state.inFlight--;
-    const status = this.writableFinished ? this.statusCode : 499;
     const route = ctx.route;
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
     (route === null ? unmatchedStats : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
@@ -124,10 +127,26 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       route,
       startNs,
     );
-    (res as TaggedResponse)[CTX] = ctx;
     state.inFlight++;
-    res.once('close', onResponseClose);
+    dispatch(ctx, req, res, plan, segments, match, route);
+    // Most answers (stock responses, denials, cached decisions) are complete by now: account for
+    // them at once and spare a 'close' listener; the others are accounted for when they close.
+    if (res.writableEnded) finish(ctx, res.statusCode);
+    else {
+      (res as TaggedResponse)[CTX] = ctx;
+      res.once('close', onResponseClose);
+    }
+  };
 
+  function dispatch(
+    ctx: RequestContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    plan: Plan,
+    segments: string[] | string,
+    match: ReturnType<Plan['router']['match']>,
+    route: RoutePlan | null,
+  ): void {
     if (typeof segments === 'string') return sendError(res, 400, 'Bad Request');
     if (match === null) return sendError(res, 404, 'Not Found');
     if (route === null) return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
@@ -148,5 +167,5 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       return;
     }
     afterAuthentication(ctx, route, v);
-  };
+  }
 }

@@ -216,6 +216,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       data.closeIdleConnections();
     }
     if (state.inFlight > 0) log.warn({ inFlight: state.inFlight }, 'shutdown timeout: closing remaining connections');
+    // Answers that have ended may still be flushing: let their connections close by themselves
+    // (draining answers say `connection: close`) before cutting whatever is left.
+    data.closeIdleConnections();
+    const graceMs = Math.max(0, Math.min(1000, deadline - Date.now()));
+    await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs))]);
     data.closeAllConnections();
     await closed;
     if (admin !== null) {

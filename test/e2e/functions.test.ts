@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { ROOT, runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { isAlive } from '../helpers/process.ts';
 
 const FIX = join(ROOT, 'test/fixtures/functions');
 
@@ -57,14 +58,6 @@ after(async () => {
   await gw?.stop();
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -129,7 +122,7 @@ test('a function that hangs past its timeout: 504, container killed, next call w
   const r = await call('/v1/hang', post({}));
   assert.equal(r.status, 504);
   await sleep(100);
-  assert.equal(alive(warm.pid), false);
+  assert.equal(isAlive(warm.pid), false);
   assert.equal((await call('/v1/hang', post({ ok: true }))).status, 200);
 });
 
@@ -137,7 +130,7 @@ test('a function that exceeds its memory: killed, 502, next call works', async (
   const warm = (await call('/v1/hog', post({ ok: true }))).json();
   assert.equal((await call('/v1/hog', post({}))).status, 502);
   await sleep(100);
-  assert.equal(alive(warm.pid), false);
+  assert.equal(isAlive(warm.pid), false);
   assert.equal((await call('/v1/hog', post({ ok: true }))).status, 200);
 });
 
@@ -159,7 +152,7 @@ test('a burst of concurrent calls scales the pool to its limit, then reuses it',
 test('idle containers are reaped, and a crash is recovered from', async () => {
   const first = (await call('/v1/idle', post({}))).json();
   await sleep(2000); // idle_timeout: 1 s
-  assert.equal(alive(first.pid), false, 'reaped after idle_timeout');
+  assert.equal(isAlive(first.pid), false, 'reaped after idle_timeout');
   const second = (await call('/v1/idle', post({}))).json();
   assert.notEqual(second.pid, first.pid);
   assert.equal((await call('/v1/idle', post({ crash: true }))).status, 502);
@@ -192,7 +185,7 @@ test('shutdown stops every container and removes its socket directory', async ()
   await gw.stop();
   assert.equal(existsSync(sockDir), false);
   await sleep(50);
-  for (const p of pids) assert.equal(alive(p), false, `container ${p} stopped`);
+  for (const p of pids) assert.equal(isAlive(p), false, `container ${p} stopped`);
 });
 
 test('gatehouse fn init scaffolds an FDK function that gatehouse fn invoke runs', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort } from '../idp/idp_process.ts';
 import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { jwtPolicy } from '../helpers/policies.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 let gw: RunningGatewayProcess;
@@ -24,16 +25,12 @@ before(async () => {
           pathPrefix: '/v1',
           specification: {
             requestPolicies: {
-              authentication: {
-                type: 'JWT_AUTHENTICATION',
-                tokenHeader: 'Authorization',
-                tokenAuthScheme: 'Bearer',
-                isAnonymousAccessAllowed: false,
-                issuers: [issuer],
-                audiences: [AUD],
-                publicKeys: { type: 'REMOTE_JWKS', uri: `http://127.0.0.1:${port}/.well-known/jwks.json`, maxCacheDurationInHours: 1 },
+              authentication: jwtPolicy({
+                issuer,
+                audience: AUD,
+                jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
                 verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }],
-              },
+              }),
             },
             routes: [
               {

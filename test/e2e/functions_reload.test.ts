@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
+import { isAlive } from '../helpers/process.ts';
 
 const FIX = join(ROOT, 'test/fixtures/functions');
 
@@ -24,14 +25,6 @@ function configWith(routes: string[], pidFn: Record<string, unknown>) {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('warm containers survive a reload when the function is unchanged, and are replaced when it changes', async () => {
   const gw = await startGateway({ config: configWith(['/a'], {}) });
@@ -55,7 +48,7 @@ test('warm containers survive a reload when the function is unchanged, and are r
     const second = await pidOf('/r/a');
     assert.notEqual(second, first);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(alive(first), false, 'the old pool was disposed');
+    assert.equal(isAlive(first), false, 'the old pool was disposed');
   } finally {
     await gw.stop();
   }

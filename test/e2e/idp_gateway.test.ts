@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
+import { jwtPolicy } from '../helpers/policies.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 let gw: RunningGatewayProcess;
@@ -24,17 +25,13 @@ before(async () => {
           pathPrefix: '/v1',
           specification: {
             requestPolicies: {
-              authentication: {
-                type: 'JWT_AUTHENTICATION',
-                tokenHeader: 'Authorization',
-                tokenAuthScheme: 'Bearer',
-                isAnonymousAccessAllowed: false,
-                issuers: [issuer],
-                audiences: [AUD],
-                publicKeys: { type: 'REMOTE_JWKS', uri: `${issuer}.well-known/jwks.json`, maxCacheDurationInHours: 1 },
+              authentication: jwtPolicy({
+                issuer,
+                audience: AUD,
+                jwksUri: `${issuer}.well-known/jwks.json`,
                 verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }],
                 maxClockSkewInSeconds: 60,
-              },
+              }),
             },
             routes: [
               {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import client from 'prom-client';
 import { startHarness, type Harness } from './harness.ts';
+import { isAlive } from '../helpers/process.ts';
 
 let h: Harness;
 const pidsSeen = new Set<number>();
@@ -34,14 +35,6 @@ after(async () => {
   await h.close();
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string; json(): any }> {
   const r = await fetch(h.url + path, init);
@@ -163,7 +156,7 @@ test('a function that hangs past its timeout: 504, the container is killed, the 
   assert.deepEqual(r.json(), { code: 504, message: 'Function timed out' });
   assert.ok(took >= 950 && took < 3000, `took ${took} ms (timeout: 1 s)`);
   await new Promise((res) => setTimeout(res, 100));
-  assert.equal(alive(warm.pid), false, 'the hung container was killed');
+  assert.equal(isAlive(warm.pid), false, 'the hung container was killed');
   const next = await call('/hangs', post({ ok: true }));
   assert.equal(next.status, 200);
   assert.notEqual(next.json().pid, warm.pid);
@@ -176,7 +169,7 @@ test('a function that exceeds its memory is killed: 502, the next call works', a
   await new Promise((res) => setTimeout(res, 100));
   assert.ok(h.logs.some((l) => l['fnId'] === 'memhog' && l['msg'] === 'function exceeded its memory; killed'));
   assert.ok(h.logs.some((l) => l['fnId'] === 'memhog' && l['failure'] === 'memory'));
-  assert.equal(alive(warm.pid), false);
+  assert.equal(isAlive(warm.pid), false);
   const next = await call('/memhog', post({ ok: true }));
   assert.equal(next.status, 200);
 });
@@ -208,7 +201,7 @@ test('idle containers are stopped after idle_timeout and their sockets removed',
   assert.equal(h.catalog.get('idle')!.stats().containers, 1);
   await new Promise((res) => setTimeout(res, 2000)); // idle_timeout: 1 s, swept every 0.5 s
   assert.equal(h.catalog.get('idle')!.stats().containers, 0);
-  assert.equal(alive(r.pid), false);
+  assert.equal(isAlive(r.pid), false);
   const again = await call('/idle', post({}));
   assert.equal(again.status, 200);
   assert.notEqual(again.json().pid, r.pid);
@@ -252,8 +245,8 @@ test('closing stops every container and removes its socket directory', async () 
   await h.ctx.registry.closeAll();
   assert.equal(existsSync(dir), false);
   await new Promise((res) => setTimeout(res, 50));
-  assert.equal(alive(b.pid), false);
-  for (const p of pidsSeen) assert.equal(alive(p), false);
+  assert.equal(isAlive(b.pid), false);
+  for (const p of pidsSeen) assert.equal(isAlive(p), false);
   const r = await call('/echo');
   assert.equal(r.status, 503);
 });

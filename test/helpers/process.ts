@@ -1,0 +1,11 @@
+/** Process checks shared by the tests. */
+
+/** True while a process with this pid exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -256,3 +256,64 @@ describe('a slow IdP never blocks requests that have usable keys (e2e)', () => {
     await eventually('rotated-in key accepted', async () => (await get(`${gw.url}/p/r`, await signToken(stranger, claims()))).status === 200);
   });
 });
+
+describe('rotation during a flood of random kids (e2e, 2 s cooldown)', () => {
+  const COOLDOWN_MS = 2000;
+  let idp: JwksServer;
+  let key: TestKey;
+  let gw: RunningGatewayProcess;
+
+  before(async () => {
+    idp = await JwksServer.start();
+    key = await makeKey('ES256', 'old');
+    idp.keys = [key];
+    gw = await startGateway({ config: { deployments: [deployment('p', idp, 1), openDeployment] }, env: { ...ENV, GATEHOUSE_JWKS_COOLDOWN_MS: String(COOLDOWN_MS) } });
+  });
+  after(async () => {
+    await gw?.stop();
+    await idp?.stop();
+  });
+
+  it('a key that was never pre-published is accepted within one cooldown, and the flood costs one fetch per cooldown', async (t) => {
+    const claims = () => ({ iss: idp.issuer, aud: 'api', exp: now() + 600, jti: randomUUID() });
+    const forger = await makeKey('ES256', 'forger');
+    const forged = await Promise.all(Array.from({ length: 50 }, () => signToken(forger, claims(), { kid: randomUUID() })));
+    let flooding = true;
+    let floodRequests = 0;
+    const flood = Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        for (let n = i; flooding; n++) {
+          const r = await get(`${gw.url}/p/r`, forged[n % forged.length]!);
+          assert.equal(r.status, 401);
+          floodRequests++;
+        }
+      }),
+    );
+    try {
+      await sleep(300);
+      const fetchesBefore = idp.fetches;
+      const rotated = await makeKey('ES256', 'new');
+      idp.keys = [key, rotated];
+      const rotatedAt = Date.now();
+      let acceptedAfterMs = -1;
+      while (Date.now() - rotatedAt < 3 * COOLDOWN_MS) {
+        if ((await get(`${gw.url}/p/r`, await signToken(rotated, claims()))).status === 200) {
+          acceptedAfterMs = Date.now() - rotatedAt;
+          break;
+        }
+        await sleep(100);
+      }
+      // At once when no flooded refetch happened within the cooldown; otherwise at the next one.
+      assert.ok(acceptedAfterMs >= 0 && acceptedAfterMs <= COOLDOWN_MS + 1000, `accepted after ${acceptedAfterMs} ms`);
+      t.diagnostic(`rotated-in key accepted after ${acceptedAfterMs} ms under the flood`);
+      const elapsedMs = Date.now() - rotatedAt;
+      assert.ok(idp.fetches - fetchesBefore <= Math.ceil(elapsedMs / COOLDOWN_MS) + 1, `${idp.fetches - fetchesBefore} fetches in ${elapsedMs} ms`);
+      assert.equal((await get(`${gw.url}/p/r`, await signToken(key, claims()))).status, 200, 'the old key still works');
+    } finally {
+      flooding = false;
+      await flood;
+    }
+    assert.ok(floodRequests > 50, `${floodRequests} flood requests`);
+    assert.equal((await get(`${gw.url}/open/health`)).status, 200);
+  });
+});

@@ -9,6 +9,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { JwksServer, makeKey, signToken, type JwksMode, type TestKey } from '../helpers/jwks_server.ts';
 
@@ -71,6 +73,27 @@ const CASES: Case[] = [
   { name: 'oversized', break: (s) => (s.extraJwks = [{ kty: 'oct', kid: 'junk', k: 'A'.repeat(600 * 1024) }]), lastError: /^document larger than 524288 bytes$/ },
 ];
 
+interface Redirector {
+  url: string;
+  /** While true, every request gets `301 Location: <target>`; then it serves the target's keys itself. */
+  redirecting: boolean;
+  close(): Promise<void>;
+}
+
+async function startRedirector(target: JwksServer): Promise<Redirector> {
+  const server = createServer((_req, res) => {
+    if (self.redirecting) res.writeHead(301, { location: target.jwksUri }).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(target.document()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const self: Redirector = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    redirecting: true,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+  return self;
+}
+
 function repair(s: JwksServer): void {
   s.mode = 'ok' satisfies JwksMode;
   s.delayMs = 0;
@@ -82,6 +105,10 @@ describe('IdP faults at start: 503 (never 401), not ready, open routes serve, re
   const keys = new Map<string, TestKey>();
   let empty: JwksServer;
   let emptyKey: TestKey;
+  // A server that permanently redirects to `target`, a healthy JWKS: following it would accept tokens.
+  let target: JwksServer;
+  let targetKey: TestKey;
+  let redirector: Redirector;
   let gw: RunningGatewayProcess;
 
   before(async () => {
@@ -96,8 +123,19 @@ describe('IdP faults at start: 503 (never 401), not ready, open routes serve, re
     empty = await JwksServer.start();
     emptyKey = await makeKey('ES256', 'kid-empty');
     empty.keys = [];
+    target = await JwksServer.start();
+    targetKey = await makeKey('ES256', 'kid-target');
+    target.keys = [targetKey];
+    redirector = await startRedirector(target);
     gw = await startGateway({
-      config: { deployments: [...CASES.map((c) => deployment(c.name, servers.get(c.name)!, 1)), deployment('empty', empty, 1), openDeployment] },
+      config: {
+        deployments: [
+          ...CASES.map((c) => deployment(c.name, servers.get(c.name)!, 1)),
+          deployment('empty', empty, 1),
+          { ...deployment('redirected', target, 1), specification: { ...deployment('redirected', target, 1).specification, requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', issuers: [target.issuer], audiences: ['api'], publicKeys: { type: 'REMOTE_JWKS', uri: `${redirector.url}/jwks.json` } } } } },
+          openDeployment,
+        ],
+      },
       env: ENV,
     });
   });
@@ -105,14 +143,16 @@ describe('IdP faults at start: 503 (never 401), not ready, open routes serve, re
     await gw?.stop();
     for (const s of servers.values()) await s.stop();
     await empty?.stop();
+    await target?.stop();
+    await redirector?.close();
   });
 
-  const token = (name: string, k: TestKey, s: JwksServer) => signToken(k, { iss: s.issuer, aud: 'api', exp: now() + 600, jti: randomUUID() });
+  const token = (k: TestKey, s: JwksServer) => signToken(k, { iss: s.issuer, aud: 'api', exp: now() + 600, jti: randomUUID() });
 
   it('each fault: a valid token gets 503 without a challenge; /admin/auth says why; readiness is 503', async () => {
     for (const c of CASES) {
       const s = servers.get(c.name)!;
-      const r = await get(`${gw.url}/${c.name}/r`, await token(c.name, keys.get(c.name)!, s));
+      const r = await get(`${gw.url}/${c.name}/r`, await token(keys.get(c.name)!, s));
       assert.equal(r.status, 503, c.name);
       assert.equal(r.challenge, null, `${c.name}: a 503 is not an authentication challenge`);
       assert.deepEqual(JSON.parse(r.body), { code: 503, message: 'Service Unavailable' }, c.name);
@@ -129,7 +169,7 @@ describe('IdP faults at start: 503 (never 401), not ready, open routes serve, re
   });
 
   it('an empty key set is an answer, not an outage: the store is usable and tokens get 401 kid_unknown', async () => {
-    const r = await get(`${gw.url}/empty/r`, await token('empty', emptyKey, empty));
+    const r = await get(`${gw.url}/empty/r`, await token(emptyKey, empty));
     assert.deepEqual([r.status, r.challenge], [401, 'Bearer error="invalid_token"']);
     const state = await jwksState(gw, empty.jwksUri);
     assert.equal(state['usable'], true);
@@ -138,23 +178,26 @@ describe('IdP faults at start: 503 (never 401), not ready, open routes serve, re
     assert.equal((await get(`${gw.url}/open/health`)).status, 200);
   });
 
-  it('a redirect is not followed: the redirect target is never asked for keys', async () => {
-    const s = servers.get('redirect')!;
-    assert.ok(s.fetches >= 1);
-    // JwksServer counts only its JWKS path; the gateway's own log names no fetch of the target either.
-    assert.ok(!gw.logs().some((l) => l.includes('/elsewhere') && !l.includes('redirects are not followed')));
+  it('a redirect to a good JWKS is not followed: the target is never asked, and its tokens get 503', async () => {
+    const r = await get(`${gw.url}/redirected/r`, await token(targetKey, target));
+    assert.deepEqual([r.status, r.challenge], [503, null]);
+    assert.equal(target.fetches, 0, 'the redirect target was never fetched');
+    assert.match(String((await jwksState(gw, `${redirector.url}/jwks.json`))['lastError']), /^HTTP 301: redirects are not followed$/);
   });
 
   it('recovery: once every IdP answers, tokens are accepted and readiness is 200, without a restart', async () => {
     for (const s of servers.values()) repair(s);
     empty.keys = [emptyKey];
+    redirector.redirecting = false;
     for (const c of CASES) {
       const s = servers.get(c.name)!;
-      await eventually(`${c.name} serves again`, async () => (await get(`${gw.url}/${c.name}/r`, await token(c.name, keys.get(c.name)!, s))).status === 200);
+      await eventually(`${c.name} serves again`, async () => (await get(`${gw.url}/${c.name}/r`, await token(keys.get(c.name)!, s))).status === 200);
       assert.equal((await jwksState(gw, s.jwksUri))['lastError'], null, c.name);
     }
     // The empty set's new key is a rotation: an unknown kid triggers one refetch (cooldown 500 ms).
-    await eventually('empty set gains its key', async () => (await get(`${gw.url}/empty/r`, await token('empty', emptyKey, empty))).status === 200);
+    await eventually('the former redirector serves', async () => (await get(`${gw.url}/redirected/r`, await token(targetKey, target))).status === 200);
+    assert.equal(target.fetches, 0, 'still never fetched from the redirect target');
+    await eventually('empty set gains its key', async () => (await get(`${gw.url}/empty/r`, await token(emptyKey, empty))).status === 200);
     await eventually('ready', async () => (await fetch(`${gw.adminUrl}/health/ready`)).status === 200);
     assert.equal((await get(`${gw.url}/open/health`)).status, 200);
   });

@@ -91,7 +91,9 @@ const gwProc = spawn(process.execPath, [join(ROOT, 'bin/gatehouse.js'), 'serve',
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 /** Warnings and errors the gateway logged, by message (access lines and info are only counted). */
-const logged = { lines: 0, warn: new Map<string, number>(), error: new Map<string, number>(), last: [] as string[] };
+const logged = { lines: 0, warn: new Map<string, number>(), error: new Map<string, number>(), last: [] as string[], leaks: 0 };
+/** Client secrets and the signatures of every token issued: none may ever appear in a log line. */
+const secrets = new Set(['soak-client-secret', 'soak-mgmt-secret']);
 const ready = new Promise<{ dataUrl: string; adminUrl: string; idpUrl: string }>((resolveReady, reject) => {
   let partial = '';
   gwProc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -101,6 +103,7 @@ const ready = new Promise<{ dataUrl: string; adminUrl: string; idpUrl: string }>
       const line = partial.slice(0, nl);
       partial = partial.slice(nl + 1);
       logged.lines++;
+      for (const secret of secrets) if (line.includes(secret)) logged.leaks++;
       let rec: Record<string, unknown>;
       try {
         rec = JSON.parse(line) as Record<string, unknown>;
@@ -131,7 +134,9 @@ console.error(`soak: gateway pid ${pid} at ${gw.dataUrl}, ${MINUTES} min at ${RA
 async function clientToken(): Promise<string> {
   const r = await tokenRequest(gw.idpUrl, { client_id: 'soak-client', client_secret: 'soak-client-secret', audience: AUD, grant_type: 'client_credentials' });
   if (r.status !== 200) throw new Error(`token request: ${r.status} ${JSON.stringify(r.body)}`);
-  return String(r.body['access_token']);
+  const token = String(r.body['access_token']);
+  secrets.add(token.slice(token.lastIndexOf('.') + 1));
+  return token;
 }
 const kidOf = (t: string) => String((JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid?: string }).kid);
 
@@ -142,6 +147,7 @@ const rotations: { atSec: number; revokedKid: string; newKid: string }[] = [];
 
 async function rotateAndRevoke(): Promise<void> {
   const mgmtToken = String((await tokenRequest(gw.idpUrl, { client_id: 'soak-mgmt', client_secret: 'soak-mgmt-secret', audience: `${issuer}api/v2/`, grant_type: 'client_credentials' })).body['access_token']);
+  secrets.add(mgmtToken.slice(mgmtToken.lastIndexOf('.') + 1));
   const call = (method: string, path: string) => fetch(`${gw.idpUrl}/api/v2${path}`, { method, headers: { authorization: `Bearer ${mgmtToken}` } });
   const old = current;
   const rotated = await call('POST', '/keys/signing/rotate');
@@ -359,7 +365,8 @@ for (const k of KINDS) {
   const statuses = [...t.statuses].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}×${n}`).join(' ');
   md += `| ${k.name} | ${t.sent} | ${t.ok} | ${statuses} | ${f1(pct(t.latenciesMs, 0.5))} | ${f1(pct(t.latenciesMs, 0.99))} | ${[...t.unexpected].map(([o, n]) => `${o} ×${n}`).join(', ') || '—'} |\n`;
 }
-md += `\nGateway log: ${logged.lines} lines; warnings ${[...logged.warn].map(([m, n]) => `"${m}" ×${n}`).join(', ') || 'none'}; errors ${[...logged.error].map(([m, n]) => `"${m}" ×${n}`).join(', ') || 'none'}.\n`;
+md += `\nGateway log: ${logged.lines} lines, ${logged.leaks} containing a secret or a token signature; warnings ${[...logged.warn].map(([m, n]) => `"${m}" ×${n}`).join(', ') || 'none'}; errors ${[...logged.error].map(([m, n]) => `"${m}" ×${n}`).join(', ') || 'none'}.\n`;
+if (logged.last.length > 0) md += `\nLast warning/error lines:\n\n\`\`\`\n${logged.last.join('\n')}\n\`\`\`\n`;
 if (rotationErrors.length > 0) md += `\nRotation errors: ${rotationErrors.slice(0, 5).join('; ')}\n`;
 
 md += '\n## Gateway process over time\n\n| t (s) | RSS MB | heap used MB | open fds | child processes | requests so far |\n|---:|---:|---:|---:|---:|---:|\n';
@@ -384,4 +391,4 @@ if (rotations.length > 0) md += `\nRotations (t s: revoked → new kid): ${rotat
 
 process.stdout.write(md);
 if (values.out !== undefined) writeFileSync(values.out, md);
-process.exit(totalUnexpected === 0 && rotationErrors.length === 0 && exitCode === 0 && orphans.length === 0 ? 0 : 1);
+process.exit(totalUnexpected === 0 && rotationErrors.length === 0 && exitCode === 0 && orphans.length === 0 && logged.leaks === 0 ? 0 : 1);

@@ -66,10 +66,11 @@ export async function spawnTarget(name: string, core: number, cmd: string, args:
     match,
     stop: () =>
       new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
-        proc.once('exit', () => r());
+        if (proc.exitCode !== null || proc.signalCode !== null) return r();
+        // Not unref'd: the bench must not exit before a stubborn target is killed.
+        const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        proc.once('exit', () => (clearTimeout(killer), r()));
         proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
       }),
   };
 }

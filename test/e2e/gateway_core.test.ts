@@ -4,23 +4,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
+import { rawExchange } from '../helpers/raw_http.ts';
 
-/** A raw HTTP/1.1 exchange over a fresh socket (for what fetch would normalise away). */
-function rawRequest(url: string, text: string, waitMs = 3000): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const sock = connect(Number(u.port), u.hostname);
-    let out = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (c: string) => (out += c));
-    sock.on('close', () => resolve(out));
-    sock.on('error', reject);
-    sock.write(text);
-    setTimeout(() => sock.destroy(), waitMs).unref();
-  });
+/** A raw exchange's bytes (see helpers/raw_http.ts). */
+async function rawRequest(url: string, text: string, waitMs = 3000): Promise<string> {
+  return (await rawExchange(url, text, { waitMs })).data;
 }
 
 function config(upstream: string): object {

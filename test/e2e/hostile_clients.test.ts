@@ -4,41 +4,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
+import { rawExchange } from '../helpers/raw_http.ts';
 
-/** Sends raw bytes; resolves with everything received until the server closes or `waitMs` passes. */
-function raw(url: string, text: string | string[], opts: { waitMs?: number; gapMs?: number } = {}): Promise<{ data: string; closed: boolean; ms: number }> {
-  const u = new URL(url);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const sock: Socket = connect(Number(u.port), u.hostname);
-    let data = '';
-    let closed = false;
-    sock.setEncoding('utf8');
-    sock.on('data', (c: string) => (data += c));
-    sock.on('close', () => {
-      closed = true;
-      resolve({ data, closed, ms: Date.now() - started });
-    });
-    sock.on('error', () => undefined);
-    const parts = Array.isArray(text) ? text : [text];
-    let i = 0;
-    const next = (): void => {
-      if (i >= parts.length || sock.destroyed) return;
-      sock.write(parts[i++]!);
-      if (i < parts.length) setTimeout(next, opts.gapMs ?? 0);
-    };
-    sock.once('connect', next);
-    setTimeout(() => {
-      if (!closed) {
-        sock.destroy();
-        resolve({ data, closed: false, ms: Date.now() - started });
-      }
-    }, opts.waitMs ?? 2000).unref();
-    sock.once('error', reject);
-  });
+/** Raw bytes, answer and timing (see helpers/raw_http.ts). */
+function raw(url: string, text: string | string[], opts: { waitMs?: number; gapMs?: number } = {}) {
+  return rawExchange(url, text, { waitMs: opts.waitMs ?? 2000, ...(opts.gapMs !== undefined ? { gapMs: opts.gapMs } : {}) });
 }
 
 describe('hostile clients (e2e)', () => {

@@ -6,35 +6,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { JwksServer, makeKey, signToken, type TestKey } from '../helpers/jwks_server.ts';
-
-interface RawAnswer {
-  status: number;
-  challenge: string | null;
-  head: string;
-}
+import { rawExchange } from '../helpers/raw_http.ts';
 
 /** One request over a fresh socket, with the header lines given as raw (latin1) bytes. */
-function rawGet(url: string, path: string, headerLines: string[]): Promise<RawAnswer> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const sock = connect(Number(u.port), u.hostname);
-    const chunks: Buffer[] = [];
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', reject);
-    sock.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const head = text.split('\r\n\r\n')[0] ?? '';
-      const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1] ?? 0);
-      const challenge = /\r\nwww-authenticate: ([^\r]*)/i.exec(head)?.[1] ?? null;
-      resolve({ status, challenge, head });
-    });
-    const lines = [`GET ${path} HTTP/1.1`, `Host: ${u.host}`, ...headerLines, 'Connection: close', '', ''];
-    sock.end(Buffer.from(lines.join('\r\n'), 'latin1'));
-    setTimeout(() => sock.destroy(), 3000).unref();
-  });
+async function rawGet(url: string, path: string, headerLines: string[]): Promise<{ status: number; challenge: string | null; head: string }> {
+  const lines = [`GET ${path} HTTP/1.1`, `Host: ${new URL(url).host}`, ...headerLines, 'Connection: close', '', ''];
+  const a = await rawExchange(url, lines.join('\r\n'), { end: true });
+  return { status: a.status, head: a.head, challenge: /\r\nwww-authenticate: ([^\r]*)/i.exec(a.head)?.[1] ?? null };
 }
 
 const INVALID = 'Bearer error="invalid_token"';

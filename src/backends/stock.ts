@@ -27,9 +27,11 @@ export function createStockBackend(config: StockBackendConfig, path: string, ctx
     const prev = headers[name];
     headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [String(prev), h.value];
   });
-  headers['content-length'] = body.length;
   const status = config.status;
+  // RFC 9110 §6.4.1, §8.6: 1xx, 204 and 304 have no content, and 204 must not carry Content-Length.
   const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
+  if (noBody && body.length > 0) ctx.issue(`${path}.body`, `a ${status} response has no body`);
+  if (!noBody) headers['content-length'] = body.length;
   return {
     type: 'STOCK_RESPONSE_BACKEND',
     handle: function stockResponse(rc: GatewayRequest) {

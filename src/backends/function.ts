@@ -52,7 +52,7 @@ async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void
     }
   }
   if (body === null) {
-    sendError(g.res, 413, `Request body larger than ${Math.min(MAX_BODY_BYTES, g.maxBodyBytes)} bytes`, { connection: 'close' });
+    sendError(g.res, 413, `Request body larger than ${Math.min(MAX_BODY_BYTES, g.maxBodyBytes)} bytes`);
     return;
   }
   const req = g.req;

@@ -148,8 +148,7 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
       const c = classify(err);
       upstreamErrors.inc({ ...labels, kind: c.kind });
       rc.log.warn({ upstream: origin, kind: c.kind, err: (err as Error).message }, 'upstream request failed');
-      // The rest of an oversized body is never read, so this connection cannot carry another request.
-      sendError(res, c.status, c.message, c.status === 413 ? { connection: 'close' } : undefined);
+      sendError(res, c.status, c.message);
     }
   }
 

@@ -15,6 +15,8 @@ export function sendError(res: ServerResponse, status: number, message: string, 
     return;
   }
   const body = JSON.stringify({ code: status, message });
+  // A 413 is sent without reading the rest of the body, so the connection cannot carry another request.
+  if (status === 413) res.setHeader('connection', 'close');
   if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -152,10 +152,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     if (route === null) return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
 
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) {
-      res.setHeader('connection', 'close');
-      return sendError(res, 413, 'Payload Too Large');
-    }
+    if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
 
     if (route.authentication === null) return runBackend(ctx, route);
     const v = route.authentication.authenticate(ctx);

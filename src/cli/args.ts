@@ -1,5 +1,6 @@
 /** Small helpers shared by the commands' argument parsing. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ConfigError } from '../errors.ts';
 
 /** parseArgs with strict checking; a usage error is printed and returned as null. */
 export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
@@ -16,4 +17,9 @@ export function parsePort(value: string | undefined, flag: string): number | und
   if (value === undefined) return undefined;
   const n = Number(value);
   return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag}: expected a port number (0-65535), got "${value}"`;
+}
+
+/** `<file>: <what>, N problem(s):` then one indented line per problem, each with its path. */
+export function explainConfigError(file: string, what: string, err: ConfigError): string {
+  return `${file}: ${what}, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ import { createLogger } from '../lib/log.ts';
 import type { AdminInfo } from '../server/admin_plane.ts';
 import { runWorker, startPrimary } from '../server/cluster.ts';
 import { startGateway, type GatewayOptions } from '../server/gateway.ts';
-import { parseOrExplain, parsePort } from './args.ts';
+import { explainConfigError, parseOrExplain, parsePort } from './args.ts';
 
 const USAGE = `Usage: gatehouse serve [options]
 
@@ -103,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     gw = await startGateway(options);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${configFile}: cannot start, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+      process.stderr.write(explainConfigError(configFile, 'cannot start', err));
       return 1;
     }
     process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);
@@ -142,7 +142,7 @@ async function runClusterPrimary(options: GatewayOptions, workers: number, argv:
     primary = await startPrimary({ ...options, workers, workerArgs });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${options.configFile}: cannot start, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+      process.stderr.write(explainConfigError(options.configFile, 'cannot start', err));
       return 1;
     }
     process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);

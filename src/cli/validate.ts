@@ -4,7 +4,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { compilePlan } from '../config/compile.ts';
 import { createLogger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
-import { parseOrExplain } from './args.ts';
+import { explainConfigError, parseOrExplain } from './args.ts';
 
 const USAGE = 'Usage: gatehouse validate [--config FILE]   (default gatehouse.yaml)';
 
@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${file}: ${err.issues.length} problem(s)\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    process.stderr.write(explainConfigError(file, 'invalid', err));
     return 1;
   } finally {
     await registry.closeAll();

@@ -144,7 +144,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       return { applied: true, errors: [] };
     } catch (err) {
       await registry.abort();
-      const errors = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
+      const errors = err instanceof ConfigError ? err.message.split('\n') : [(err as Error).message];
       configReloads.inc({ result: 'rejected' });
       info.lastReload = { at: new Date().toISOString(), result: 'rejected', errors };
       log.error({ errors, serving: 'previous configuration' }, 'config reload rejected');

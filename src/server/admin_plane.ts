@@ -36,7 +36,8 @@ export interface AdminAnswer {
 
 const JSON_TYPE = 'application/json';
 
-function json(status: number, value: unknown): AdminAnswer {
+/** A JSON admin answer. */
+export function json(status: number, value: unknown): AdminAnswer {
   return { status, contentType: JSON_TYPE, body: JSON.stringify(value, null, 2) };
 }
 

@@ -21,7 +21,7 @@ import { compilePlan, type Plan } from '../config/compile.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import type { Logger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
-import { createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
+import { createAdminHandler, json, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
 import { startGateway, type GatewayOptions } from './gateway.ts';
 import { JwksBroker, type BrokerRequest } from './jwks_broker.ts';
 
@@ -98,7 +98,7 @@ export async function runWorker(opts: GatewayOptions): Promise<number> {
       const work: Promise<unknown> = ask.what === 'reload' ? gw.reload() : gw.admin(ask.method ?? 'GET', ask.path ?? '/');
       work.then(
         (value) => process.send?.({ gh: 'reply', id: ask.id, value } satisfies ToPrimary),
-        (err: unknown) => process.send?.({ gh: 'reply', id: ask.id, value: { status: 500, contentType: 'application/json', body: JSON.stringify({ code: 500, message: (err as Error).message }) } } satisfies ToPrimary),
+        (err: unknown) => process.send?.({ gh: 'reply', id: ask.id, value: json(500, { code: 500, message: (err as Error).message }) } satisfies ToPrimary),
       );
     });
     process.once('SIGTERM', stop);
@@ -210,7 +210,6 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   }
 
   async function answer(method: string, path: string): Promise<AdminAnswer> {
-    const json = (status: number, value: unknown): AdminAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(value, null, 2) });
     const live = [...workers.values()];
     if (path === '/health/live') return json(200, { status: 'live', workers: live.length });
     if (path === '/metrics') {

@@ -29,6 +29,7 @@ export interface RoutePlan {
   readonly authentication: AuthenticationPolicy | null;
   readonly authorization: AuthorizationPolicy | null;
   readonly backend: Backend;
+  /** Write access lines: accessLog.isEnabled and the route's log level allow `info` (decided here, once). */
   readonly accessLog: boolean;
   /** Logger bound to the deployment, at its executionLog level. */
   readonly log: Logger;
@@ -109,14 +110,15 @@ function compileDeployment(
     const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, functions);
     if (backend === null) return;
     const logging = r.loggingPolicies ?? spec.loggingPolicies;
+    const routeLog = loggerFor(ctx.log, d.name, logging);
     const plan: RoutePlan = Object.freeze({
       deployment: d.name,
       route: pattern,
       authentication,
       authorization,
       backend,
-      accessLog: logging?.accessLog?.isEnabled !== false,
-      log: loggerFor(ctx.log, d.name, logging),
+      accessLog: logging?.accessLog?.isEnabled !== false && routeLog.isLevelEnabled('info'),
+      log: routeLog,
       stats: routeStats(d.name, pattern),
     });
     try {

@@ -35,6 +35,8 @@ const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
 
 export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
+  const logUnmatched = log.isLevelEnabled('info');
+
   function onResponseClose(this: TaggedResponse): void {
     const ctx = this[CTX];
     if (ctx !== undefined) finish(ctx, this.writableFinished ? this.statusCode : 499);
@@ -46,7 +48,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     const route = ctx.route;
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
     (route === null ? unmatchedStats : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
-    if ((route !== null && !route.accessLog) || !ctx.log.isLevelEnabled('info')) return;
+    if (!(route === null ? logUnmatched : route.accessLog)) return;
     ctx.log.info(
       {
         reqId: ctx.requestId,

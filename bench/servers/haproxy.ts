@@ -6,7 +6,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../test/helpers/net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinned, type Target } from '../harness.ts';
@@ -21,15 +22,6 @@ export function ensureHaproxy(): boolean {
   return spawnSync('sh', ['-c', 'command -v haproxy']).status === 0;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;

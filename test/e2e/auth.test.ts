@@ -10,6 +10,7 @@ import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts'
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 import { JwksServer, makeKey, signToken, type TestKey } from '../helpers/jwks_server.ts';
 import { rawExchange } from '../helpers/raw_http.ts';
+import { jwtPolicy } from '../helpers/policies.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 const stock = (body: string) => ({ type: 'STOCK_RESPONSE_BACKEND', status: 200, body, headers: [{ name: 'content-type', value: 'text/plain' }] });
@@ -49,17 +50,14 @@ describe('JWT authentication and scope authorization (e2e)', () => {
             pathPrefix: '/v1',
             specification: {
               requestPolicies: {
-                authentication: {
-                  type: 'JWT_AUTHENTICATION',
-                  tokenHeader: 'Authorization',
-                  tokenAuthScheme: 'Bearer',
+                authentication: jwtPolicy({
+                  issuer: idp.issuer,
+                  audience: AUD,
+                  jwksUri: idp.jwksUri,
                   isAnonymousAccessAllowed: true,
-                  issuers: [idp.issuer],
-                  audiences: [AUD],
-                  publicKeys: jwks,
                   verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }],
                   maxClockSkewInSeconds: 30,
-                },
+                }),
               },
               routes: [
                 { path: '/hello', methods: ['GET'], backend: stock('hello'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['read:hello'] } } },

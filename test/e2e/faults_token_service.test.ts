@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { decodeProtectedHeader } from 'jose';
 import { runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
+import { jwtPolicy } from '../helpers/policies.ts';
 
 const AUD = 'https://orders';
 const MAX_CACHE_MS = 3600;
@@ -33,12 +34,12 @@ describe('key lifecycle with the local token service (e2e)', () => {
             pathPrefix: '/v1',
             specification: {
               requestPolicies: {
-                authentication: {
-                  type: 'JWT_AUTHENTICATION',
-                  issuers: [issuer],
-                  audiences: [AUD],
+                authentication: jwtPolicy({
+                  issuer,
+                  audience: AUD,
+                  jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
                   publicKeys: { type: 'REMOTE_JWKS', uri: `http://127.0.0.1:${port}/.well-known/jwks.json`, maxCacheDurationInHours: MAX_CACHE_MS / 3_600_000 },
-                },
+                }),
               },
               routes: [{ path: '/orders', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'orders' } }],
             },

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
-import { freePort } from '../../bench/servers/haproxy.ts';
+import { freePort } from '../helpers/net.ts';
 
 interface QuickstartConfig {
   identityProvider: { apis: Record<string, unknown>[]; applications: { grants: { audience: string; scopes: string[] }[] }[] };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
-import { freePort } from '../../bench/servers/haproxy.ts';
+import { freePort } from '../helpers/net.ts';
 
 const CLIENT_SECRET = 'sEcReT-client-value-7f3a9c';
 const MGMT_SECRET = 'sEcReT-management-value-51be';

@@ -72,13 +72,4 @@ export async function tokenRequest(url: string, body: Record<string, unknown>, h
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** A free TCP port on 127.0.0.1 (for tests that need the same port across a restart). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort } from '../helpers/net.ts';

@@ -6,43 +6,16 @@
  * request), all in the same run, interleaved. Usage: npm run bench -- auth [--seconds N] [--rounds N]
  * or directly: node --import tsx bench/auth.ts [--seconds N] [--rounds N].
  *
- * The same file is the bare jose server when started with BENCH_AUTH_ROLE=bare-jose.
  */
-import { createServer } from 'node:http';
 import { KeyObject, sign } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { ensureWrk, interleave, machineDescription, runWrk, spawnTarget, table, type Target } from './harness.ts';
+import { ensureWrk, interleave, machineDescription, runWrk, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
+import { wrkTokenScript } from './fixtures.ts';
 import { JwksServer, makeKey, type TestKey } from '../test/helpers/jwks_server.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 /** More than the decision cache holds (10 000), so cycling through them misses every time. */
 const UNIQUE_TOKENS = 15_000;
-
-function bareJoseServer(): void {
-  const jwks = createRemoteJWKSet(new URL(process.env['JWKS_URI'] ?? ''));
-  const issuer = process.env['ISSUER'] ?? '';
-  const body = Buffer.from('{"hello":"world"}');
-  const server = createServer((req, res) => {
-    const h = req.headers.authorization;
-    const token = h !== undefined && /^bearer /i.test(h) ? h.slice(7) : '';
-    jwtVerify(token, jwks, { issuer, audience: AUD, algorithms: ['RS256'] }).then(
-      () => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-        res.end(body);
-      },
-      () => {
-        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-length': 0 });
-        res.end();
-      },
-    );
-  });
-  server.listen(0, '127.0.0.1', () => console.log(`listening http://127.0.0.1:${(server.address() as { port: number }).port}`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
-}
 
 /** RS256 tokens shaped like Auth0's, signed with node:crypto (jose's async signer is slower for 15k). */
 function signMany(key: TestKey, issuer: string, n: number): string[] {
@@ -56,21 +29,6 @@ function signMany(key: TestKey, issuer: string, n: number): string[] {
     out.push(`${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`);
   }
   return out;
-}
-
-/** A wrk Lua script that sends `tokens` in turn as Bearer tokens. */
-function cycleScript(tokens: string[]): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-tokens-')), 'tokens.txt');
-  writeFileSync(file, tokens.join('\n'));
-  return `local tokens = {}
-for line in io.lines("${file}") do tokens[#tokens + 1] = line end
-local i = 0
-request = function()
-  i = i + 1
-  if i > #tokens then i = 1 end
-  return wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. tokens[i] })
-end
-`;
 }
 
 export async function benchAuth(opts: { seconds: number; rounds: number; connections: number }): Promise<string> {
@@ -87,12 +45,8 @@ export async function benchAuth(opts: { seconds: number; rounds: number; connect
     const invalid = valid.map((t, i) => `${t.slice(0, t.lastIndexOf('.'))}${valid[(i + 1) % valid.length]!.slice(valid[(i + 1) % valid.length]!.lastIndexOf('.'))}`);
     const warm = valid[0]!;
 
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-auth-'));
-    const config = join(dir, 'gatehouse.json');
     const stock = { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: '{"hello":"world"}', headers: [{ name: 'content-type', value: 'application/json' }] };
-    writeFileSync(
-      config,
-      JSON.stringify({
+    const gw = await spawnGatehouse({
         server: { host: '127.0.0.1' },
         deployments: [
           { name: 'open', pathPrefix: '/open', specification: { routes: [{ path: '/stock', methods: ['GET'], backend: stock }] } },
@@ -105,11 +59,9 @@ export async function benchAuth(opts: { seconds: number; rounds: number; connect
             },
           },
         ],
-      }),
-    );
-    const gw = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', config, '--port', '0', '--admin-port', '0'], /data plane\s+(\S+)/);
+    });
     targets.push(gw);
-    const bare = await spawnTarget('bare-jose', 0, process.execPath, ['--import', 'tsx', 'bench/auth.ts'], /listening (\S+)/, { BENCH_AUTH_ROLE: 'bare-jose', JWKS_URI: idp.jwksUri, ISSUER: idp.issuer });
+    const bare = await spawnTarget('bare-jose', 0, process.execPath, ['--import', 'tsx', 'bench/servers/bare_jose.ts'], /listening (\S+)/, { JWKS_URI: idp.jwksUri, ISSUER: idp.issuer, AUDIENCE: AUD });
     targets.push(bare);
     // First requests fetch the JWKS while this process can still answer.
     for (const url of [`${gw.match}/v1/stock`, bare.match]) {
@@ -119,8 +71,8 @@ export async function benchAuth(opts: { seconds: number; rounds: number; connect
 
     const w = { seconds: opts.seconds, connections: opts.connections };
     const auth = { authorization: `Bearer ${warm}` };
-    const uniqueScript = cycleScript(valid);
-    const invalidScript = cycleScript(invalid);
+    const uniqueScript = wrkTokenScript(valid);
+    const invalidScript = wrkTokenScript(invalid);
     for (const u of [`${gw.match}/open/stock`, `${gw.match}/v1/stock`, bare.match]) runWrk(u, { ...w, seconds: 2, headers: auth });
     const rows = await interleave(
       [
@@ -148,9 +100,7 @@ export async function benchAuth(opts: { seconds: number; rounds: number; connect
   }
 }
 
-if (process.env['BENCH_AUTH_ROLE'] === 'bare-jose') {
-  bareJoseServer();
-} else if (process.argv[1]?.endsWith('auth.ts')) {
+if (process.argv[1]?.endsWith('auth.ts')) {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' } } });
   process.stdout.write(await benchAuth({ seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) }));
 }

@@ -3,15 +3,11 @@
  * proxied route, next to a bare node:http server (the baseline) and a bare node:http + undici proxy,
  * all measured in the same run. Usage: npm run bench -- core [--seconds N] [--rounds N]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureWrk, interleave, machineDescription, runWrk, spawnTarget, table, type Target } from './harness.ts';
+import { ensureWrk, interleave, machineDescription, runWrk, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
 
 export async function benchCore(opts: { seconds: number; rounds: number; connections: number }): Promise<string> {
   ensureWrk();
   const targets: Target[] = [];
-  let dir: string | undefined;
   try {
     // The upstream shares core 1 with wrk: it is the same for both proxies, so the ratio stays fair.
     const upstream = await spawnTarget('upstream', 1, process.execPath, ['--import', 'tsx', 'bench/servers/bare_stock.ts'], /listening (\S+)/);
@@ -20,12 +16,8 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
     targets.push(bare);
     const bareProxy = await spawnTarget('bare-proxy', 0, process.execPath, ['--import', 'tsx', 'bench/servers/bare_proxy.ts'], /listening (\S+)/, { UPSTREAM: upstream.match });
     targets.push(bareProxy);
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-    const config = join(dir, 'gatehouse.yaml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        server: { host: '127.0.0.1' },
+    const gw = await spawnGatehouse({
+      server: { host: '127.0.0.1' },
         deployments: [
           {
             name: 'bench',
@@ -38,9 +30,7 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
             },
           },
         ],
-      }),
-    );
-    const gw = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', config, '--port', '0', '--admin-port', '0'], /data plane\s+(\S+)/);
+    });
     targets.push(gw);
 
     const w = { seconds: opts.seconds, connections: opts.connections };
@@ -58,6 +48,5 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
     return `### Gateway core\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn (no access lines).\n\n${table(rows, 'bare node:http, stock (baseline)')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -74,7 +74,8 @@ export function randomKidTokens(count: number): string[] {
   return Array.from({ length: count }, () => `${b64({ alg: 'RS256', typ: 'JWT', kid: randomBytes(8).toString('hex') })}.${payload}.${sig}`);
 }
 
-/** A wrk Lua script that sends the tokens in turn, one per request. */
-export function wrkTokenScript(tokens: string[], path = '/'): string {
-  return `local tokens = {\n${tokens.map((t) => `"${t}"`).join(',\n')}\n}\nlocal i = 0\nrequest = function()\n  i = i % #tokens + 1\n  return wrk.format("GET", "${path}", { ["Authorization"] = "Bearer " .. tokens[i] })\nend\n`;
+/** A wrk Lua script that sends the tokens in turn, one per request, to the URL's path (or `path`). */
+export function wrkTokenScript(tokens: string[], path?: string): string {
+  const target = path === undefined ? 'nil' : JSON.stringify(path);
+  return `local tokens = {\n${tokens.map((t) => `"${t}"`).join(',\n')}\n}\nlocal i = 0\nrequest = function()\n  i = i % #tokens + 1\n  return wrk.format("GET", ${target}, { ["Authorization"] = "Bearer " .. tokens[i] })\nend\n`;
 }

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'undici';
 import { containerSpec } from '../src/functions/compile.ts';
 import { readFuncYaml } from '../src/functions/func_yaml.ts';
-import { ROOT, machineDescription, median, pinned, spawnTarget, type Target } from './harness.ts';
+import { ROOT, machineDescription, median, pinned, spawnGatehouse, type Target } from './harness.ts';
 
 const FN_DIR = join(ROOT, 'test/fixtures/functions/hello');
 
@@ -92,18 +92,15 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
   const machine = machineDescription().replace('wrk on core 1', 'client on core 1');
   // The client (this process) on core 1, the gateway and its containers on core 0.
   spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-fn-'));
-  const config = join(dir, 'gatehouse.yaml');
   const functions: Record<string, unknown> = { hello: { path: FN_DIR, maxConcurrency: 1 } };
   const routes = [{ path: '/hello', methods: ['GET', 'POST'], backend: { type: 'ORACLE_FUNCTIONS_BACKEND', functionId: 'hello' } }];
   for (let i = 0; i < opts.colds; i++) {
     functions[`cold${i}`] = { path: FN_DIR };
     routes.push({ path: `/cold${i}`, methods: ['GET'], backend: { type: 'ORACLE_FUNCTIONS_BACKEND', functionId: `cold${i}` } });
   }
-  writeFileSync(config, JSON.stringify({ server: { host: '127.0.0.1' }, deployments: [{ name: 'bench', pathPrefix: '/v1', specification: { routes } }], functions }));
   const targets: Target[] = [];
   try {
-    const gw = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', config, '--port', '0', '--admin-port', '0'], /data plane\s+(http:\/\/\S+)/);
+    const gw = await spawnGatehouse({ server: { host: '127.0.0.1' }, deployments: [{ name: 'bench', pathPrefix: '/v1', specification: { routes } }], functions });
     targets.push(gw);
     const gwClient = new Client(gw.match);
     // Warm the function and ask its container for its socket (the fixture's {"where":true}).
@@ -167,7 +164,6 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
     ].join('\n');
   } finally {
     for (const t of targets) await t.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

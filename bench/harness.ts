@@ -75,6 +75,23 @@ export async function spawnTarget(name: string, core: number, cmd: string, args:
   };
 }
 
+/**
+ * Runs `gatehouse serve` (pinned to core 0) on `config`, written to a fresh temp directory that is
+ * removed on stop; `match` is the data-plane URL.
+ */
+export async function spawnGatehouse(config: object, env: NodeJS.ProcessEnv = {}): Promise<Target & { match: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const file = join(dir, 'gatehouse.json');
+  writeFileSync(file, JSON.stringify(config));
+  try {
+    const t = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0'], /data plane\s+(http:\/\/\S+)/, env);
+    return { ...t, stop: () => t.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 export interface WrkResult {
   rps: number;
   p50Ms: number;

@@ -9,17 +9,14 @@
  *   - random-kid flood: 10,000 requests naming unknown kids; JWKS fetches counted.
  * Baseline: a bare node:http server with no authentication.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'undici';
-import { ensureWrk, interleave, machineDescription, runWrk, spawnTarget, table, type Target, type WrkResult } from './harness.ts';
+import { ensureWrk, interleave, machineDescription, runWrk, spawnGatehouse, spawnTarget, table, type Target, type WrkResult } from './harness.ts';
 import { AUDIENCE, ISSUER, invalidTokens, loadKeys, randomKidTokens, validTokens, wrkTokenScript } from './fixtures.ts';
 import { ensureHaproxy, startHaproxy } from './servers/haproxy.ts';
 
 const TSX = ['--import', 'tsx'];
 
-function gatehouseConfig(jwksUri: string, upstream: string): string {
+function gatehouseConfig(jwksUri: string, upstream: string): object {
   const auth = {
     type: 'JWT_AUTHENTICATION',
     tokenHeader: 'Authorization',
@@ -29,13 +26,13 @@ function gatehouseConfig(jwksUri: string, upstream: string): string {
     publicKeys: { type: 'REMOTE_JWKS', uri: jwksUri, maxCacheDurationInHours: 1 },
   };
   const stock = { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: '{"hello":"world"}', headers: [{ name: 'content-type', value: 'application/json' }] };
-  return JSON.stringify({
+  return {
     server: { host: '127.0.0.1' },
     deployments: [
       { name: 'protected', pathPrefix: '/p', specification: { requestPolicies: { authentication: auth }, routes: [{ path: '/stock', methods: ['GET'], backend: stock }, { path: '/proxy', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${upstream}/` } }] } },
       { name: 'open', pathPrefix: '/o', specification: { routes: [{ path: '/stock', methods: ['GET'], backend: stock }] } },
     ],
-  });
+  };
 }
 
 /** Sends `tokens` once each (concurrency 64) and returns the statuses seen. */
@@ -68,7 +65,6 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
   const unique = validTokens(20000, 'unique');
   const invalid = invalidTokens(1000);
   const targets: Target[] = [];
-  let dir: string | undefined;
   const start = async (t: Promise<Target & { match: string }>) => {
     const x = await t;
     targets.push(x);
@@ -86,20 +82,16 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
     const express = await start(spawnTarget('express', 0, process.execPath, [...TSX, 'bench/servers/express_jwt.ts'], /listening (\S+)/, peerEnv));
     const hap = haveHaproxy ? await start(startHaproxy({ publicPem: keys.publicPem, issuer: ISSUER, audience: AUDIENCE, mode: 'stock' })) : null;
     const hapProxy = haveHaproxy ? await start(startHaproxy({ publicPem: keys.publicPem, issuer: ISSUER, audience: AUDIENCE, mode: 'proxy', upstream: upstream.match })) : null;
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-jwt-'));
-    writeFileSync(join(dir, 'gatehouse.json'), gatehouseConfig(jwksUri, upstream.match));
-    const gw = await start(spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', join(dir, 'gatehouse.json'), '--port', '0', '--admin-port', '0'], /data plane\s+(\S+)/));
+    const gw = await start(spawnGatehouse(gatehouseConfig(jwksUri, upstream.match)));
 
     const w = { seconds: opts.seconds, connections: opts.connections };
-    const warmScript = (path: string) => wrkTokenScript(warm, path);
+    const warmScript = wrkTokenScript(warm);
     const run = (url: string, tokens: string[] | null): (() => WrkResult) => {
-      const u = new URL(url);
-      const script = tokens === null ? undefined : wrkTokenScript(tokens, u.pathname);
-      // With a script, the script sets the path; without, wrk takes it from the URL.
-      return () => runWrk(script === undefined ? url : u.origin, { ...w, ...(script !== undefined ? { script } : {}) });
+      const script = tokens === null ? undefined : wrkTokenScript(tokens);
+      return () => runWrk(url, { ...w, ...(script !== undefined ? { script } : {}) });
     };
     console.error('warming up ...');
-    for (const u of [`${gw.match}/p/stock`, `${gw.match}/p/proxy`, jose.match, fastify.match, express.match]) runWrk(new URL(u).origin, { ...w, seconds: 2, script: warmScript(new URL(u).pathname) });
+    for (const u of [`${gw.match}/p/stock`, `${gw.match}/p/proxy`, jose.match, fastify.match, express.match]) runWrk(u, { ...w, seconds: 2, script: warmScript });
     runWrk(bare.match, { ...w, seconds: 2 });
 
     const sections: string[] = [];
@@ -169,6 +161,5 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
     return `### JWT validation\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn. HAProxy reads its key from a PEM file (it cannot fetch a JWKS); the Node peers fetch the JWKS.\n\n${sections.join('\n\n')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
  * removed), `Content-Type` unprefixed, the body unchanged. On the way back `Fn-Http-Status` is the
  * client status and `Fn-Http-H-*` the client headers; every other container header is dropped.
  */
-import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
+import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import type { FnOutcome } from './types.ts';
 
 /** OCI Functions' request body limit (6 MB). */
@@ -43,13 +43,9 @@ export function encodeCallHeaders(
   claims: Readonly<Record<string, unknown>> | null = null,
 ): string[] {
   const out = ['Fn-Call-Id', callId, 'Fn-Intent', 'httprequest', 'Fn-Http-Method', method, 'Fn-Http-Request-Url', requestUrl];
-  let connectionTokens: Set<string> | null = null;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
-      connectionTokens ??= new Set();
-      for (const t of (rawHeaders[i + 1] as string).split(',')) connectionTokens.add(t.trim().toLowerCase());
-    }
-  }
+  const connection: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) if ((rawHeaders[i] as string).toLowerCase() === 'connection') connection.push(rawHeaders[i + 1] as string);
+  const connectionTokens = connection.length === 0 ? null : connectionListed(connection);
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;

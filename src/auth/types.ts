@@ -6,28 +6,13 @@
  * the decision is cached and a Promise only when real I/O (a JWKS fetch) is needed.
  */
 import type { AuthContext, GatewayRequest } from '../types.ts';
+import type { ALL_REASONS } from './verdicts.ts';
 
-/** Machine-readable reason of an auth outcome: log field, metric label, admin API. Never sent to clients. */
-export type AuthReason =
-  | 'ok'
-  | 'anonymous'
-  | 'token_missing'
-  | 'token_malformed'
-  | 'token_too_large'
-  | 'alg_not_allowed'
-  | 'header_forbidden'
-  | 'crit_unsupported'
-  | 'kid_unknown'
-  | 'key_unusable'
-  | 'signature_invalid'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'exp_missing'
-  | 'issuer_invalid'
-  | 'audience_invalid'
-  | 'claim_invalid'
-  | 'scope_insufficient'
-  | 'keys_unavailable';
+/**
+ * Machine-readable reason of an auth outcome: log field, metric label, admin API. Never sent to
+ * clients. Derived from the one list, ALL_REASONS (verdicts.ts), so the two cannot drift.
+ */
+export type AuthReason = (typeof ALL_REASONS)[number];
 
 export interface AuthVerdict {
   /** 0 when the request may proceed; else the status to answer with (401, 403 or 503). */

@@ -39,8 +39,12 @@ export function allowed(auth: AuthContext): AuthVerdict {
   return verdict(0, 'ok', auth, null);
 }
 
-/** Every reason, for metrics pre-registration and the admin API. */
-export const ALL_REASONS: readonly AuthReason[] = [
+/**
+ * Every reason, in a fixed order: the one list AuthReason is derived from (types.ts). Metrics and
+ * the admin API index counters by position, and stats.ts relies on 0 = ok and 1 = anonymous (the
+ * allowed outcomes), so new reasons go at the end.
+ */
+export const ALL_REASONS = [
   'ok',
   'anonymous',
   'token_missing',
@@ -60,4 +64,4 @@ export const ALL_REASONS: readonly AuthReason[] = [
   'claim_invalid',
   'scope_insufficient',
   'keys_unavailable',
-];
+] as const;

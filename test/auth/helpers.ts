@@ -7,6 +7,7 @@ import type { ConfigIssue } from '../../src/errors.ts';
 
 export function compileContext(): CompileContext & { registry: SharedRegistry } {
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   return {
     registry: new SharedRegistry(),
     log: createLogger({ level: 'silent' }),
@@ -14,6 +15,10 @@ export function compileContext(): CompileContext & { registry: SharedRegistry } 
     issues,
     issue(path: string, message: string) {
       issues.push({ path, message });
+    },
+    warnings,
+    warn(path: string, message: string) {
+      warnings.push({ path, message });
     },
   };
 }

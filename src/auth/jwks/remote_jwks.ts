@@ -172,7 +172,7 @@ export class RemoteJwksStore implements KeyStore {
     const fresh = this.#freshNext;
     this.#freshNext = false;
     try {
-      const jwksUri = await this.#resolveJwksUri();
+      const { jwksUri, issuer } = await this.#resolveJwksUri();
       const res = await fetchJsonDocument(jwksUri, {
         timeoutMs: this.#o.timeoutMs,
         insecure: this.#o.isSslVerifyDisabled,
@@ -185,6 +185,8 @@ export class RemoteJwksStore implements KeyStore {
       const now = clock.nowMs();
       if (res.status === 200) await this.#install(res.body);
       else this.stats.notModified++;
+      // Taken with the keys it came with: a refresh that fails keeps the issuer of the keys in use.
+      if (issuer !== undefined) this.#issuer = issuer;
       this.#etag = res.etag;
       this.#lastGoodAtMs = now;
       this.#failures = 0;
@@ -203,21 +205,26 @@ export class RemoteJwksStore implements KeyStore {
     }
   }
 
-  /** With discovery, (re)reads the discovery document each time, so a moved jwks_uri is followed. */
-  async #resolveJwksUri(): Promise<string> {
-    if (!this.#o.discovery) return this.#o.uri;
+  /**
+   * With discovery, (re)reads the discovery document each time, so a moved jwks_uri is followed.
+   * A document without `issuer` is refused (OpenID Connect Discovery 1.0 §3 requires it): a
+   * policy that takes its issuer from discovery would otherwise check no issuer at all (issue #11).
+   */
+  async #resolveJwksUri(): Promise<{ jwksUri: string; issuer: string | undefined }> {
+    if (!this.#o.discovery) return { jwksUri: this.#o.uri, issuer: undefined };
     const res = await fetchJsonDocument(this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
     if (res.status !== 200) throw new Error('discovery document: unexpected 304');
-    const doc = res.body as Record<string, unknown> | null;
-    const jwksUri = doc !== null && typeof doc === 'object' ? doc['jwks_uri'] : undefined;
+    const doc = res.body !== null && typeof res.body === 'object' && !Array.isArray(res.body) ? (res.body as Record<string, unknown>) : null;
+    if (doc === null) throw new Error('discovery document is not a JSON object');
+    const jwksUri = doc['jwks_uri'];
     if (typeof jwksUri !== 'string') throw new Error('discovery document has no jwks_uri');
     const problem = keyUriProblem(jwksUri, this.#o.isSslVerifyDisabled);
     if (problem !== null) throw new Error(`discovery jwks_uri ${problem}`);
-    const issuer = doc?.['issuer'];
-    this.#issuer = typeof issuer === 'string' ? issuer : undefined;
+    const issuer = doc['issuer'];
+    if (typeof issuer !== 'string' || issuer === '') throw new Error('discovery document has no issuer');
     if (jwksUri !== this.#jwksUri) this.#etag = null;
     this.#jwksUri = jwksUri;
-    return jwksUri;
+    return { jwksUri, issuer };
   }
 
   /** Imports a new document; keeps the records of unchanged keys, deactivates removed ones. */

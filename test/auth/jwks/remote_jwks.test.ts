@@ -4,6 +4,8 @@ import { RemoteJwksStore, type RemoteJwksOptions } from '../../../src/auth/jwks/
 import { keyUriProblem, parseMaxAge } from '../../../src/auth/jwks/http_fetch.ts';
 import { ManualClock } from '../../../src/lib/clock.ts';
 import { JwksServer, makeKey } from '../../helpers/jwks_server.ts';
+import { startDiscoveryServer } from '../../helpers/discovery_server.ts';
+import { eventually } from '../../helpers/eventually.ts';
 
 const HOUR = 3_600_000;
 const servers: JwksServer[] = [];
@@ -168,13 +170,48 @@ test('OIDC discovery finds jwks_uri and the issuer', async () => {
   assert.equal(server.discoveryFetches, 1);
 });
 
+test('regression: a discovery document without issuer is refused (no silent loss of the issuer check)', async () => {
+  const server = await JwksServer.start();
+  servers.push(server);
+  server.keys.push(await makeKey('RS256', 'd1'));
+  const discovery = await startDiscoveryServer({ jwks_uri: server.jwksUri });
+  try {
+    const clock = new ManualClock();
+    const store = new RemoteJwksStore({ uri: discovery.uri, discovery: true, maxCacheMs: HOUR, isSslVerifyDisabled: false, clock, timers: false });
+    stores.push(store);
+    assert.equal(await store.ready(), false, 'no keys from a document without issuer');
+    assert.equal(store.isUsable(clock.nowMs()), false);
+    assert.equal(server.fetches, 0, 'the JWKS it names is not even fetched');
+    assert.equal(store.adminState(clock.nowMs())['lastError'], 'discovery document has no issuer');
+    for (const issuer of ['', 42, null]) {
+      discovery.document = { issuer, jwks_uri: server.jwksUri };
+      await store.refresh();
+      assert.equal(store.adminState(clock.nowMs())['lastError'], 'discovery document has no issuer', JSON.stringify(issuer));
+    }
+    // Fixed at the IdP: keys and issuer arrive together, without a restart.
+    discovery.document = { issuer: server.issuer, jwks_uri: server.jwksUri };
+    await store.refresh();
+    assert.equal(store.isUsable(clock.nowMs()), true);
+    assert.equal(store.discoveredIssuer, server.issuer);
+    // Broken again later: the refresh fails, the keys in use keep the issuer they came with.
+    discovery.document = { jwks_uri: server.jwksUri };
+    clock.advance(60_000);
+    await store.refresh();
+    assert.equal(store.adminState(clock.nowMs())['lastError'], 'discovery document has no issuer');
+    assert.equal(store.discoveredIssuer, server.issuer);
+    assert.equal(store.isUsable(clock.nowMs()), true, 'last good keys serve until maxCache');
+  } finally {
+    await discovery.close();
+  }
+});
+
 test('background refresh runs on its own timer; requests are not involved', async () => {
   const { server, store } = await setup({ clock: undefined, timers: true, minRefreshMs: 50 });
   server.cacheControl = 'max-age=0';
   await store.refresh();
   const start = server.fetches;
-  await new Promise((r) => setTimeout(r, 400));
-  assert.ok(server.fetches >= start + 2, `refreshed ${server.fetches - start} times`);
+  // Nothing but the store's own timer fetches here.
+  await eventually('two timer-driven refreshes', () => server.fetches >= start + 2, { timeoutMs: 3000 });
 });
 
 test('key URIs: https, or http only to loopback or with isSslVerifyDisabled', () => {

@@ -5,11 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { GatehouseConfig } from './types.ts';
-import { interpolateEnv, normalizeKeys } from './normalize.ts';
-import { validateConfig } from './validate.ts';
+import { checkJson } from './json_check.ts';
+import { interpolateEnv, normalizeKeys, type Spelling } from './normalize.ts';
+import { kebab, locate, type SourceMap, type SpecificationSource } from './source_path.ts';
+import { unknownFieldMessage, validateConfig } from './validate.ts';
 
 export interface LoadedConfig {
   config: GatehouseConfig;
@@ -19,15 +21,80 @@ export interface LoadedConfig {
   baseDir: string;
   /** Every file read: the config file, then each specificationFile (watched for hot reload). */
   sources: string[];
+  /**
+   * Where a path of `config` is written, for problems found after loading (compilation):
+   * `deployments[0].specification.routes[0]` becomes `specs/hello.json: routes[0]` when that
+   * specification came from a file, in the file's own spelling (kebab-case for an `oci` export).
+   */
+  sourcePath(path: string): string;
 }
 
-function parseDocument(text: string, file: string): unknown {
-  try {
-    // YAML 1.2 is a superset of JSON, so one parser reads both.
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `${file}: cannot parse: ${(err as Error).message.split('\n')[0]}` }], { cause: err });
+/** 1-based line and column of a character offset, and the text of that line. */
+function lineAt(text: string, offset: number): { line: number; column: number; source: string } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const start = before.lastIndexOf('\n') + 1;
+  const end = text.indexOf('\n', start);
+  return { line, column: offset - start + 1, source: text.slice(start, end === -1 ? undefined : end).replace(/\r$/, '') };
+}
+
+/** At most this many characters of the offending line are shown (an OCI export is often one long line). */
+const EXCERPT_CHARS = 80;
+
+/** `  12 | the line`, cut to a window around `column`, and a caret under it when `column` is given. */
+function excerpt(lineNo: number, source: string, column?: number): string {
+  let from = 0;
+  if (source.length > EXCERPT_CHARS) from = Math.max(0, Math.min((column ?? source.length) - EXCERPT_CHARS / 2, source.length - EXCERPT_CHARS));
+  const shown = `${from > 0 ? '…' : ''}${source.slice(from, from + EXCERPT_CHARS)}${from + EXCERPT_CHARS < source.length ? '…' : ''}`;
+  const gutter = `  ${String(lineNo).padStart(4)} | `;
+  if (column === undefined) return `\n${gutter}${shown}`;
+  // Tabs stay tabs under the line, so the caret lines up whatever the tab width.
+  const before = `${from > 0 ? ' ' : ''}${source.slice(from, column - 1)}`.replace(/[^\t]/g, ' ');
+  return `\n${gutter}${shown}\n${' '.repeat(gutter.length)}${before}^`;
+}
+
+/**
+ * `FILE: cannot parse: line L, column C: REASON`, then the offending line with a caret under the
+ * column (issue 11: the reason used to be cut off after "column 1:"). An error past the last
+ * character (an unclosed bracket) shows the last line that has text.
+ */
+function parseFailure(file: string, text: string, offset: number, reason: string, cause?: unknown): ConfigError {
+  const at = lineAt(text, Math.min(Math.max(offset, 0), text.length));
+  let shown = '';
+  if (at.source.trim() !== '') shown = excerpt(at.line, at.source, at.column);
+  else {
+    const lines = text.slice(0, offset).split('\n');
+    for (let n = lines.length - 1; n >= 0; n--) {
+      const source = (lines[n] ?? '').replace(/\r$/, '');
+      if (source.trim() !== '') {
+        shown = excerpt(n + 1, source);
+        break;
+      }
+    }
   }
+  return new ConfigError([{ path: '', message: `${file}: cannot parse: line ${at.line}, column ${at.column}: ${reason}${shown}` }], cause === undefined ? {} : { cause });
+}
+
+/** A `.json` file is JSON, parsed strictly (issue 11: read as YAML, a trailing comma passed). */
+function parseJson(text: string, file: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const problem = checkJson(body);
+  if (problem !== null) throw parseFailure(file, body, problem.offset, problem.reason);
+  return JSON.parse(body);
+}
+
+function parseYamlText(text: string, file: string): unknown {
+  try {
+    return parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    if (err instanceof YAMLParseError) throw parseFailure(file, text, err.pos[0], err.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''), err);
+    throw new ConfigError([{ path: '', message: `${file}: cannot parse: ${(err as Error).message}` }], { cause: err });
+  }
+}
+
+/** `.json` files are JSON; anything else is YAML (which also reads JSON, leniently). */
+function parseDocument(text: string, file: string): unknown {
+  return /\.json$/i.test(file) ? parseJson(text, file) : parseYamlText(text, file);
 }
 
 function readText(file: string, path: string): string {
@@ -42,14 +109,17 @@ function readText(file: string, path: string): string {
 /**
  * An OCI export comes in three wrappings: the specification itself (`--query data.specification`),
  * a deployment (`{specification: ...}`), or the CLI's whole answer (`{data: {specification}}`).
+ * Returns the specification and where it sits in the file.
  */
-function unwrapSpecification(doc: unknown): unknown {
+function unwrapSpecification(doc: unknown): { spec: unknown; prefix: string } {
   let node = doc as Record<string, unknown> | null;
+  let prefix = '';
   if (node && typeof node === 'object' && 'data' in node && node['data'] && typeof node['data'] === 'object') {
     node = node['data'] as Record<string, unknown>;
+    prefix = 'data';
   }
-  if (node && typeof node === 'object' && 'specification' in node) return node['specification'];
-  return node;
+  if (node && typeof node === 'object' && 'specification' in node) return { spec: node['specification'], prefix: prefix === '' ? 'specification' : `${prefix}.specification` };
+  return { spec: node, prefix };
 }
 
 /** Loads a config from text (for tests and `validate`); `file` is used for messages and paths. */
@@ -62,13 +132,15 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ path: '', message: `${file}: the configuration must be a mapping (an object)` }]);
   }
-  const doc = normalizeKeys(interpolateEnv(raw, env, '', issues), false) as Record<string, unknown>;
+  const specifications = new Map<number, SpecificationSource>();
+  const map: SourceMap = { spelling: new Map(), specifications };
+  const doc = normalizeKeys(interpolateEnv(raw, env, '', issues), false, map.spelling) as Record<string, unknown>;
 
   const deployments = Array.isArray(doc['deployments']) ? (doc['deployments'] as Record<string, unknown>[]) : [];
   deployments.forEach((d, i) => {
     const specFile = d && typeof d === 'object' ? d['specificationFile'] : undefined;
     if (typeof specFile !== 'string') return;
-    const path = `deployments[${i}].specificationFile`;
+    const path = locate(doc, map, `deployments[${i}].specificationFile`).where;
     if ('specification' in d) {
       issues.push({ path, message: 'give specification or specificationFile, not both' });
       return;
@@ -76,17 +148,40 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     const target = resolve(baseDir, specFile);
     sources.push(target);
     try {
-      const spec = unwrapSpecification(parseDocument(readText(target, path), specFile));
-      d['specification'] = normalizeKeys(interpolateEnv(spec, env, `deployments[${i}].specification`, issues), true);
+      const { spec, prefix } = unwrapSpecification(parseDocument(readText(target, path), specFile));
+      // Problems in the file are named by the file and its own paths (issue 11).
+      const envIssues: ConfigIssue[] = [];
+      const interpolated = interpolateEnv(spec, env, prefix, envIssues);
+      for (const x of envIssues) issues.push({ path: x.path === '' ? specFile : `${specFile}: ${x.path}`, message: x.message });
+      const spelling: Spelling = new Map();
+      d['specification'] = normalizeKeys(interpolated, true, spelling);
+      specifications.set(i, { file: specFile, prefix, spelling });
     } catch (err) {
       if (err instanceof ConfigError) issues.push(...err.issues.map((x) => ({ path: x.path || path, message: x.message })));
       else throw err;
     }
   });
 
-  issues.push(...validateConfig(doc));
-  if (issues.length > 0) throw new ConfigError(issues);
-  return { config: doc as unknown as GatehouseConfig, file: abs, baseDir, sources };
+  const sourcePath = (p: string): string => locate(doc, map, p).where;
+  for (const issue of validateConfig(doc)) {
+    const at = locate(doc, map, issue.path);
+    // A suggested field is spelled like the file around it.
+    const message = issue.suggestion !== undefined && at.kebab ? unknownFieldMessage(kebab(issue.suggestion)) : issue.message;
+    issues.push({ path: at.where, message });
+  }
+  if (issues.length > 0) throw new ConfigError(dedupe(issues));
+  return { config: doc as unknown as GatehouseConfig, file: abs, baseDir, sources, sourcePath };
+}
+
+/** Two deployments may share a specificationFile: its problems are listed once. */
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\0${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Reads and validates a config file. */

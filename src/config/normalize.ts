@@ -17,20 +17,45 @@ function camel(key: string): string {
   return key.includes('-') ? key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
 }
 
-/** Drops nulls everywhere and, under `specification` keys, converts kebab-case keys to camelCase. */
-export function normalizeKeys(value: unknown, camelCase: boolean): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== null).map((v) => normalizeKeys(v, camelCase));
+/**
+ * How a document was written, where normalising changed it: normalised path (`routes[0].requestPolicies`)
+ * → the segment as the file spells it (`request-policies`, or `[1]` when a null before it was
+ * dropped). Lets an error name the field the way its author wrote it (issue 11).
+ */
+export type Spelling = Map<string, string>;
+
+function keyPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/**
+ * Drops nulls everywhere and, under `specification` keys, converts kebab-case keys to camelCase.
+ * `spelling`, when given, records every key or index that changed, by its normalised path.
+ */
+export function normalizeKeys(value: unknown, camelCase: boolean, spelling?: Spelling, path = ''): unknown {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    value.forEach((v, i) => {
+      if (v === null) return;
+      const at = `${path}[${out.length}]`;
+      if (spelling !== undefined && out.length !== i) spelling.set(at, `[${i}]`);
+      out.push(normalizeKeys(v, camelCase, spelling, at));
+    });
+    return out;
+  }
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [rawKey, v] of Object.entries(value)) {
     if (v === null) continue;
     const key = camelCase ? camel(rawKey) : rawKey;
+    const at = keyPath(path, key);
+    if (spelling !== undefined && key !== rawKey) spelling.set(at, rawKey);
     if (camelCase && MAP_VALUED_KEYS.has(key) && typeof v === 'object' && !Array.isArray(v)) {
       const map: Record<string, unknown> = {};
-      for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true);
+      for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true, spelling, keyPath(at, name));
       out[key] = map;
     } else {
-      out[key] = normalizeKeys(v, camelCase || key === 'specification');
+      out[key] = normalizeKeys(v, camelCase || key === 'specification', spelling, at);
     }
   }
   return out;

@@ -5,6 +5,17 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigIssue } from '../errors.ts';
 import { configSchema } from './schema/index.ts';
+import { closestName } from './suggest.ts';
+
+/** A schema problem; an unknown field also carries the known field closest to it, if any. */
+export interface SchemaIssue extends ConfigIssue {
+  suggestion?: string;
+}
+
+/** `unknown field`, with `; did you mean pathPrefix?` when a known field is close. */
+export function unknownFieldMessage(suggestion: string | undefined): string {
+  return suggestion === undefined ? 'unknown field' : `unknown field; did you mean ${suggestion}?`;
+}
 
 /** True for the empty defaults OCI writes into exports: null, false, '', [], {} (recursively). */
 export function isEmptyValue(value: unknown): boolean {
@@ -43,13 +54,18 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-function describe(e: ErrorObject): ConfigIssue | null {
+function describe(e: ErrorObject): SchemaIssue | null {
   const path = formatPath(e.instancePath);
   switch (e.keyword) {
     case 'notSupported':
       return { path, message: 'not supported yet' };
-    case 'additionalProperties':
-      return { path: join(path, String(e.params['additionalProperty'])), message: 'unknown field' };
+    case 'additionalProperties': {
+      // verbose: true gives the object's schema; its properties are the fields allowed here.
+      const field = String(e.params['additionalProperty']);
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const suggestion = closestName(field, known);
+      return { path: join(path, field), message: unknownFieldMessage(suggestion), ...(suggestion === undefined ? {} : { suggestion }) };
+    }
     case 'required':
       return { path: join(path, String(e.params['missingProperty'])), message: 'is required' };
     case 'enum':
@@ -71,11 +87,11 @@ function describe(e: ErrorObject): ConfigIssue | null {
 }
 
 /** Returns every problem found, in document order and without duplicates. */
-export function validateConfig(config: unknown): ConfigIssue[] {
+export function validateConfig(config: unknown): SchemaIssue[] {
   compiled ??= createValidator();
   if (compiled(config)) return [];
   const seen = new Set<string>();
-  const issues: ConfigIssue[] = [];
+  const issues: SchemaIssue[] = [];
   for (const e of compiled.errors ?? []) {
     const issue = describe(e);
     if (issue === null) continue;

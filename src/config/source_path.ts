@@ -1,0 +1,122 @@
+/**
+ * Names a configuration problem the way its author wrote it (issue 11). Validation and compilation
+ * see the normalised configuration: camelCase keys, nulls dropped, and each `specificationFile`
+ * inlined as `deployments[i].specification`. A user reads their own file, so a path is turned back
+ * into that file's spelling: `specs/hello.json: routes[0].backend.url` for a specification file
+ * (kebab-case for an `oci` CLI export), and `deployments[0]...` for the configuration file itself.
+ */
+import type { Spelling } from './normalize.ts';
+
+/** Where one deployment's specification was read from. */
+export interface SpecificationSource {
+  /** The file as the configuration names it (`specs/hello.json`). */
+  file: string;
+  /** Where the specification sits inside that file: '', `specification` or `data.specification`. */
+  prefix: string;
+  /** The file's own spellings, by path relative to the specification. */
+  spelling: Spelling;
+}
+
+export interface SourceMap {
+  /** The configuration file's own spellings, by full path. */
+  spelling: Spelling;
+  /** Deployment index → the file its specification came from. */
+  specifications: ReadonlyMap<number, SpecificationSource>;
+}
+
+/** A path as written: `where` is the text to show, `kebab` whether that part of the file uses kebab-case keys. */
+export interface SourceLocation {
+  where: string;
+  kebab: boolean;
+}
+
+interface Token {
+  /** `routes`, or `[0]` for an array index. */
+  text: string;
+  index: boolean;
+  /** False for a key the document does not have (a missing required field). */
+  present: boolean;
+}
+
+function join(path: string, segment: string): string {
+  return segment.startsWith('[') || path === '' ? `${path}${segment}` : `${path}.${segment}`;
+}
+
+/** `requestPolicies` → `request-policies`, as the `oci` CLI prints keys. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Splits a path against the document it points into. Keys may contain dots (`content` maps are
+ * keyed by media type), so at each object the longest key that fits is taken.
+ */
+function tokenize(doc: unknown, path: string): Token[] {
+  const tokens: Token[] = [];
+  let node: unknown = doc;
+  let rest = path;
+  while (rest !== '') {
+    const index = /^\[(\d+)\]/.exec(rest);
+    if (index !== null) {
+      const i = Number(index[1]);
+      const present = Array.isArray(node) && i < node.length;
+      tokens.push({ text: index[0], index: true, present });
+      node = present ? (node as unknown[])[i] : undefined;
+      rest = rest.slice(index[0].length);
+      continue;
+    }
+    if (tokens.length > 0 && rest.startsWith('.')) rest = rest.slice(1);
+    let key: string | undefined;
+    if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
+      for (const k of Object.keys(node)) {
+        const fits = rest.startsWith(k) && (rest.length === k.length || rest[k.length] === '.' || rest[k.length] === '[');
+        if (fits && (key === undefined || k.length > key.length)) key = k;
+      }
+    }
+    const present = key !== undefined;
+    if (key === undefined) key = /^[^.[]+/.exec(rest)?.[0] ?? rest;
+    tokens.push({ text: key, index: false, present });
+    node = present ? (node as Record<string, unknown>)[key] : undefined;
+    rest = rest.slice(key.length);
+  }
+  return tokens;
+}
+
+/** Rebuilds `tokens` in the file's spelling; a missing key is kebab-cased when the file is. */
+function spell(tokens: readonly Token[], spelling: Spelling, base: string, kebabCase: boolean): string {
+  let normalised = base;
+  let out = '';
+  for (const t of tokens) {
+    normalised = join(normalised, t.text);
+    const written = spelling.get(normalised) ?? (!t.present && !t.index && kebabCase ? kebab(t.text) : t.text);
+    out = join(out, written);
+  }
+  return out;
+}
+
+/** True when some key under `root` was renamed from kebab-case (index shifts do not count). */
+function usesKebab(spelling: Spelling, root: string): boolean {
+  for (const [path, written] of spelling) {
+    if (!written.startsWith('[') && (root === '' || path.startsWith(root))) return true;
+  }
+  return false;
+}
+
+/** Turns a normalised path (`deployments[0].specification.routes[0].requestPolicies`) into where it is written. */
+export function locate(doc: unknown, map: SourceMap, path: string): SourceLocation {
+  const tokens = tokenize(doc, path);
+  const [first, second, third] = tokens;
+  const inSpecification = first?.text === 'deployments' && second?.index === true && third?.text === 'specification';
+  if (!inSpecification) return { where: spell(tokens, map.spelling, '', false), kebab: false };
+  const i = Number(second.text.slice(1, -1));
+  const source = map.specifications.get(i);
+  if (source === undefined) {
+    const root = `deployments[${i}].specification`;
+    const kebabCase = usesKebab(map.spelling, root);
+    return { where: spell(tokens, map.spelling, '', kebabCase), kebab: kebabCase };
+  }
+  const kebabCase = usesKebab(source.spelling, '');
+  const inner = spell(tokens.slice(3), source.spelling, '', kebabCase);
+  const inFile = inner === '' ? source.prefix : source.prefix === '' ? inner : join(source.prefix, inner);
+  return { where: inFile === '' ? source.file : `${source.file}: ${inFile}`, kebab: kebabCase };
+}

@@ -12,6 +12,30 @@ export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: strin
   }
 }
 
+/** True when `--help` or `-h` comes before any `--` (after it, arguments are positional). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/**
+ * parseArgs for a command or subcommand that answers `--help`/`-h` (issue 11: `fn init --help`
+ * printed the parser's "Unknown option"). Returns the parsed arguments, or the exit code to return
+ * at once: 0 after printing `usage` on stdout for help, 2 after a usage error on stderr. Help wins
+ * over a usage error, so `--bogus --help` still shows the usage.
+ */
+export function parseWithHelp<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | number {
+  if (asksForHelp(argv)) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const parsed = parseOrExplain(config, argv, usage);
+  return parsed ?? 2;
+}
+
 /** Parses a port flag: an integer 0..65535, or an error message. */
 export function parsePort(value: string | undefined, flag: string): number | undefined | string {
   if (value === undefined) return undefined;

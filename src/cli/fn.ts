@@ -14,21 +14,36 @@ import { createLogger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import type { CompileContext } from '../types.ts';
 import type { ConfigIssue } from '../errors.ts';
-import { parseOrExplain } from './args.ts';
+import { explainConfigError, parseWithHelp } from './args.ts';
 
-const USAGE = `Usage:
-  gatehouse fn init <dir> [--name NAME]
+const INIT_USAGE = `Usage: gatehouse fn init <dir> [--name NAME]
       Create a Node function (func.yaml, func.js, package.json) using @fnproject/fdk.
-  gatehouse fn invoke --config FILE <functionId> [--data STR] [--content-type TYPE] [--method M] [--url PATH]
+      --name NAME         the function's name (default: derived from the directory's name)`;
+
+const INVOKE_USAGE = `Usage: gatehouse fn invoke --config FILE <functionId> [--data STR] [--content-type TYPE] [--method M] [--url PATH]
       Start the function from the config's \`functions\` map, call it once, print the body.
-      Without --data the body is read from stdin when stdin is not a terminal.`;
+      Without --data the body is read from stdin when stdin is not a terminal.
+  -c, --config FILE       gatehouse.yaml with a functions map
+  -d, --data STR          the request body
+      --content-type TYPE the request's Content-Type
+      --method M          the request method (default POST)
+      --url PATH          the request URL (default /)`;
+
+const USAGE = `Usage: gatehouse fn <command> [options]
+
+  init <dir> [--name NAME]
+      Create a Node function (func.yaml, func.js, package.json) using @fnproject/fdk.
+  invoke --config FILE <functionId> [--data STR] [--content-type TYPE] [--method M] [--url PATH]
+      Start the function from the config's \`functions\` map, call it once, print the body.
+
+Run 'gatehouse fn <command> --help' for a command's options.`;
 
 async function init(argv: string[]): Promise<number> {
-  const args = parseOrExplain({ options: { name: { type: 'string' } }, allowPositionals: true }, argv, USAGE);
-  if (args === null) return 2;
+  const args = parseWithHelp({ options: { name: { type: 'string' } }, allowPositionals: true }, argv, INIT_USAGE);
+  if (typeof args === 'number') return args;
   const dir = args.positionals[0];
   if (dir === undefined || args.positionals.length > 1) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${INIT_USAGE}\n`);
     return 2;
   }
   const name = args.values.name ?? functionName(dir);
@@ -51,7 +66,7 @@ async function readStdin(): Promise<Buffer> {
 }
 
 async function invoke(argv: string[]): Promise<number> {
-  const args = parseOrExplain(
+  const args = parseWithHelp(
     {
       options: {
         config: { type: 'string', short: 'c' },
@@ -63,13 +78,13 @@ async function invoke(argv: string[]): Promise<number> {
       allowPositionals: true,
     },
     argv,
-    USAGE,
+    INVOKE_USAGE,
   );
-  if (args === null) return 2;
+  if (typeof args === 'number') return args;
   const functionId = args.positionals[0];
   const file = args.values.config;
   if (functionId === undefined || file === undefined || args.positionals.length > 1) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${INVOKE_USAGE}\n`);
     return 2;
   }
   let loaded;
@@ -77,12 +92,13 @@ async function invoke(argv: string[]): Promise<number> {
     loaded = loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${file}: invalid configuration\n${err.message}\n`);
+      process.stderr.write(explainConfigError(file, 'invalid', err));
       return 1;
     }
     throw err;
   }
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const registry = new SharedRegistry();
   // Function output and call failures go to stderr; stdout carries only the result body.
   const ctx: CompileContext = {
@@ -91,10 +107,13 @@ async function invoke(argv: string[]): Promise<number> {
     baseDir: loaded.baseDir,
     issues,
     issue: (path, message) => void issues.push({ path, message }),
+    warnings,
+    warn: (path, message) => void warnings.push({ path, message }),
   };
   try {
     const catalog = compileFunctions(loaded.config.functions, 'functions', ctx);
     const invoker = catalog.get(functionId);
+    for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
     if (issues.length > 0 || invoker === undefined) {
       for (const i of issues) process.stderr.write(`${i.path}: ${i.message}\n`);
       if (!catalog.has(functionId)) process.stderr.write(`unknown function "${functionId}" (not in functions of ${file})\n`);
@@ -124,6 +143,10 @@ export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'init') return init(rest);
   if (sub === 'invoke') return invoke(rest);
-  process.stderr.write(`${USAGE}\n`);
-  return sub === '--help' || sub === '-h' ? 0 : 2;
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  process.stderr.write(`${sub === undefined ? '' : `gatehouse fn: unknown command "${sub}"\n\n`}${USAGE}\n`);
+  return 2;
 }

@@ -3,7 +3,9 @@
  * manages its store directly (the same operations as the management API). A running provider
  * picks up changes made here within a second (it polls the store's revision).
  */
+import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
 import { openIdpState } from '../idp/admin_context.ts';
 import type { IdpState } from '../idp/idp_state.ts';
 import { startIdentityProvider } from '../idp/index.ts';
@@ -12,22 +14,34 @@ import type { AsymmetricAlg } from '../idp/model.ts';
 import { OperationError, ops } from '../idp/operations.ts';
 import type { IdentityProviderSection } from '../idp/settings.ts';
 import { createLogger } from '../lib/log.ts';
-import { parseOrExplain, parsePort } from './args.ts';
+import { explainConfigError, parsePort, parseWithHelp } from './args.ts';
 
-const USAGE = `Usage: gatehouse idp <command> [options]   (all take --config FILE, default gatehouse.yaml)
-
-  serve [--port N]                                   run the identity provider alone
-  apis list | show <id|identifier> | delete <id|identifier>
+/** Each group's lines of the usage; `idp <group> --help` prints its own. */
+const GROUP_USAGE = {
+  serve: `  serve [--port N]                                   run the identity provider alone`,
+  apis: `  apis list | show <id|identifier> | delete <id|identifier>
   apis create --identifier AUD [--name N] [--signing-alg RS256|PS256|ES256|EdDSA|HS256]
               [--scope S]... [--token-lifetime SEC] [--token-dialect access_token|rfc9068_profile|...]
-                                                     (also creates its test application, as Auth0 does)
-  apps list | delete <client_id> | rotate-secret <client_id>
-  apps create --name N [--grant-type T]...
-  grants list | delete <id>
-  grants create --client-id ID --audience AUD [--scope S]...
-  keys list | rotate [--alg ALG] | revoke <kid>
+                                                     (also creates its test application, as Auth0 does)`,
+  apps: `  apps list | delete <client_id> | rotate-secret <client_id>
+  apps create --name N [--grant-type T]...`,
+  grants: `  grants list | delete <id>
+  grants create --client-id ID --audience AUD [--scope S]...`,
+  keys: `  keys list | rotate [--alg ALG] | revoke <kid>`,
+} as const;
 
-  --json   print Auth0 Management API shapes as JSON`;
+const COMMON = `  --config FILE   gatehouse.yaml with an identityProvider section (default gatehouse.yaml)
+  --json          print Auth0 Management API shapes as JSON`;
+
+const USAGE = `Usage: gatehouse idp <command> [options]
+
+${Object.values(GROUP_USAGE).join('\n')}
+
+${COMMON}`;
+
+function groupUsage(group: keyof typeof GROUP_USAGE): string {
+  return `Usage: gatehouse idp ${group} ...\n\n${GROUP_USAGE[group]}\n\n${COMMON}`;
+}
 
 const OPTIONS = {
   config: { type: 'string', default: 'gatehouse.yaml' },
@@ -207,13 +221,16 @@ async function serve(v: Values): Promise<number> {
 const GROUPS = { apis, apps, grants, keys };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOrExplain({ options: OPTIONS, allowPositionals: true }, argv, USAGE);
-  if (parsed === null) return 2;
+  // The group is known before strict parsing, so `idp apis create --bogus --help` shows apis' usage.
+  const first = parseArgs({ options: OPTIONS, args: argv, strict: false, allowPositionals: true }).positionals[0];
+  const usage = first !== undefined && Object.hasOwn(GROUP_USAGE, first) ? groupUsage(first as keyof typeof GROUP_USAGE) : USAGE;
+  const parsed = parseWithHelp({ options: OPTIONS, allowPositionals: true }, argv, usage);
+  if (typeof parsed === 'number') return parsed;
   const v = parsed.values as Values;
   const [group, action, arg] = parsed.positionals;
-  if (v.help || group === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return group === undefined && !v.help ? 2 : 0;
+  if (group === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
   }
   try {
     if (group === 'serve') return await serve(v);
@@ -228,8 +245,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`gatehouse idp: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(`gatehouse idp: ${err.message}\n\n${usage}\n`);
       return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(explainConfigError(v.config, 'invalid', err));
+      return 1;
     }
     process.stderr.write(`gatehouse idp: ${(err as Error).message}\n`);
     return 1;

@@ -25,8 +25,25 @@ ${Object.entries(COMMANDS)
 
 Run 'gatehouse <command> --help' for a command's options.`;
 
+/**
+ * A reader that closes early (`gatehouse schema | head`) makes the next write fail with EPIPE,
+ * which Node raises as an unhandled 'error' event: a stack trace for an ordinary pipeline (issue
+ * 11). The reader has all it wanted, so the command stops writing and ends as it would have; any
+ * other stream error still surfaces. The gateway's JSON logs do not go through process.stdout:
+ * pino's destination already stops logging on EPIPE and the gateway keeps serving.
+ */
+export function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnBrokenPipe(process.stdout);
+  quietOnBrokenPipe(process.stderr);
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;

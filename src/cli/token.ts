@@ -5,11 +5,12 @@
  * database can mint tokens anyway); with it, it asks the running provider's token endpoint.
  */
 import { loadConfigFile } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
 import { openIdpState } from '../idp/admin_context.ts';
 import { clientCredentials, type SecretCheck } from '../idp/client_credentials.ts';
 import { configuredIssuer } from '../idp/index.ts';
 import type { IdentityProviderSection } from '../idp/settings.ts';
-import { parseOrExplain } from './args.ts';
+import { explainConfigError, parseWithHelp } from './args.ts';
 
 const USAGE = `Usage: gatehouse token --client-id ID --audience AUD [--scope "a b"] [--config FILE] [--json]
                        [--client-secret SECRET [--url URL]]
@@ -24,7 +25,7 @@ Prints an access token for the application ID on the API AUD (default scope: eve
 const TRUSTED: SecretCheck = { verify: async () => true };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOrExplain(
+  const parsed = parseWithHelp(
     {
       options: {
         config: { type: 'string', default: 'gatehouse.yaml' },
@@ -40,12 +41,8 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     USAGE,
   );
-  if (parsed === null) return 2;
+  if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (v['client-id'] === undefined) {
     process.stderr.write(`--client-id is required\n\n${USAGE}\n`);
     return 2;
@@ -58,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     section = loaded.config.identityProvider as IdentityProviderSection;
     baseDir = loaded.baseDir;
   } catch (err) {
-    process.stderr.write(`gatehouse token: ${(err as Error).message}\n`);
+    process.stderr.write(err instanceof ConfigError ? explainConfigError(v.config, 'invalid', err) : `gatehouse token: ${(err as Error).message}\n`);
     return 1;
   }
 

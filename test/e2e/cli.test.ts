@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/gateway.ts';
+import { spawn } from 'node:child_process';
+import { BIN, ROOT, runCli } from '../helpers/gateway.ts';
 import { JwksServer } from '../helpers/jwks_server.ts';
 
 describe('gatehouse CLI (e2e)', () => {
@@ -65,5 +66,104 @@ describe('gatehouse CLI (e2e)', () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: gatehouse <command>/);
+  });
+});
+
+/** Runs the CLI to completion ('close': every byte of stdout and stderr read); optionally closes its stdout at once. */
+function runToEnd(args: string[], opts: { closeStdout?: boolean } = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    // Closing our end before the child writes anything: its first write to stdout fails with EPIPE,
+    // whatever the size of its output (the same failure `| head` gives once head has exited).
+    if (opts.closeStdout === true) proc.stdout.destroy();
+    else proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    proc.once('close', (code, signal) => done({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time (the machine has few cores). */
+async function pooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i] as T);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Every command and subcommand the CLI has, as the words before the flags. */
+const COMMAND_LINES: string[][] = [
+  [],
+  ['serve'],
+  ['validate'],
+  ['schema'],
+  ['token'],
+  ['fn'],
+  ['fn', 'init'],
+  ['fn', 'invoke'],
+  ['idp'],
+  ['idp', 'serve'],
+  ...['apis', 'apps', 'grants', 'keys'].map((g) => ['idp', g]),
+  ...['list', 'show', 'create', 'delete'].map((a) => ['idp', 'apis', a]),
+  ...['list', 'create', 'delete', 'rotate-secret'].map((a) => ['idp', 'apps', a]),
+  ...['list', 'create', 'delete'].map((a) => ['idp', 'grants', a]),
+  ...['list', 'rotate', 'revoke'].map((a) => ['idp', 'keys', a]),
+];
+
+describe('gatehouse CLI help and pipes (e2e)', () => {
+  it('regression: every command and subcommand answers --help and -h with its usage and exit 0 (fn init --help printed the parser error)', async () => {
+    const runs = COMMAND_LINES.flatMap((words) => [
+      [...words, '--help'],
+      [...words, '-h'],
+    ]);
+    const results = await pooled(runs, 4, async (args) => ({ args, ...(await runToEnd(args)) }));
+    for (const r of results) {
+      const what = `gatehouse ${r.args.join(' ')}`;
+      assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+      assert.equal(r.stderr, '', `${what}: nothing on stderr`);
+      assert.match(r.stdout, /^Usage: gatehouse/, `${what}: usage on stdout`);
+      // The usage is the command's own: it names the (sub)command asked about.
+      const own = r.args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
+      assert.ok(r.stdout.includes(own), `${what}: usage mentions "${own}":\n${r.stdout}`);
+    }
+    // Help wins over a usage error, and the usage error itself still goes to stderr with exit 2.
+    const both = await runToEnd(['fn', 'invoke', '--bogus', '--help']);
+    assert.equal(both.code, 0);
+    assert.match(both.stdout, /Usage: gatehouse fn invoke/);
+    const bad = await runToEnd(['fn', 'init', '--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Unknown option '--bogus'[\s\S]*Usage: gatehouse fn init/);
+    const helpTopic = await runToEnd(['help', 'fn']);
+    assert.equal(helpTopic.code, 0);
+    assert.match(helpTopic.stdout, /^Usage: gatehouse fn <command>/);
+  });
+
+  it('regression: a reader that closes early (gatehouse schema | head) ends the command quietly, without an EPIPE stack trace', async () => {
+    const runs = [['schema'], ['--help'], ['--version'], ['fn', 'init', '--help'], ['idp', 'apis', '--help'], ['token', '-h']];
+    const results = await pooled(runs, 3, async (args) => ({ args, ...(await runToEnd(args, { closeStdout: true })) }));
+    for (const r of results) {
+      const what = `gatehouse ${r.args.join(' ')}`;
+      assert.equal(r.stderr, '', `${what}: quiet on stderr`);
+      assert.equal(r.code, 0, `${what}: exit ${r.code} (signal ${r.signal})`);
+    }
+    // The same through a shell pipeline into head, as a user types it.
+    const piped = await new Promise<{ code: number | null; out: string; err: string }>((done) => {
+      const sh = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" schema | head -n 1; echo "exit:$?"`], { cwd: ROOT });
+      let out = '';
+      let err = '';
+      sh.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      sh.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      sh.once('close', (code) => done({ code, out, err }));
+    });
+    assert.equal(piped.err, '');
+    assert.equal(piped.out, '{\nexit:0\n');
   });
 });

@@ -1,12 +1,21 @@
 /**
  * An immutable set of verification keys, indexed by kid. Selection follows jose's local JWKS: by
- * `kid` when the token has one, else every key that may verify the token's `alg`.
+ * `kid` when the token has one, else the keys that may verify the token's `alg`, at most
+ * MAX_KIDLESS_CANDIDATES of them.
  */
 import type { VerificationKey } from './key_import.ts';
 
 /** `find` results besides a list of candidates. */
 export const NO_KEY = 0;
 export const ALG_MISMATCH = 1;
+
+/**
+ * Keys a token without `kid` is tried against, at most: the first ones of the set, in the order
+ * the source lists them, that suit the token's `alg`. Without a bound, one kid-less token would
+ * cost one signature check per key of a large JWKS (issue #11). Sources that publish several keys
+ * name them by kid, and tokens carry it; a kid-less token is the single-key (or few-keys) case.
+ */
+export const MAX_KIDLESS_CANDIDATES = 4;
 
 export class KeySet {
   readonly keys: readonly VerificationKey[];
@@ -36,12 +45,28 @@ export class KeySet {
     return this.#refusedKids.has(kid) && !this.#byKid.has(kid);
   }
 
-  /** Candidates for a token with `kid` (or none) and `alg`; NO_KEY or ALG_MISMATCH when there are none. */
+  /**
+   * Candidates for a token with `kid` (or none) and `alg`; NO_KEY or ALG_MISMATCH when there are
+   * none. Without a kid, at most MAX_KIDLESS_CANDIDATES keys.
+   */
   find(kid: string | undefined, alg: string): readonly VerificationKey[] | typeof NO_KEY | typeof ALG_MISMATCH {
-    const pool = kid === undefined ? this.keys : this.#byKid.get(kid);
+    if (kid === undefined) return this.#kidless(alg);
+    const pool = this.#byKid.get(kid);
     if (pool === undefined || pool.length === 0) return NO_KEY;
     if (pool.length === 1) return (pool[0] as VerificationKey).algs.has(alg) ? pool : ALG_MISMATCH;
     const out = pool.filter((k) => k.algs.has(alg));
-    return out.length > 0 ? out : kid === undefined ? NO_KEY : ALG_MISMATCH;
+    return out.length > 0 ? out : ALG_MISMATCH;
+  }
+
+  #kidless(alg: string): readonly VerificationKey[] | typeof NO_KEY | typeof ALG_MISMATCH {
+    const keys = this.keys;
+    if (keys.length === 0) return NO_KEY;
+    if (keys.length === 1) return (keys[0] as VerificationKey).algs.has(alg) ? keys : ALG_MISMATCH;
+    const out: VerificationKey[] = [];
+    for (let i = 0; i < keys.length && out.length < MAX_KIDLESS_CANDIDATES; i++) {
+      const k = keys[i] as VerificationKey;
+      if (k.algs.has(alg)) out.push(k);
+    }
+    return out.length > 0 ? out : NO_KEY;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * One compiled authentication policy: extraction, the decision cache, cheap checks, then keys and
- * signature, in Envoy's order (model-codebases §2.5): cache → parse → time → issuer → audience →
- * claims → key lookup → signature. Denials are preallocated values (verdicts.ts).
+ * signature, in Envoy jwt_authn's order: cache → size → parse (and the policy's algorithm
+ * allow-list) → time → issuer → audience → claims → key lookup → signature. Denials are
+ * preallocated values (verdicts.ts).
  *
  * `authenticate` returns synchronously except when a fetch really happens: the first JWKS load, or
  * a refetch for an unknown kid. A cached decision costs a header read, a map lookup and two
@@ -25,22 +26,34 @@ import type { VerifyInput } from './algorithms.ts';
 export interface AuthenticatorOptions {
   extractor: Extractor;
   store: KeyStore;
-  /** Accepted `iss`; null: the discovery document's issuer (REMOTE_DISCOVERY), or no check. */
+  /** Accepted `iss`; null: not checked here (see issuerFromDiscovery). */
   issuers: readonly string[] | null;
+  /**
+   * `iss` must equal the store's discovered issuer (REMOTE_DISCOVERY without configured issuers).
+   * Fails closed: a store without a discovered issuer accepts no token.
+   */
+  issuerFromDiscovery: boolean;
   /** Accepted `aud` (any-of); null: not checked. */
   audiences: readonly string[] | null;
   claimChecks: readonly ClaimCheck[];
   clockSkewSec: number;
   allowsAnonymous: boolean;
-  /** Longest token accepted, in characters. */
+  /** Longest token accepted, in characters (a valid token is ASCII, so also in bytes). */
   maxTokenChars: number;
+  /** `alg` values accepted (the allowedAlgorithms extension), checked before any key lookup; null: any the key allows. */
+  allowedAlgorithms: ReadonlySet<string> | null;
   cache: DecisionCache;
   clock: Clock;
   stats: AuthStats;
 }
 
-/** Default size limit on tokens: Envoy uses 4 KiB; Azure tokens with groups run larger. */
-export const DEFAULT_MAX_TOKEN_CHARS = 8192;
+/**
+ * Default size limit on tokens: none of its own. A token arrives in the request head, which the
+ * server caps at `server.maxHeaderBytes` (431 beyond), so the binding limit is that setting; this
+ * is the largest value the schema allows for it. A fixed 8 KiB refused Entra ID and Okta tokens
+ * carrying many groups (9-12 KiB, issue #11). `maxTokenSizeInBytes` sets a tighter limit per policy.
+ */
+export const DEFAULT_MAX_TOKEN_CHARS = 1024 * 1024;
 
 export class Authenticator implements AuthenticationPolicy {
   readonly allowsAnonymous: boolean;
@@ -83,6 +96,8 @@ export class Authenticator implements AuthenticationPolicy {
     if (token.length > this.#o.maxTokenChars) return this.#deny('token_too_large', nowMs);
     const parsed = parseJws(token);
     if (typeof parsed === 'string') return this.#deny(parsed, nowMs);
+    const algs = this.#o.allowedAlgorithms;
+    if (algs !== null && !algs.has(parsed.alg)) return this.#deny('alg_not_allowed', nowMs);
     const payload = parsed.payload;
     const reason =
       checkTimes(payload, Math.floor(nowMs / 1000), this.#o.clockSkewSec) ??
@@ -99,8 +114,9 @@ export class Authenticator implements AuthenticationPolicy {
       if (store.loading && !refetched) return store.settled().then(() => this.#withKeys(token, parsed, this.#clock.nowMs(), true));
       return this.#unavailable(nowMs);
     }
-    if (this.#o.issuers === null && store.discoveredIssuer !== undefined && parsed.payload['iss'] !== store.discoveredIssuer) {
-      return this.#deny('issuer_invalid', nowMs);
+    if (this.#o.issuerFromDiscovery) {
+      const issuer = store.discoveredIssuer;
+      if (issuer === undefined || parsed.payload['iss'] !== issuer) return this.#deny('issuer_invalid', nowMs);
     }
     const keys = store.keys()!; // usable implies loaded
     const found = keys.find(parsed.kid, parsed.alg);

@@ -119,11 +119,18 @@ export function compileAuthentication(
   const before = ctx.issues.length;
   const keysPath = cfg.type === 'JWT_AUTHENTICATION' ? `${path}.publicKeys` : `${path}.validationPolicy`;
   const source = cfg.type === 'JWT_AUTHENTICATION' ? cfg.publicKeys : cfg.validationPolicy;
-  const extra = cfg.type === 'TOKEN_AUTHENTICATION' ? cfg.additionalValidationPolicy : undefined;
+  // OCI's AdditionalValidationPolicy is a field of the validation policy (TokenAuthenticationValidationPolicy).
+  const extra = cfg.type === 'TOKEN_AUTHENTICATION' ? cfg.validationPolicy.additionalValidationPolicy : undefined;
+  const extraPath = `${keysPath}.additionalValidationPolicy`;
   const issuers = cfg.type === 'JWT_AUTHENTICATION' ? cfg.issuers : extra?.issuers;
   const audiences = cfg.type === 'JWT_AUTHENTICATION' ? cfg.audiences : extra?.audiences;
   const verifyClaims: VerifyClaimConfig[] | undefined = cfg.type === 'JWT_AUTHENTICATION' ? cfg.verifyClaims : extra?.verifyClaims;
 
+  if (cfg.type === 'TOKEN_AUTHENTICATION' && cfg.additionalValidationPolicy !== undefined) {
+    // Refused rather than read from here: OCI would reject this spec, and silently accepting it
+    // would let a spec pass locally that never deploys.
+    ctx.issue(`${path}.additionalValidationPolicy`, 'belongs inside validationPolicy (as in OCI): move it into validationPolicy');
+  }
   if (cfg.tokenHeader !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cfg.tokenHeader)) {
     ctx.issue(`${path}.tokenHeader`, 'is not a valid header name');
   }
@@ -132,10 +139,14 @@ export function compileAuthentication(
   const scheme =
     header === null ? null : (cfg.tokenAuthScheme ?? (header.toLowerCase() === 'authorization' ? AUTH_DEFAULTS.tokenAuthScheme : null));
   if (scheme !== null && /\s/.test(scheme)) ctx.issue(`${path}.tokenAuthScheme`, 'must be one word');
-  if (issuers === undefined && source.type !== 'REMOTE_DISCOVERY') {
-    ctx.log.warn({ path }, 'authentication without issuers: the iss claim is not checked');
+  const issuerFromDiscovery = issuers === undefined && source.type === 'REMOTE_DISCOVERY';
+  // OCI loads these; they deserve a look, so `validate`, `serve` and /admin/auth show them.
+  if (issuers === undefined && !issuerFromDiscovery) {
+    ctx.warn(`${extraPath}.issuers`, 'no issuers: the iss claim is not checked, so a token from any issuer these keys sign for is accepted');
   }
-  if (audiences === undefined) ctx.log.warn({ path }, 'authentication without audiences: the aud claim is not checked');
+  if (audiences === undefined) {
+    ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
+  }
 
   const store = compileKeySource(source, keysPath, ctx, opts);
   if (store === null || ctx.issues.length > before) return null;
@@ -146,11 +157,13 @@ export function compileAuthentication(
     extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
     store,
     issuers: issuers ?? null,
+    issuerFromDiscovery,
     audiences: audiences ?? null,
     claimChecks: compileClaimChecks(verifyClaims),
     clockSkewSec: cfg.maxClockSkewInSeconds ?? AUTH_DEFAULTS.maxClockSkewInSeconds,
     allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
-    maxTokenChars: opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
+    maxTokenChars: cfg.maxTokenSizeInBytes ?? opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
+    allowedAlgorithms: cfg.allowedAlgorithms === undefined ? null : new Set(cfg.allowedAlgorithms),
     // Kept across hot reloads while the policy and its key store are unchanged: a reload does not
     // send every client back through signature verification.
     cache: ctx.registry.acquire(

@@ -27,6 +27,13 @@ export interface StaticKeyConfig {
   [member: string]: unknown;
 }
 
+/** OCI's AdditionalValidationPolicy: a field of every TOKEN_AUTHENTICATION validation policy. */
+export interface AdditionalValidationPolicyConfig {
+  issuers?: string[];
+  audiences?: string[];
+  verifyClaims?: VerifyClaimConfig[];
+}
+
 export interface RemoteJwksConfig {
   type: 'REMOTE_JWKS';
   uri: string;
@@ -54,6 +61,10 @@ interface TokenLocation {
   tokenQueryParam?: string;
   isAnonymousAccessAllowed?: boolean;
   maxClockSkewInSeconds?: number;
+  /** Gatehouse extension: longest token, in bytes. Default: bounded only by server.maxHeaderBytes. */
+  maxTokenSizeInBytes?: number;
+  /** Gatehouse extension: the only `alg` values accepted (RFC 8725 §3.1). Default: what the key allows. */
+  allowedAlgorithms?: string[];
 }
 
 export interface JwtAuthenticationConfig extends TokenLocation {
@@ -66,8 +77,10 @@ export interface JwtAuthenticationConfig extends TokenLocation {
 
 export interface TokenAuthenticationConfig extends TokenLocation {
   type: 'TOKEN_AUTHENTICATION';
-  validationPolicy: KeySourceConfig;
-  additionalValidationPolicy?: { issuers?: string[]; audiences?: string[]; verifyClaims?: VerifyClaimConfig[] };
+  /** With OCI's additionalValidationPolicy inside it (TokenAuthenticationValidationPolicy). */
+  validationPolicy: KeySourceConfig & { additionalValidationPolicy?: AdditionalValidationPolicyConfig };
+  /** Not an OCI field here: the schema lets it through so compile can say where it belongs. */
+  additionalValidationPolicy?: unknown;
 }
 
 export type AuthenticationConfig = JwtAuthenticationConfig | TokenAuthenticationConfig;

@@ -1,12 +1,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { KeyObject, createHmac, createPublicKey, sign } from 'node:crypto';
+import { KeyObject, createHmac, createPublicKey, randomUUID, sign } from 'node:crypto';
 import { compileAuthentication, compileAuthorization, type AuthCompileOptions } from '../../src/auth/compile.ts';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import type { RemoteJwksStore } from '../../src/auth/jwks/remote_jwks.ts';
 import type { AuthVerdict } from '../../src/auth/types.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { JwksServer, makeKey, signToken, type TestKey } from '../helpers/jwks_server.ts';
+import { MAX_KIDLESS_CANDIDATES } from '../../src/auth/jwks/key_set.ts';
+import { startDiscoveryServer } from '../helpers/discovery_server.ts';
 import { bearer, compileContext, request } from './helpers.ts';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -76,7 +78,7 @@ test('a second request with the same token is a synchronous cache hit: no signat
 });
 
 test('attacks and bad tokens are refused with their precise reason and a generic challenge', async () => {
-  const { p } = await policy();
+  const { p } = await policy({ maxTokenSizeInBytes: 8192 });
   const rsa = keys['RS256']!;
   const good = await signToken(rsa, claims());
   const [h, pl, sig] = good.split('.') as [string, string, string];
@@ -248,7 +250,7 @@ test('ANY_OF scopes: scope, scp and permissions shapes; 403 insufficient_scope',
 test('TOKEN_AUTHENTICATION with REMOTE_DISCOVERY checks iss against the discovered issuer by default', async () => {
   const c = compileContext();
   const p = compileAuthentication(
-    { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: server.discoveryUri } }, additionalValidationPolicy: { audiences: ['https://api'] } },
+    { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: server.discoveryUri }, additionalValidationPolicy: { audiences: ['https://api'] } } },
     'deployments[0].x',
     c,
   )!;
@@ -257,9 +259,115 @@ test('TOKEN_AUTHENTICATION with REMOTE_DISCOVERY checks iss against the discover
     const now = Math.floor(Date.now() / 1000);
     assert.equal((await p.authenticate(bearer(await signToken(keys['RS256']!, { ...claims(), exp: now + 60 })))).reason, 'ok');
     assert.equal((await p.authenticate(bearer(await signToken(keys['RS256']!, { ...claims(), exp: now + 60, iss: 'https://evil/' })))).reason, 'issuer_invalid');
+    assert.equal((await p.authenticate(bearer(await signToken(keys['RS256']!, { ...claims(), exp: now + 60, iss: undefined })))).reason, 'issuer_invalid');
   } finally {
     await c.registry.closeAll();
   }
+});
+
+test('regression: a discovery document without issuer gives 503 keys_unavailable, never an unchecked iss', async () => {
+  const discovery = await startDiscoveryServer({ jwks_uri: server.jwksUri });
+  const c = compileContext();
+  try {
+    const p = compileAuthentication(
+      { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: discovery.uri }, additionalValidationPolicy: { audiences: ['https://api'] } } },
+      'deployments[0].x',
+      c,
+    ) as Authenticator;
+    assert.equal(await p.ready(), false);
+    const now = Math.floor(Date.now() / 1000);
+    for (const iss of [undefined, 'https://anyone/']) {
+      const v = await p.authenticate(bearer(await signToken(keys['RS256']!, { ...claims(), iss, exp: now + 60 })));
+      assert.deepEqual([v.status, v.reason], [503, 'keys_unavailable'], String(iss));
+    }
+    assert.equal(p.store.adminState(Date.now())['lastError'], 'discovery document has no issuer');
+  } finally {
+    await c.registry.closeAll();
+    await discovery.close();
+  }
+});
+
+test('regression: TOKEN_AUTHENTICATION reads additionalValidationPolicy inside validationPolicy, for every validation policy type', async () => {
+  const c = compileContext();
+  const { kid: _k, use: _u, alg: _a, ...rsaMembers } = keys['RS256']!.publicJwk;
+  const extra = { issuers: [server.issuer], audiences: ['https://api'], verifyClaims: [{ key: 'tenant', values: ['acme'], isRequired: true }] };
+  const sources = {
+    REMOTE_JWKS: { type: 'REMOTE_JWKS', uri: server.jwksUri, additionalValidationPolicy: extra },
+    STATIC_KEYS: { type: 'STATIC_KEYS', keys: [{ format: 'JSON_WEB_KEY', kid: keys['RS256']!.kid, alg: 'RS256', ...rsaMembers }], additionalValidationPolicy: extra },
+    REMOTE_DISCOVERY: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: server.discoveryUri }, additionalValidationPolicy: extra },
+  };
+  try {
+    for (const [type, validationPolicy] of Object.entries(sources)) {
+      const p = compileAuthentication({ type: 'TOKEN_AUTHENTICATION', validationPolicy }, `deployments[0].${type}`, c, `token-${type}`)!;
+      assert.ok(p, JSON.stringify(c.issues));
+      assert.equal(await p.ready(), true, type);
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (over: Record<string, unknown>) => signToken(keys['RS256']!, { ...claims(), exp: now + 60, tenant: 'acme', ...over });
+      assert.equal((await p.authenticate(bearer(await sign({})))).reason, 'ok', type);
+      assert.equal((await p.authenticate(bearer(await sign({ aud: 'https://other' })))).reason, 'audience_invalid', type);
+      assert.equal((await p.authenticate(bearer(await sign({ iss: 'https://other/' })))).reason, 'issuer_invalid', type);
+      assert.equal((await p.authenticate(bearer(await sign({ tenant: 'umbrella' })))).reason, 'claim_invalid', type);
+    }
+    assert.deepEqual(c.warnings, [], 'issuers and audiences are set: nothing to warn about');
+  } finally {
+    await c.registry.closeAll();
+  }
+});
+
+test('regression: a token without kid is tried against at most MAX_KIDLESS_CANDIDATES keys of a large JWKS', async () => {
+  const big = await JwksServer.start();
+  const c = compileContext();
+  try {
+    for (let i = 0; i < 20; i++) big.keys.push(await makeKey('ES256', `big-${i}`));
+    const p = compileAuthentication(
+      { type: 'JWT_AUTHENTICATION', issuers: [server.issuer], audiences: ['https://api'], publicKeys: { type: 'REMOTE_JWKS', uri: big.jwksUri } },
+      'deployments[0].x',
+      c,
+    )!;
+    assert.equal(await p.ready(), true);
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (i: number, header: Record<string, unknown>) => signToken(big.keys[i]!, { ...claims(), exp: now + 60 }, header);
+    for (let i = 0; i < MAX_KIDLESS_CANDIDATES; i++) assert.equal((await p.authenticate(bearer(await sign(i, { kid: undefined })))).reason, 'ok', `key ${i}`);
+    // Beyond the bound, a kid-less token is not verified against the key that signed it...
+    const fetches = big.fetches;
+    assert.equal((await p.authenticate(bearer(await sign(19, { kid: undefined })))).reason, 'signature_invalid');
+    assert.equal(big.fetches, fetches, 'and causes no refetch');
+    // ...while the same key named by its kid verifies at once.
+    assert.equal((await p.authenticate(bearer(await sign(19, {})))).reason, 'ok');
+  } finally {
+    await c.registry.closeAll();
+    await big.stop();
+  }
+});
+
+test('regression: tokens of 9-12 KiB (Entra ID, Okta with many groups) pass by default; maxTokenSizeInBytes sets a tighter limit', async () => {
+  const groups = Array.from({ length: 250 }, () => randomUUID());
+  const large = await signToken(keys['RS256']!, claims({ groups }));
+  assert.ok(large.length > 12 * 1024 && large.length < 14 * 1024, `${large.length} characters`);
+  const { p } = await policy();
+  assert.equal((await run(p, large)).reason, 'ok');
+  const { p: tight } = await policy({ maxTokenSizeInBytes: 4096 });
+  assert.equal((await run(tight, large)).reason, 'token_too_large');
+  const small = await signToken(keys['RS256']!, claims());
+  assert.equal((await run(tight, small)).reason, 'ok');
+  assert.equal((await run(tight, small + 'x'.repeat(4096 - small.length))).reason, 'signature_invalid', 'exactly the limit is read');
+  assert.equal((await run(tight, small + 'x'.repeat(4097 - small.length))).reason, 'token_too_large');
+});
+
+test('allowedAlgorithms: a token with another alg is alg_not_allowed before any key lookup', async () => {
+  const { p, store } = await policy({ allowedAlgorithms: ['ES256', 'EdDSA'] });
+  assert.equal((await run(p, await signToken(keys['ES256']!, claims()))).reason, 'ok');
+  assert.equal((await run(p, await signToken(keys['EdDSA']!, claims()))).reason, 'ok');
+  assert.equal((await run(p, await signToken(keys['RS256']!, claims()))).reason, 'alg_not_allowed', 'RS256 is what OCI accepts, but not this policy');
+  // An unknown kid would make the store refetch; the alg check comes first, so nothing is fetched.
+  const before = server.fetches;
+  const v = await run(p, await signToken(keys['PS256']!, claims(), { kid: `never-seen-${randomUUID()}` }));
+  assert.deepEqual([v.status, v.reason], [401, 'alg_not_allowed']);
+  assert.equal(server.fetches, before);
+  assert.equal(store.stats.missRefetches, 0);
+  // Without the list, the same token is an unknown kid.
+  const { p: open } = await policy();
+  assert.equal((await run(open, await signToken(keys['PS256']!, claims(), { kid: `never-seen-${randomUUID()}` }))).reason, 'kid_unknown');
 });
 
 test('STATIC_KEYS: JWK and PEM keys verify; tokens with unknown kids are refused without any fetch', async () => {

@@ -1,9 +1,15 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfigText } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { authAdminState, compileAuthentication, compileAuthorization } from '../../src/auth/compile.ts';
+import { DEFAULT_MAX_TOKEN_CHARS } from '../../src/auth/authenticator.ts';
+import { configSchema } from '../../src/config/schema/index.ts';
+import { DEFAULTS } from '../../src/config/defaults.ts';
 import { JwksServer, makeKey } from '../helpers/jwks_server.ts';
 import { compileContext } from './helpers.ts';
 
@@ -36,12 +42,27 @@ function load(authentication: unknown, authorization?: unknown): string[] {
   }
 }
 
+/** Loads a config whose one deployment reads `spec` from a specificationFile (OCI's export as it is). */
+function loadSpecFile(spec: unknown): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-auth-'));
+  try {
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    loadConfigText(JSON.stringify({ deployments: [{ name: 'd', pathPrefix: '/v1', specificationFile: 'spec.json' }] }), join(dir, 'gatehouse.json'));
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const jwt = { type: 'JWT_AUTHENTICATION', issuers: ['https://t/'], audiences: ['a'], publicKeys: { type: 'REMOTE_JWKS', uri: 'https://t/.well-known/jwks.json', maxCacheDurationInHours: 1 } };
 
 test('schema: OCI shapes load, camelCase and the oci CLI kebab-case alike', () => {
   assert.deepEqual(load({ ...jwt, tokenHeader: 'Authorization', tokenAuthScheme: 'Bearer', isAnonymousAccessAllowed: false, maxClockSkewInSeconds: 60, verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }] }, { type: 'ANY_OF', allowedScope: ['read:hello'] }), []);
   assert.deepEqual(load({ type: 'JWT_AUTHENTICATION', 'token-header': 'Authorization', 'token-auth-scheme': 'Bearer', issuers: ['i'], audiences: ['a'], 'public-keys': { type: 'REMOTE_JWKS', uri: 'https://t/jwks', 'max-cache-duration-in-hours': 2, 'is-ssl-verify-disabled': false } }, { type: 'AUTHENTICATION_ONLY' }), []);
-  assert.deepEqual(load({ type: 'TOKEN_AUTHENTICATION', tokenQueryParam: 'access_token', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/.well-known/openid-configuration' }, clientDetails: null }, additionalValidationPolicy: { audiences: ['a'] } }), []);
+  assert.deepEqual(load({ type: 'TOKEN_AUTHENTICATION', tokenQueryParam: 'access_token', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/.well-known/openid-configuration' }, clientDetails: null, additionalValidationPolicy: { audiences: ['a'] } } }), []);
   assert.deepEqual(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'STATIC_KEYS', keys: [{ format: 'PEM', kid: 'p', key: '-----BEGIN PUBLIC KEY-----' }] } }), [], 'PEM content is checked at compile, not by the schema');
 });
 
@@ -53,6 +74,75 @@ test('schema: unsupported and invalid shapes are refused with their path', () =>
   assert.ok(load(jwt, { type: 'SOMETHING' }).some((l) => l.includes('authorization.type: must be one of')));
   assert.ok(load({ ...jwt, publicKeys: { type: 'STATIC_KEYS', keys: [{ format: 'JSON_WEB_KEY', kid: 'k', kty: 'RSA', n: 'x', e: 'AQAB', d: 'secret' }] } }).some((l) => l.endsWith('keys[0].d: unknown field')));
   assert.ok(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/' }, clientDetails: { type: 'CUSTOM', clientId: 'x' } } }).some((l) => l.endsWith('clientDetails: not supported yet')));
+});
+
+const AUTH_PATH = 'deployments[0].specification.requestPolicies.authentication';
+const avp = { issuers: ['https://t/'], audiences: ['a'], verifyClaims: [{ key: 'tenant', values: ['acme'], isRequired: true }] };
+
+test('regression: TOKEN_AUTHENTICATION loads with additionalValidationPolicy inside validationPolicy, for each type, in both spellings', () => {
+  const remote = { type: 'REMOTE_JWKS', uri: 'https://t/jwks', additionalValidationPolicy: avp };
+  const statics = { type: 'STATIC_KEYS', keys: [{ format: 'PEM', kid: 'p', key: 'x' }], additionalValidationPolicy: avp };
+  const discovery = { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/.well-known/openid-configuration' }, additionalValidationPolicy: avp };
+  for (const validationPolicy of [remote, statics, discovery]) assert.deepEqual(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy }), [], validationPolicy.type);
+  const kebab = {
+    type: 'TOKEN_AUTHENTICATION',
+    'token-header': 'Authorization',
+    'token-auth-scheme': 'Bearer',
+    'validation-policy': {
+      type: 'REMOTE_JWKS',
+      uri: 'https://t/jwks',
+      'additional-validation-policy': { issuers: ['https://t/'], audiences: ['a'], 'verify-claims': [{ key: 'tenant', values: ['acme'], 'is-required': true }] },
+    },
+    'validation-failure-policy': null,
+  };
+  assert.deepEqual(loadSpecFile({ 'request-policies': { authentication: kebab }, routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }] }), []);
+  // additionalValidationPolicy is OCI's TOKEN_AUTHENTICATION field: JWT_AUTHENTICATION's publicKeys have no such member.
+  assert.ok(load({ ...jwt, publicKeys: { ...jwt.publicKeys, additionalValidationPolicy: avp } }).some((l) => l.endsWith('publicKeys.additionalValidationPolicy: unknown field')));
+});
+
+test('regression: additionalValidationPolicy beside validationPolicy (the old, wrong place) is refused with where it belongs', () => {
+  const ctx = compileContext();
+  const policy = { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_JWKS', uri: server.jwksUri }, additionalValidationPolicy: avp };
+  assert.deepEqual(load(policy), [], 'the schema lets it through, so compile can say where it goes');
+  assert.equal(compileAuthentication(policy, AUTH_PATH, ctx), null);
+  assert.deepEqual(ctx.issues, [{ path: `${AUTH_PATH}.additionalValidationPolicy`, message: 'belongs inside validationPolicy (as in OCI): move it into validationPolicy' }]);
+});
+
+test('regression: TOKEN_AUTHENTICATION without audiences (or issuers) loads, with a warning naming the path', async () => {
+  const ctx = compileContext();
+  const vp = `${AUTH_PATH}.validationPolicy.additionalValidationPolicy`;
+  assert.ok(compileAuthentication({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_JWKS', uri: server.jwksUri } }, AUTH_PATH, ctx));
+  assert.deepEqual(ctx.issues, []);
+  assert.deepEqual(ctx.warnings.map((w) => w.path), [`${vp}.issuers`, `${vp}.audiences`]);
+  assert.match(ctx.warnings[0]!.message, /^no issuers: the iss claim is not checked/);
+  assert.match(ctx.warnings[1]!.message, /^no audiences: the aud claim is not checked/);
+  // With discovery, iss is checked against the discovered issuer: only the audiences are missing.
+  const d = compileContext();
+  assert.ok(compileAuthentication({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: server.discoveryUri } } }, AUTH_PATH, d));
+  assert.deepEqual(d.warnings.map((w) => w.path), [`${vp}.audiences`]);
+  const full = compileContext();
+  assert.ok(compileAuthentication({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_JWKS', uri: server.jwksUri, additionalValidationPolicy: avp } }, AUTH_PATH, full));
+  assert.ok(compileAuthentication(jwt, AUTH_PATH, full));
+  assert.deepEqual(full.warnings, []);
+  await Promise.all([ctx.registry.closeAll(), d.registry.closeAll(), full.registry.closeAll()]);
+});
+
+test('extensions: allowedAlgorithms names are checked against the supported list; maxTokenSizeInBytes has bounds', () => {
+  assert.deepEqual(load({ ...jwt, allowedAlgorithms: ['RS256', 'ES256'], maxTokenSizeInBytes: 16384 }), []);
+  assert.deepEqual(load({ type: 'TOKEN_AUTHENTICATION', allowedAlgorithms: ['PS256'], validationPolicy: { type: 'REMOTE_JWKS', uri: 'https://t/jwks' } }), []);
+  for (const bad of ['HS256', 'none', 'rs256']) {
+    const lines = load({ ...jwt, allowedAlgorithms: ['RS256', bad] });
+    assert.ok(lines.some((l) => l.startsWith(`${AUTH_PATH}.allowedAlgorithms[1]: must be one of "RS256"`)), lines.join('\n'));
+  }
+  assert.ok(load({ ...jwt, allowedAlgorithms: [] }).some((l) => l.startsWith(`${AUTH_PATH}.allowedAlgorithms:`)));
+  assert.ok(load({ ...jwt, maxTokenSizeInBytes: 10 }).some((l) => l.startsWith(`${AUTH_PATH}.maxTokenSizeInBytes:`)));
+  assert.ok(load({ ...jwt, maxTokenSizeInBytes: 8192.5 }).some((l) => l.startsWith(`${AUTH_PATH}.maxTokenSizeInBytes:`)));
+});
+
+test('regression: the default token size limit admits any token that fits in the largest request head the server accepts', () => {
+  const server = (configSchema as unknown as { properties: { server: { properties: { maxHeaderBytes: { maximum: number } } } } }).properties.server;
+  assert.ok(DEFAULT_MAX_TOKEN_CHARS >= server.properties.maxHeaderBytes.maximum);
+  assert.ok(DEFAULT_MAX_TOKEN_CHARS >= DEFAULTS.server.maxHeaderBytes);
 });
 
 test('compile: semantic problems are reported with their path', () => {

@@ -11,8 +11,10 @@ import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 import { JwksServer, makeKey, signToken, type TestKey } from '../helpers/jwks_server.ts';
 import { rawExchange } from '../helpers/raw_http.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
+const ENTRA_ISS = 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0';
 const stock = (body: string) => ({ type: 'STOCK_RESPONSE_BACKEND', status: 200, body, headers: [{ name: 'content-type', value: 'text/plain' }] });
 const now = () => Math.floor(Date.now() / 1000);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -57,6 +59,7 @@ describe('JWT authentication and scope authorization (e2e)', () => {
                   isAnonymousAccessAllowed: true,
                   verifyClaims: [{ key: 'gty', values: ['client-credentials'], isRequired: true }],
                   maxClockSkewInSeconds: 30,
+                  maxTokenSizeInBytes: 8192,
                 }),
               },
               routes: [
@@ -70,9 +73,15 @@ describe('JWT authentication and scope authorization (e2e)', () => {
           // Okta: iss without slash, aud api://default, scp array, no typ header.
           { name: 'okta', pathPrefix: '/okta', specification: { requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', issuers: ['https://dev-1.okta.com/oauth2/default'], audiences: ['api://default'], publicKeys: jwks } }, routes: [{ path: '/r', backend: stock('okta'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['orders.read'] } } }] } },
           // Keycloak: iss .../realms/r, aud array, scope string, OCI's newer TOKEN_AUTHENTICATION shape.
-          { name: 'keycloak', pathPrefix: '/kc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', validationPolicy: jwks, additionalValidationPolicy: { issuers: ['https://kc.example.com/realms/demo'], audiences: ['orders-api'] } } }, routes: [{ path: '/r', backend: stock('keycloak'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['orders:read'] } } }] } },
+          { name: 'keycloak', pathPrefix: '/kc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', validationPolicy: { ...jwks, additionalValidationPolicy: { issuers: ['https://kc.example.com/realms/demo'], audiences: ['orders-api'] } } } }, routes: [{ path: '/r', backend: stock('keycloak'), requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['orders:read'] } } }] } },
           // OCI's TOKEN_AUTHENTICATION with OIDC discovery, token in the query string; iss defaults to the discovered issuer.
-          { name: 'discovered', pathPrefix: '/disc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', tokenQueryParam: 'access_token', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: discovery.discoveryUri } }, additionalValidationPolicy: { audiences: [AUD] } } }, routes: [{ path: '/r', backend: stock('discovered') }] } },
+          { name: 'discovered', pathPrefix: '/disc', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', tokenQueryParam: 'access_token', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: discovery.discoveryUri }, additionalValidationPolicy: { audiences: [AUD] } } } }, routes: [{ path: '/r', backend: stock('discovered') }] } },
+          // Entra ID (Azure AD) v2: many group claims make large tokens; default size limit; header or query.
+          { name: 'entra', pathPrefix: '/entra', specification: { requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', tokenHeader: 'Authorization', tokenAuthScheme: 'Bearer', tokenQueryParam: 'access_token', issuers: [ENTRA_ISS], audiences: ['api://orders'], publicKeys: jwks } }, routes: [{ path: '/r', backend: stock('entra') }] } },
+          // The allowedAlgorithms extension: ES256 only.
+          { name: 'strict', pathPrefix: '/strict', specification: { requestPolicies: { authentication: jwtPolicy({ issuer: idp.issuer, audience: AUD, jwksUri: idp.jwksUri, allowedAlgorithms: ['ES256'] }) }, routes: [{ path: '/r', backend: stock('strict') }] } },
+          // OCI allows TOKEN_AUTHENTICATION without audiences: it loads, with a warning.
+          { name: 'noaud', pathPrefix: '/noaud', specification: { requestPolicies: { authentication: { type: 'TOKEN_AUTHENTICATION', validationPolicy: { ...jwks, additionalValidationPolicy: { issuers: [idp.issuer] } } } }, routes: [{ path: '/r', backend: stock('noaud') }] } },
           { name: 'open', pathPrefix: '/open', specification: { routes: [{ path: '/r', backend: stock('open') }] } },
         ],
       },
@@ -97,7 +106,7 @@ describe('JWT authentication and scope authorization (e2e)', () => {
       const r = await get(gw, '/v1/hello', await signToken(key, claims()));
       assert.deepEqual([r.status, r.body], [200, 'hello'], alg);
     }
-    assert.equal(idp.fetches, 1, 'three deployments, one URI, one store');
+    assert.equal(idp.fetches, 1, 'several deployments, one URI, one store');
     const ready = await fetch(`${gw.adminUrl}/health/ready`);
     assert.equal(ready.status, 200);
   });
@@ -202,6 +211,43 @@ describe('JWT authentication and scope authorization (e2e)', () => {
     assert.equal(src['issuer'], discovery.issuer);
   });
 
+  it('regression: a 12 KiB Entra ID token (many groups) is accepted by default, in the header and in the query', async () => {
+    const groups = Array.from({ length: 250 }, () => randomUUID());
+    // Entra ID backdates iat and nbf by five minutes.
+    const token = await signToken(keys['RS256']!, {
+      aud: 'api://orders', iss: ENTRA_ISS, iat: now() - 300, nbf: now() - 300, exp: now() + 3600, ver: '2.0', tid: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      oid: randomUUID(), sub: randomUUID(), azp: randomUUID(), scp: 'Orders.Read', groups, name: 'Ada Lovelace', preferred_username: 'ada@contoso.com',
+    });
+    assert.ok(token.length >= 12 * 1024 && token.length < 14 * 1024, `${token.length} bytes`);
+    const inHeader = await get(gw, '/entra/r', token);
+    assert.deepEqual([inHeader.status, inHeader.body], [200, 'entra']);
+    const inQuery = await get(gw, `/entra/r?access_token=${token}`);
+    assert.deepEqual([inQuery.status, inQuery.body], [200, 'entra']);
+    // The hello deployment sets maxTokenSizeInBytes: 8192, so the same size is refused there.
+    assert.equal((await get(gw, '/v1/hello', await signToken(keys['RS256']!, claims({ groups })))).status, 401);
+    await gw.waitFor((rec) => rec['msg'] === 'access' && rec['path'] === '/v1/hello' && rec['auth'] === 'token_too_large');
+  });
+
+  it('allowedAlgorithms (extension): a token with another alg is refused as alg_not_allowed', async () => {
+    const c = { iss: idp.issuer, aud: AUD, exp: now() + 600, jti: randomUUID() };
+    assert.equal((await get(gw, '/strict/r', await signToken(keys['ES256']!, c))).status, 200);
+    const r = await get(gw, '/strict/r', await signToken(keys['RS256']!, c));
+    assert.deepEqual([r.status, r.challenge], [401, 'Bearer error="invalid_token"']);
+    await gw.waitFor((rec) => rec['msg'] === 'access' && rec['path'] === '/strict/r' && rec['auth'] === 'alg_not_allowed');
+  });
+
+  it('regression: TOKEN_AUTHENTICATION without audiences serves, and /admin/auth lists the warning with its path', async () => {
+    const r = await get(gw, '/noaud/r', await signToken(keys['RS256']!, { iss: idp.issuer, aud: 'any-api-at-all', exp: now() + 600 }));
+    assert.equal(r.status, 200, 'aud is not checked, as in OCI');
+    const warnings = (await adminJson(gw, '/admin/auth'))['warnings'] as { path: string; message: string }[];
+    const path = 'deployments[6].specification.requestPolicies.authentication.validationPolicy.additionalValidationPolicy.audiences';
+    const found = warnings.find((w) => w.path === path);
+    assert.ok(found, JSON.stringify(warnings));
+    assert.match(found.message, /^no audiences: the aud claim is not checked/);
+    assert.equal(warnings.filter((w) => w.path.endsWith('.audiences')).length, 1, 'only the deployment without audiences');
+    assert.ok(gw.records().some((rec) => String(rec['msg']).includes(path)), 'serve logs it at start');
+  });
+
   it('rotation: a new kid is accepted at once, without restart', async () => {
     const rotated = await makeKey('ES256', `rotated-${randomUUID()}`);
     idp.keys.push(rotated);
@@ -276,10 +322,9 @@ describe('JWKS outage and key removal (e2e, short maxCacheDurationInHours)', () 
     assert.equal((await get(gw, '/s/r', t)).status, 200, 'cached');
     idp.keys = [key];
     const fetches = idp.fetches;
-    while (idp.fetches === fetches) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 200));
-    const r = await get(gw, '/s/r', t);
-    assert.equal(r.status, 401);
+    // The background refresh (every 2.9 s) drops the key; the cached decision goes with it.
+    await eventually('the removed key is refused', async () => (await get(gw, '/s/r', t)).status === 401, { timeoutMs: 3 * MAX_CACHE_MS, intervalMs: 100 });
+    assert.ok(idp.fetches > fetches, 'refused because of a refresh');
     await gw.waitFor((rec) => rec['msg'] === 'access' && rec['path'] === '/s/r' && rec['auth'] === 'kid_unknown');
   });
 
@@ -287,14 +332,16 @@ describe('JWKS outage and key removal (e2e, short maxCacheDurationInHours)', () 
     const cached = await token(key);
     assert.equal((await get(gw, '/s/r', cached)).status, 200);
     // Wait for a fresh good fetch, then take the IdP down.
-    const fetches = idp.fetches;
-    while (idp.fetches === fetches) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 100));
+    const lastGoodFetch = async () => Date.parse(String(((await adminJson(gw, '/admin/auth'))['jwks'] as Record<string, unknown>[])[0]!['lastGoodFetch']));
+    const before = await lastGoodFetch();
+    await eventually('a fresh good fetch', async () => (await lastGoodFetch()) > before, { timeoutMs: 3 * MAX_CACHE_MS });
     idp.mode = 'error';
-    const downAt = Date.now();
+    const lastGood = await lastGoodFetch();
     assert.equal((await get(gw, '/s/r', cached)).status, 200, 'cached decision, stale keys');
     assert.equal((await get(gw, '/s/r', await token(key))).status, 200, 'new token verified with stale keys');
-    await new Promise((r) => setTimeout(r, MAX_CACHE_MS - (Date.now() - downAt) + 700));
+    await eventually('503 once the keys are too old', async () => (await get(gw, '/s/r', cached)).status === 503, { timeoutMs: 3 * MAX_CACHE_MS, intervalMs: 100 });
+    // Not before: the keys served for the whole max cache duration (the gateway's clock has 100 ms resolution).
+    assert.ok(Date.now() - lastGood >= MAX_CACHE_MS - 100, `503 after ${Date.now() - lastGood} ms`);
     const r1 = await get(gw, '/s/r', cached);
     const r2 = await get(gw, '/s/r', await token(key));
     assert.deepEqual([r1.status, r2.status], [503, 503]);
@@ -306,9 +353,6 @@ describe('JWKS outage and key removal (e2e, short maxCacheDurationInHours)', () 
     assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 503, 'not ready without usable keys');
     // Recovery without restart.
     idp.mode = 'ok';
-    const deadline = Date.now() + 10_000;
-    let status = 0;
-    while (Date.now() < deadline && (status = (await get(gw, '/s/r', cached)).status) !== 200) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(status, 200);
+    await eventually('recovered', async () => (await get(gw, '/s/r', cached)).status === 200, { timeoutMs: 10_000, intervalMs: 200 });
   });
 });

@@ -13,12 +13,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { JwksServer, makeKey, signToken, type JwksMode, type TestKey } from '../helpers/jwks_server.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../helpers/discovery_server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const TIMEOUT_MS = 800;
 const ENV = { GATEHOUSE_JWKS_TIMEOUT_MS: String(TIMEOUT_MS), GATEHOUSE_JWKS_COOLDOWN_MS: '500' };
 const stock = (body: string) => ({ type: 'STOCK_RESPONSE_BACKEND', status: 200, body });
 const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function get(url: string, token?: string): Promise<{ status: number; body: string; challenge: string | null; ms: number }> {
   const started = Date.now();
@@ -31,15 +32,6 @@ async function jwksState(gw: RunningGatewayProcess, uri: string): Promise<Record
   const found = state.jwks.find((j) => j['jwksUri'] === uri || j['source'] === uri);
   assert.ok(found, `no JWKS state for ${uri}`);
   return found;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  assert.fail(`not within ${timeoutMs} ms: ${what}`);
 }
 
 function deployment(name: string, idp: JwksServer, maxCacheHours: number) {
@@ -234,13 +226,15 @@ describe('IdP faults later: last good keys serve until the max cache age, then 5
       // A token with a fresh unknown kid asks for a refetch now (cooldown 500 ms); failed ones retry every 500 ms.
       const miss = await get(`${gw.url}/p/r`, await signToken(forger, { iss: idp.issuer, aud: 'api', exp: now() + 600 }, { kid: randomUUID() }));
       assert.equal(miss.status, 401, `${c.name}: an unknown kid is refused while stale keys are usable`);
-      await eventually(`${c.name} reported`, async () => c.lastError.test(String((await jwksState(gw, idp.jwksUri))['lastError'])), 3000);
+      await eventually(`${c.name} reported`, async () => c.lastError.test(String((await jwksState(gw, idp.jwksUri))['lastError'])), { timeoutMs: 3000 });
       assert.ok(Date.now() < lastGood + MAX_CACHE_MS, 'the cycle of faults must fit in the cache age');
       assert.equal((await get(`${gw.url}/p/r`, cached)).status, 200, `${c.name}: cached decision, stale keys`);
       assert.equal((await get(`${gw.url}/p/r`, await token())).status, 200, `${c.name}: new token, stale keys`);
       assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 200, `${c.name}: stale keys are still usable`);
     }
-    await sleep(Math.max(0, lastGood + MAX_CACHE_MS - Date.now() + 600));
+    await eventually('the cached decision turns 503', async () => (await get(`${gw.url}/p/r`, cached)).status === 503, { timeoutMs: MAX_CACHE_MS, intervalMs: 100 });
+    // Not before the cache age (the gateway's clock has 100 ms resolution).
+    assert.ok(Date.now() - lastGood >= MAX_CACHE_MS - 100, `503 after ${Date.now() - lastGood} ms`);
     const r = await get(`${gw.url}/p/r`, cached);
     assert.deepEqual([r.status, r.challenge], [503, null], 'the cached decision is not served past the cache age');
     assert.equal((await get(`${gw.url}/p/r`, await token())).status, 503);
@@ -278,7 +272,7 @@ describe('a slow IdP never blocks requests that have usable keys (e2e)', () => {
     const stranger = await makeKey('ES256', 'rotated-in-later');
     let refetchOver = false;
     const waiting = get(`${gw.url}/p/r`, await signToken(stranger, claims())).finally(() => (refetchOver = true));
-    await eventually('the refetch is in flight', async () => idp.fetches > fetches, 3000);
+    await eventually('the refetch is in flight', () => idp.fetches > fetches, { timeoutMs: 3000 });
     const fresh = await Promise.all(Array.from({ length: 20 }, async () => get(`${gw.url}/p/r`, await signToken(key, claims()))));
     for (const r of fresh) {
       assert.equal(r.status, 200);
@@ -333,21 +327,15 @@ describe('rotation during a flood of random kids (e2e, 2 s cooldown)', () => {
       }),
     );
     try {
-      await sleep(300);
+      await eventually('the flood is under way', () => floodRequests >= 16, { timeoutMs: 3000, intervalMs: 10 });
       const fetchesBefore = idp.fetches;
       const rotated = await makeKey('ES256', 'new');
       idp.keys = [key, rotated];
       const rotatedAt = Date.now();
-      let acceptedAfterMs = -1;
-      while (Date.now() - rotatedAt < 3 * COOLDOWN_MS) {
-        if ((await get(`${gw.url}/p/r`, await signToken(rotated, claims()))).status === 200) {
-          acceptedAfterMs = Date.now() - rotatedAt;
-          break;
-        }
-        await sleep(100);
-      }
+      await eventually('the rotated-in key is accepted', async () => (await get(`${gw.url}/p/r`, await signToken(rotated, claims()))).status === 200, { timeoutMs: 3 * COOLDOWN_MS, intervalMs: 100 });
+      const acceptedAfterMs = Date.now() - rotatedAt;
       // At once when no flooded refetch happened within the cooldown; otherwise at the next one.
-      assert.ok(acceptedAfterMs >= 0 && acceptedAfterMs <= COOLDOWN_MS + 1000, `accepted after ${acceptedAfterMs} ms`);
+      assert.ok(acceptedAfterMs <= COOLDOWN_MS + 1000, `accepted after ${acceptedAfterMs} ms`);
       t.diagnostic(`rotated-in key accepted after ${acceptedAfterMs} ms under the flood`);
       const elapsedMs = Date.now() - rotatedAt;
       assert.ok(idp.fetches - fetchesBefore <= Math.ceil(elapsedMs / COOLDOWN_MS) + 1, `${idp.fetches - fetchesBefore} fetches in ${elapsedMs} ms`);
@@ -358,5 +346,62 @@ describe('rotation during a flood of random kids (e2e, 2 s cooldown)', () => {
     }
     assert.ok(floodRequests > 50, `${floodRequests} flood requests`);
     assert.equal((await get(`${gw.url}/open/health`)).status, 200);
+  });
+});
+
+describe('regression: a discovery document without issuer is refused, not read as "no issuer check" (e2e)', () => {
+  let idp: JwksServer;
+  let key: TestKey;
+  let discovery: DiscoveryServer;
+  let gw: RunningGatewayProcess;
+
+  before(async () => {
+    idp = await JwksServer.start();
+    key = await makeKey('ES256', 'disc');
+    idp.keys = [key];
+    discovery = await startDiscoveryServer({ jwks_uri: idp.jwksUri, token_endpoint: `${idp.url}/oauth/token` });
+    gw = await startGateway({
+      config: {
+        deployments: [
+          {
+            name: 'disc',
+            pathPrefix: '/disc',
+            specification: {
+              requestPolicies: {
+                authentication: {
+                  type: 'TOKEN_AUTHENTICATION',
+                  validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: discovery.uri }, additionalValidationPolicy: { audiences: ['api'] } },
+                },
+              },
+              routes: [{ path: '/r', backend: stock('disc') }],
+            },
+          },
+          openDeployment,
+        ],
+      },
+      env: ENV,
+    });
+  });
+  after(async () => {
+    await gw?.stop();
+    await idp?.stop();
+    await discovery?.close();
+  });
+
+  it('tokens get 503 whatever their iss, /admin/auth says why, and the fixed document is picked up without restart', async () => {
+    for (const iss of [undefined, idp.issuer, 'https://anyone/']) {
+      const r = await get(`${gw.url}/disc/r`, await signToken(key, { iss, aud: 'api', exp: now() + 600, jti: randomUUID() }));
+      assert.deepEqual([r.status, r.challenge], [503, null], String(iss));
+    }
+    const state = await jwksState(gw, discovery.uri);
+    assert.equal(state['usable'], false);
+    assert.equal(state['lastError'], 'discovery document has no issuer');
+    assert.equal(idp.fetches, 0, 'the JWKS it names is never fetched');
+    assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 503);
+    assert.equal((await get(`${gw.url}/open/health`)).status, 200);
+    discovery.document = { issuer: idp.issuer, jwks_uri: idp.jwksUri };
+    await eventually('keys once the document has an issuer', async () => (await get(`${gw.url}/disc/r`, await signToken(key, { iss: idp.issuer, aud: 'api', exp: now() + 600 }))).status === 200);
+    const other = await get(`${gw.url}/disc/r`, await signToken(key, { iss: 'https://anyone/', aud: 'api', exp: now() + 600 }));
+    assert.equal(other.status, 401, 'iss is checked against the discovered issuer');
   });
 });

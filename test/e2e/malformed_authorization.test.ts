@@ -34,7 +34,8 @@ describe('malformed Authorization headers on a protected route (e2e)', () => {
         name: 'api',
         pathPrefix: '/api',
         specification: {
-          requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', tokenHeader: 'Authorization', tokenAuthScheme: 'Bearer', issuers: [idp.issuer], audiences: ['api'], publicKeys: { type: 'REMOTE_JWKS', uri: idp.jwksUri } } },
+          // maxTokenSizeInBytes (a Gatehouse extension): below the 64 KiB head, so oversized tokens reach auth and are refused there.
+          requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', tokenHeader: 'Authorization', tokenAuthScheme: 'Bearer', issuers: [idp.issuer], audiences: ['api'], publicKeys: { type: 'REMOTE_JWKS', uri: idp.jwksUri }, maxTokenSizeInBytes: 16384 } },
           routes: [
             { path: '/private', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'secret' } },
           ],

@@ -5,6 +5,7 @@
  * happen in src/auth/compile.ts, with their paths.
  */
 import { NOT_SUPPORTED, byType, nonEmptyString, object } from './common.ts';
+import { ALGORITHMS } from '../../auth/algorithms.ts';
 
 const nonEmptyList = { type: 'array', items: nonEmptyString, minItems: 1 } as const;
 
@@ -14,6 +15,30 @@ const tokenLocation = {
   tokenQueryParam: { ...nonEmptyString, description: 'Query parameter carrying the token (instead of, or as well as, tokenHeader).' },
   isAnonymousAccessAllowed: { type: 'boolean', description: 'Let requests without a token through with no identity (default false); needed by ANONYMOUS routes. A token that is present must still be valid.' },
   maxClockSkewInSeconds: { type: 'number', minimum: 0, maximum: 3600, description: 'Tolerance applied to exp and nbf, in seconds (default 0, as OCI).' },
+};
+
+/**
+ * Gatehouse extensions: not OCI fields, so a specification that uses them no longer loads in OCI.
+ * Each description says so (docs/oci-compatibility.md lists them).
+ */
+const extensions = {
+  maxTokenSizeInBytes: {
+    type: 'integer',
+    minimum: 256,
+    maximum: 1048576,
+    description:
+      'Gatehouse extension (not an OCI field): longest token accepted, in bytes; longer ones get 401 token_too_large. ' +
+      'Default: no limit of its own, so any token that fits in the request head (server.maxHeaderBytes) is read.',
+  },
+  allowedAlgorithms: {
+    type: 'array',
+    items: { enum: Object.keys(ALGORITHMS) },
+    minItems: 1,
+    uniqueItems: true,
+    description:
+      'Gatehouse extension (not an OCI field): the only JWS algorithms accepted (RFC 8725 §3.1); a token with another alg gets 401 alg_not_allowed before any key lookup. ' +
+      'Default: every algorithm the key allows.',
+  },
 };
 
 const verifyClaims = {
@@ -42,15 +67,13 @@ const isSslVerifyDisabled = {
   description: 'Skip TLS certificate checks and allow plain http for the key URI (default false). Loopback hosts may use http without it.',
 };
 
-const remoteJwks = object(
-  {
-    type: { const: 'REMOTE_JWKS' },
-    uri: { ...nonEmptyString, description: 'JWKS URL (https, or http on a loopback host).' },
-    maxCacheDurationInHours,
-    isSslVerifyDisabled,
-  },
-  ['type', 'uri'],
-);
+const remoteJwksFields = {
+  type: { const: 'REMOTE_JWKS' },
+  uri: { ...nonEmptyString, description: 'JWKS URL (https, or http on a loopback host).' },
+  maxCacheDurationInHours,
+  isSslVerifyDisabled,
+};
+const remoteJwks = object(remoteJwksFields, ['type', 'uri']);
 
 const jwkMember = { type: 'string' } as const;
 const staticKey = {
@@ -82,10 +105,19 @@ const staticKey = {
   ],
   description: 'Asymmetric public key: RSA (2048 bits or more), EC P-256/P-384/P-521, or OKP Ed25519/Ed448. Private members are rejected.',
 };
-const staticKeys = object(
-  { type: { const: 'STATIC_KEYS' }, keys: { type: 'array', items: staticKey, minItems: 1 } },
-  ['type', 'keys'],
-);
+const staticKeysFields = { type: { const: 'STATIC_KEYS' }, keys: { type: 'array', items: staticKey, minItems: 1 } };
+const staticKeys = object(staticKeysFields, ['type', 'keys']);
+
+/**
+ * OCI's AdditionalValidationPolicy. It is a field of every TOKEN_AUTHENTICATION validation policy
+ * (TokenAuthenticationValidationPolicy.additionalValidationPolicy in the OCI SDKs), not of the
+ * authentication policy itself (issue #11).
+ */
+const additionalValidationPolicy = object({
+  issuers: { ...nonEmptyList, description: 'Accepted iss values (exact). With REMOTE_DISCOVERY, defaults to the discovery document\'s issuer.' },
+  audiences: { ...nonEmptyList, description: 'Accepted aud values (any-of). Absent: aud is not checked, and loading warns.' },
+  verifyClaims,
+});
 
 const remoteDiscovery = object(
   {
@@ -100,6 +132,7 @@ const remoteDiscovery = object(
     clientDetails: { ...NOT_SUPPORTED, description: 'Token introspection is not supported: tokens are verified locally against the discovered jwks_uri.' },
     maxCacheDurationInHours,
     isSslVerifyDisabled,
+    additionalValidationPolicy,
   },
   ['type', 'sourceUriDetails'],
 );
@@ -108,6 +141,7 @@ const jwtAuthentication = object(
   {
     type: { const: 'JWT_AUTHENTICATION' },
     ...tokenLocation,
+    ...extensions,
     issuers: { ...nonEmptyList, description: 'Accepted iss values, compared exactly (no trailing-slash normalisation).' },
     audiences: { ...nonEmptyList, description: 'Accepted aud values; the token passes when any of its aud (string or array) is listed.' },
     publicKeys: byType({ REMOTE_JWKS: remoteJwks, STATIC_KEYS: staticKeys }),
@@ -120,12 +154,14 @@ const tokenAuthentication = object(
   {
     type: { const: 'TOKEN_AUTHENTICATION' },
     ...tokenLocation,
-    validationPolicy: byType({ REMOTE_JWKS: remoteJwks, STATIC_KEYS: staticKeys, REMOTE_DISCOVERY: remoteDiscovery }),
-    additionalValidationPolicy: object({
-      issuers: { ...nonEmptyList, description: 'Accepted iss values (exact). With REMOTE_DISCOVERY, defaults to the discovery document\'s issuer.' },
-      audiences: { ...nonEmptyList, description: 'Accepted aud values (any-of). Absent: aud is not checked.' },
-      verifyClaims,
+    ...extensions,
+    validationPolicy: byType({
+      REMOTE_JWKS: object({ ...remoteJwksFields, additionalValidationPolicy }, ['type', 'uri']),
+      STATIC_KEYS: object({ ...staticKeysFields, additionalValidationPolicy }, ['type', 'keys']),
+      REMOTE_DISCOVERY: remoteDiscovery,
     }),
+    // Accepted by the schema only so that compile can say where it belongs (src/auth/compile.ts).
+    additionalValidationPolicy: { description: 'Misplaced: OCI puts additionalValidationPolicy inside validationPolicy. Refused at load, with a message saying so.' },
     validationFailurePolicy: NOT_SUPPORTED,
   },
   ['type', 'validationPolicy'],

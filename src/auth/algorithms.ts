@@ -2,11 +2,11 @@
  * The JWS algorithms Gatehouse accepts, and the signature check on the hot path.
  *
  * Only asymmetric algorithms exist here, so `none` and HMAC-with-a-public-key cannot be expressed
- * (DESIGN §5). Which algorithms a key may verify is decided by the key (its type, curve and JWK
+ * (docs/token-validation.md). Which algorithms a key may verify is decided by the key (its type, curve and JWK
  * `alg`), never by the token's header alone: see `allowedAlgorithms`.
  *
  * Why node:crypto and not jose here: jose's `jwtVerify` goes through WebCrypto, about 2.5× the cost
- * of `crypto.verify` on a cached KeyObject (DESIGN §5 "Cost"). Keys are still imported by jose
+ * of `crypto.verify` on a cached KeyObject (docs/token-validation.md, "Performance"). Keys are still imported by jose
  * (jwks/key_import.ts) and every check jose makes is kept; test/auth/jose_parity.test.ts runs both
  * on the same tokens.
  */

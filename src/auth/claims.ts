@@ -1,5 +1,5 @@
 /**
- * Claim checks (DESIGN §5 "Claims", contracts.md D) and the identity handed downstream.
+ * Claim checks (docs/token-validation.md, "What is checked") and the identity handed downstream.
  * Each check returns a reason or null; none throws.
  */
 import type { AuthContext } from '../types.ts';
@@ -20,13 +20,13 @@ export function checkTimes(payload: Record<string, unknown>, nowSec: number, ske
   return null;
 }
 
-/** `iss` compared byte for byte against the list: no trailing-slash normalisation (contracts D.1). */
+/** `iss` compared byte for byte against the list: no trailing-slash normalisation (Auth0 issuers end in a slash, Okta's do not). */
 export function issuerAllowed(payload: Record<string, unknown>, issuers: readonly string[]): boolean {
   const iss = payload['iss'];
   return typeof iss === 'string' && issuers.includes(iss);
 }
 
-/** `aud` as a string or an array; passes when any element is configured (contracts D.2). */
+/** `aud` as a string or an array; passes when any element is configured (RFC 7519 §4.1.3). */
 export function audienceAllowed(payload: Record<string, unknown>, audiences: readonly string[]): boolean {
   const aud = payload['aud'];
   if (typeof aud === 'string') return audiences.includes(aud);
@@ -83,7 +83,7 @@ function addWords(out: Set<string>, value: unknown): void {
 
 /**
  * Granted scopes: `scope` (space-separated; Auth0, Keycloak, oidc-provider) ∪ `scp` (array: Okta,
- * Azure; or string) ∪ `permissions` (array: Auth0 RBAC). contracts.md D.3.
+ * Azure; or string) ∪ `permissions` (array: Auth0 RBAC).
  */
 export function grantedScopes(payload: Record<string, unknown>): Set<string> {
   const out = new Set<string>();
@@ -103,7 +103,7 @@ export function buildAuthContext(payload: Record<string, unknown>): AuthContext 
     claims: Object.freeze(payload),
     scopes: grantedScopes(payload),
     subject: str(payload['sub']),
-    // contracts.md D.4: azp (Auth0, Keycloak) ?? client_id (RFC 9068) ?? cid (Okta) ?? clientId (old Keycloak).
+    // azp (Auth0, Keycloak) ?? client_id (RFC 9068) ?? cid (Okta) ?? clientId (old Keycloak).
     clientId: str(payload['azp']) ?? str(payload['client_id']) ?? str(payload['cid']) ?? str(payload['clientId']),
   });
 }

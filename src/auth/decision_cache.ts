@@ -1,5 +1,5 @@
 /**
- * Verified tokens, per policy (DESIGN §5 "Decision cache"), keyed by the raw token as Envoy's
+ * Verified tokens, per policy (docs/token-validation.md, "The decision cache"), keyed by the raw token as Envoy's
  * jwt_cache: a second request with the same token costs one map lookup and no signature check.
  *
  * An entry lives until `min(exp + skew, verifiedAt + cap)` and is void as soon as the key that

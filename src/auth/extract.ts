@@ -1,5 +1,5 @@
 /**
- * Finds the token in a request (DESIGN §5 "Extraction"): `<tokenHeader>: <scheme> <token>`, the
+ * Finds the token in a request (docs/token-validation.md, "What is checked" 1): `<tokenHeader>: <scheme> <token>`, the
  * scheme compared case-insensitively and followed by exactly one space, or `?<tokenQueryParam>=`.
  * Compiled once per policy; on the request path it reads one header and allocates only the token slice.
  */

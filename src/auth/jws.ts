@@ -2,7 +2,7 @@
  * Parses a compact JWS (RFC 7515 §7.1) into its parts and applies the header rules that do not
  * depend on a key. Returns a reason string instead of throwing: a bad token is an expected value.
  *
- * Rules (DESIGN §5 "Algorithms"): only the asymmetric algorithms of algorithms.ts (so `none` and
+ * Rules (docs/token-validation.md, "What is checked" 4): only the asymmetric algorithms of algorithms.ts (so `none` and
  * every HMAC are refused before a key is looked at); `jku`, `x5u` and `jwk` headers are refused
  * rather than ignored, since a token naming its own key source is an attack or a misconfigured
  * issuer; `crit` is refused whatever it lists, because Gatehouse understands no extension

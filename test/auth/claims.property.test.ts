@@ -1,7 +1,7 @@
 /**
  * Property-based tests (fast-check) for the claim checks: arbitrary claim sets, correctly signed,
- * are accepted exactly when an independent oracle written from the documented rules (DESIGN §5
- * "Claims", contracts.md D, docs/token-validation.md) says they meet the policy; the claim functions
+ * are accepted exactly when an independent oracle written from the documented rules
+ * (docs/token-validation.md) says they meet the policy; the claim functions
  * never throw on any payload.
  */
 import { describe, it, before, after } from 'node:test';

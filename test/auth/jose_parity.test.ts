@@ -1,5 +1,6 @@
 /**
- * DESIGN §5 "Cost": the hot path checks signatures with node:crypto instead of jose's jwtVerify.
+ * The hot path checks signatures with node:crypto instead of jose's jwtVerify, for speed
+ * (docs/token-validation.md, "Performance").
  * This test runs both on the same tokens and requires the same accept/refuse decision, so the
  * faster path cannot drift from jose's checks. Where Gatehouse is deliberately stricter than jose
  * (jku/x5u/jwk headers, exp required), the case says so.

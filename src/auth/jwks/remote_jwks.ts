@@ -1,6 +1,6 @@
 /**
  * A remote JWKS (or one found through OIDC discovery), shared by every deployment that names the
- * same URI and settings (DESIGN §5 "JWKS cache"). Semantics, against the peers (peers-features B):
+ * same URI and settings (docs/token-validation.md, "The JWKS cache"). Semantics, as jose, Envoy and KrakenD do it:
  *
  * - fetched at creation; requests wait only for that first load;
  * - refreshed in the background: after `max-age` (clamped to [30 s, maxCache]) or 5 min without

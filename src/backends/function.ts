@@ -5,18 +5,23 @@
  * gateway's own JSON error: 502 function failed, 504 timed out, 503 + Retry-After when busy.
  *
  * The token reaches the function as OCI passes it: the client's `Authorization` header is relayed
- * as `Fn-Http-H-Authorization` (and a `tokenQueryParam` stays in `Fn-Http-Request-Url`); the
- * function decodes the claims it needs (docs/functions.md).
+ * as `Fn-Http-H-Authorization` (and a `tokenQueryParam` stays in `Fn-Http-Request-Url`), and the
+ * claims the gateway verified as `Fn-Http-H-X-Gatehouse-Claims` (docs/functions.md).
  */
 import { randomUUID } from 'node:crypto';
-import type { FunctionBackendConfig } from '../config/types.ts';
-import { MAX_BODY_BYTES, encodeCallHeaders, readBody } from '../functions/call_codec.ts';
+import { MAX_BODY_BYTES, encodeCallHeaders } from '../functions/call_codec.ts';
 import type { FunctionCatalog } from '../functions/compile.ts';
 import type { FnFailure, FunctionInvoker } from '../functions/types.ts';
+import { readRequestBody } from '../lib/body.ts';
 import { sendError } from '../lib/respond.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 
-const EMPTY = Buffer.alloc(0);
+/** `ORACLE_FUNCTIONS_BACKEND`, as the schema lets it through (config/schema/functions.ts). */
+export interface FunctionBackendConfig {
+  type: 'ORACLE_FUNCTIONS_BACKEND';
+  functionId: string;
+  [field: string]: unknown;
+}
 
 /** Client status and message for each failure; the detail goes to the log only. */
 const FAILURES: Record<FnFailure, { status: number; message: string }> = {
@@ -31,19 +36,9 @@ const FAILURES: Record<FnFailure, { status: number; message: string }> = {
   closed: { status: 503, message: 'Function unavailable, retry later' },
 };
 
-/** Reads the request body; null when it exceeds the limit. */
-function readRequestBody(g: GatewayRequest): Buffer | null | Promise<Buffer | null> {
-  const req = g.req;
-  const length = req.headers['content-length'];
-  if (length === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY;
-  const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
-  if (length !== undefined && Number(length) > limit) return null;
-  if (length === '0') return EMPTY;
-  return readBody(req, limit, true);
-}
-
 async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void> {
-  let body = readRequestBody(g);
+  const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
+  let body = readRequestBody(g.req, limit);
   if (body instanceof Promise) {
     try {
       body = await body;
@@ -52,7 +47,7 @@ async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void
     }
   }
   if (body === null) {
-    sendError(g.res, 413, `Request body larger than ${Math.min(MAX_BODY_BYTES, g.maxBodyBytes)} bytes`);
+    sendError(g.res, 413, `Request body larger than ${limit} bytes`);
     return;
   }
   const req = g.req;

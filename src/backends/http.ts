@@ -7,32 +7,42 @@
  * between body chunks). Failures before the response starts become JSON errors: 502 when the upstream
  * cannot be reached or breaks the exchange, 504 when it is too slow. After the response has started,
  * a failure can only cut the connection, so the client never mistakes a partial body for a whole one.
+ * A client that goes away aborts the upstream request, with or without a body, so a slow upstream
+ * does not keep working (and holding a pooled connection) for nobody.
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { HttpBackendConfig } from '../config/types.ts';
-import { DEFAULTS } from '../config/defaults.ts';
+import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.ts';
+import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import { sendError } from '../lib/respond.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 import { compileUrlTemplate } from './url_template.ts';
 import { upstreamErrors } from './metrics.ts';
 
-/** Headers of the client request that are never forwarded, beyond hop-by-hop ones. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
-
-export class BodyTooLarge extends Error {}
-
-/** Yields the request body, failing once it exceeds `maxBytes` (chunked bodies carry no length). */
-async function* limitedBody(req: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const chunk of req) {
-    seen += chunk.length;
-    if (seen > maxBytes) throw new BodyTooLarge(`request body over ${maxBytes} bytes`);
-    yield chunk;
-  }
+/** `HTTP_BACKEND`, as the schema lets it through (config/schema/index.ts). */
+export interface HttpBackendConfig {
+  type: 'HTTP_BACKEND';
+  url: string;
+  connectTimeoutInSeconds?: number;
+  readTimeoutInSeconds?: number;
+  sendTimeoutInSeconds?: number;
+  isSslVerifyDisabled?: boolean;
 }
+
+/** OCI's defaults for HTTP_BACKEND timeouts, seconds. */
+export const HTTP_BACKEND_DEFAULTS = {
+  connectTimeoutInSeconds: 60,
+  readTimeoutInSeconds: 10,
+  sendTimeoutInSeconds: 10,
+} as const;
+
+/**
+ * Headers of the client request that are never forwarded: hop-by-hop ones, the framing undici
+ * recomputes, and the gateway's own (set below, or never: lib/gateway_headers.ts).
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
 function routeParams(route: string): Map<string, boolean> {
   const out = new Map<string, boolean>();
@@ -69,16 +79,42 @@ function responseHeaders(headers: IncomingHttpHeaders | Record<string, string | 
   return out;
 }
 
+function isAbort(err: unknown): boolean {
+  return (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED';
+}
+
 /** Maps a failure before the response head to the client's status and a safe message. */
 function classify(err: unknown): { status: number; message: string; kind: string } {
   if (err instanceof BodyTooLarge) return { status: 413, message: 'Payload Too Large', kind: 'body_too_large' };
   const code = (err as { code?: string }).code;
   if (err instanceof undiciErrors.ConnectTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'connect_timeout' };
   if (err instanceof undiciErrors.HeadersTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'read_timeout' };
-  if ((err as Error).name === 'AbortError' || code === 'UND_ERR_ABORTED') return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
+  // The only abort left once the client is known to be there is the send timeout's.
+  if (isAbort(err)) return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
   if (code === 'ECONNREFUSED') return { status: 502, message: 'Bad Gateway', kind: 'connect_refused' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { status: 502, message: 'Bad Gateway', kind: 'dns' };
   return { status: 502, message: 'Bad Gateway', kind: 'upstream_error' };
+}
+
+/*
+ * Aborting the upstream request. undici takes any EventEmitter that emits 'abort' as `signal`, so
+ * the client response itself is the signal: these two module-level functions make it emit, and a
+ * request costs one 'close' listener instead of an AbortController and its closures.
+ */
+
+/** `res` 'close' listener: the connection closed before the answer was complete, so nobody is waiting. */
+function abortIfClientGone(this: ServerResponse): void {
+  if (!this.writableFinished) this.emit('abort');
+}
+
+/** The send timeout: the upstream did not take the request body in time. */
+function abortSend(res: ServerResponse): void {
+  res.emit('abort');
+}
+
+/** True once the client connection closed before its answer was complete. */
+function clientGone(res: ServerResponse): boolean {
+  return res.destroyed && !res.writableFinished;
 }
 
 export function createHttpBackend(config: HttpBackendConfig, path: string, route: string, ctx: CompileContext): Backend | null {
@@ -88,7 +124,7 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
     return null;
   }
   const template = compiled;
-  const d = DEFAULTS.httpBackend;
+  const d = HTTP_BACKEND_DEFAULTS;
   const connectMs = (config.connectTimeoutInSeconds ?? d.connectTimeoutInSeconds) * 1000;
   const readMs = (config.readTimeoutInSeconds ?? d.readTimeoutInSeconds) * 1000;
   const sendMs = (config.sendTimeoutInSeconds ?? d.sendTimeoutInSeconds) * 1000;
@@ -100,19 +136,24 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
     () => new Pool(origin, { connect: { timeout: connectMs, rejectUnauthorized: !insecure }, keepAliveTimeout: 4000 }),
     (p) => p.close(),
   );
-  const labels = { origin };
+  const errors = upstreamErrors(ctx.registry, origin);
 
   async function proxy(rc: GatewayRequest): Promise<void> {
     const { req, res } = rc;
     let target = template.pathAndQuery(rc);
+    if (target === null) {
+      // The value is the client's (or its token's): it is not logged.
+      rc.log.info({ upstream: origin, backend: path }, 'backend URL refused: a context variable would change its path');
+      sendError(res, 400, 'Bad Request');
+      return;
+    }
     if (rc.search.length > 1) target += template.hasQuery ? `&${rc.search.slice(1)}` : rc.search;
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    let abort: AbortController | undefined;
+    if (clientGone(res)) return; // left during authentication: nothing to fetch for
+    const hasBody = requestHasBody(req);
+    res.once('close', abortIfClientGone);
     let sendTimer: NodeJS.Timeout | undefined;
     if (hasBody) {
-      abort = new AbortController();
-      const ac = abort;
-      sendTimer = setTimeout(() => ac.abort(), sendMs);
+      sendTimer = setTimeout(abortSend, sendMs, res);
       req.once('end', () => clearTimeout(sendTimer));
     }
     // undici's stream() writes the upstream body straight into the client response, with
@@ -126,7 +167,7 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
           body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
           headersTimeout: readMs,
           bodyTimeout: readMs,
-          signal: abort?.signal,
+          signal: res,
         },
         function onUpstreamHead({ statusCode, headers }) {
           clearTimeout(sendTimer);
@@ -136,17 +177,23 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
       );
     } catch (err) {
       clearTimeout(sendTimer);
+      // Before the head, a closed response can only be the client's doing; after it, undici also
+      // destroys the response on an upstream failure, so only our own abort says the client left.
+      if (clientGone(res) && (!res.headersSent || isAbort(err))) {
+        rc.log.debug({ upstream: origin }, 'client went away; upstream request aborted');
+        return;
+      }
       if (res.headersSent) {
         // The response has started: all that is left is to cut it, so the client sees a failure.
         if (!res.writableFinished) {
-          upstreamErrors.inc({ ...labels, kind: 'response_broken' });
+          errors.inc('response_broken');
           rc.log.warn({ upstream: origin, err: (err as Error).message }, 'upstream response broken off');
         }
         res.destroy();
         return;
       }
       const c = classify(err);
-      upstreamErrors.inc({ ...labels, kind: c.kind });
+      errors.inc(c.kind);
       rc.log.warn({ upstream: origin, kind: c.kind, err: (err as Error).message }, 'upstream request failed');
       sendError(res, c.status, c.message);
     }

@@ -2,8 +2,16 @@
  * STOCK_RESPONSE_BACKEND: a fixed status, body and headers, all encoded once at compile time.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { StockBackendConfig } from '../config/types.ts';
+import { isHeaderName } from '../lib/header_name.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+
+/** `STOCK_RESPONSE_BACKEND`, as the schema lets it through (config/schema/index.ts). */
+export interface StockBackendConfig {
+  type: 'STOCK_RESPONSE_BACKEND';
+  status: number;
+  body?: string;
+  headers?: { name: string; value: string }[];
+}
 
 const FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'connection']);
 
@@ -16,7 +24,7 @@ export function createStockBackend(config: StockBackendConfig, path: string, ctx
       ctx.issue(`${path}.headers[${i}].name`, `${h.name} is set by the gateway`);
       return;
     }
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+    if (!isHeaderName(name)) {
       ctx.issue(`${path}.headers[${i}].name`, 'is not a valid header name');
       return;
     }

@@ -4,29 +4,87 @@
  * compile time into literal parts and lookups, so a request only concatenates.
  *
  * Variables are allowed in the path and query only, never in the scheme, host or port: a client
- * must not be able to choose where the gateway connects (SSRF). Values are percent-encoded, so a
- * value cannot add path segments or query parameters; a wildcard value keeps its slashes.
+ * must not be able to choose where the gateway connects (SSRF).
+ *
+ * A value in the path can never add, remove or climb a segment (DESIGN §4, issue #11). Values are
+ * percent-encoded, but encoding alone is not enough: `..` and `.` survive encodeURIComponent, an
+ * empty value turns `/a/${v}/b` into `/a//b`, which many servers merge, and an upstream that
+ * decodes once more than it should reads `%2e%2e` or `%2F` as `..` and `/`. So a path value is
+ * decoded as often as it decodes (ASCII escapes: the only ones that can spell `.`, `/`, `\`, `;`
+ * or NUL) and the request is refused (`pathAndQuery` returns null, the backend answers 400) when
+ * the result is empty, `.` or `..` (also before a `;` or NUL, which some servers cut at), or holds
+ * a `/` or `\`. A wildcard (`{rest*}`) keeps the segments it matched, each encoded on its own and
+ * held to the same rule; it may match no segment only where it ends the path. A value in the query
+ * is only encoded. The template's own literal text is the operator's and is trusted.
  */
 import type { GatewayRequest } from '../types.ts';
 
-type Part = string | ((ctx: GatewayRequest) => string);
+/** A lookup returns the encoded value, or null to refuse the request. */
+type Part = string | ((ctx: GatewayRequest) => string | null);
 
 export interface UrlTemplate {
   /** `http://host:port`, fixed. */
   readonly origin: string;
-  /** Builds path + query for one request; `hasQuery` says whether the template has its own `?`. */
+  /** Whether the template has its own `?`. */
   readonly hasQuery: boolean;
-  readonly isStatic: boolean;
-  pathAndQuery(ctx: GatewayRequest): string;
+  /** Path + query for one request; null when a value would change the path's segments (answer 400). */
+  pathAndQuery(ctx: GatewayRequest): string | null;
 }
 
 const VAR = /\$\{request\.(path|query|headers|auth)\[([^\]]+)\]\}|\$\{request\.host\}/g;
 
-/** The wildcard's segments, each encoded on its own: a decoded `/` inside a segment stays `%2F`. */
-function encodeWildcard(ctx: GatewayRequest): string {
+/** Percent-escapes of ASCII characters. */
+const ASCII_ESCAPE = /%([0-7][0-9a-fA-F])/g;
+
+/** More rounds than any server decodes; a value still changing after them is refused. */
+const MAX_DECODE_ROUNDS = 8;
+
+function unescapeAscii(_: string, hex: string): string {
+  return String.fromCharCode(parseInt(hex, 16));
+}
+
+/**
+ * True when `value`, in a path position, stays one segment however often the upstream decodes
+ * it: not empty, not `.` or `..` (also before a `;` or NUL), no `/` or `\`.
+ */
+export function isSafeSegment(value: string): boolean {
+  let v = value;
+  for (let round = 0; v.includes('%'); round++) {
+    const next = v.replace(ASCII_ESCAPE, unescapeAscii);
+    if (next === v) break;
+    if (round === MAX_DECODE_ROUNDS) return false;
+    v = next;
+  }
+  if (v.includes('/') || v.includes('\\')) return false;
+  const cut = v.search(/[;\0]/);
+  const head = cut === -1 ? v : v.slice(0, cut);
+  return head !== '' && head !== '.' && head !== '..';
+}
+
+/** encodeURIComponent, or null for a string it cannot encode (a lone surrogate, from a claim). */
+function encode(v: string): string | null {
+  try {
+    return encodeURIComponent(v);
+  } catch {
+    return null;
+  }
+}
+
+function encodeSegment(v: string): string | null {
+  return isSafeSegment(v) ? encode(v) : null;
+}
+
+/** The wildcard's segments, each checked and encoded on its own: a decoded `/` inside one is refused. */
+function encodeWildcard(ctx: GatewayRequest, mayBeEmpty: boolean): string | null {
   const segs = ctx.segments;
+  const from = ctx.wildcardFrom;
+  if (from >= segs.length) return mayBeEmpty ? '' : null;
   let out = '';
-  for (let i = ctx.wildcardFrom; i < segs.length; i++) out += (i === ctx.wildcardFrom ? '' : '/') + encodeURIComponent(segs[i] as string);
+  for (let i = from; i < segs.length; i++) {
+    const seg = encodeSegment(segs[i] as string);
+    if (seg === null) return null;
+    out += i === from ? seg : `/${seg}`;
+  }
   return out;
 }
 
@@ -64,61 +122,78 @@ export function compileUrlTemplate(url: string, pathParams: ReadonlyMap<string, 
   let last = 0;
   let error: string | null = null;
   const queryStart = rest.indexOf('?');
+  const pathEnd = queryStart === -1 ? rest.length : queryStart;
   for (const m of rest.matchAll(VAR)) {
     const at = m.index;
     if (at > last) parts.push(rest.slice(last, at));
     last = at + m[0].length;
-    const inQuery = queryStart !== -1 && at > queryStart;
+    const inPath = at < pathEnd;
+    // A value completing an escape the template started (`%2${v}`) would bypass the segment check.
+    if (inPath && /%[0-9a-fA-F]?$/.test(rest.slice(0, at))) {
+      error = `${m[0]}: must not follow an incomplete percent escape`;
+      continue;
+    }
     const kind = m[1];
     const name = m[2] as string;
+    let value: (ctx: GatewayRequest) => string;
     if (kind === undefined) {
-      parts.push(function host(ctx) {
-        return encodeURIComponent(ctx.req.headers.host ?? '');
-      });
+      value = function host(ctx) {
+        return ctx.req.headers.host ?? '';
+      };
     } else if (kind === 'path') {
       const wildcard = pathParams.get(name);
       if (wildcard === undefined) {
         error = `\${request.path[${name}]}: the route has no parameter {${name}}`;
         continue;
       }
-      const keepSlashes = wildcard && !inQuery;
-      parts.push(function pathParam(ctx) {
-        if (keepSlashes && ctx.wildcardFrom >= 0) return encodeWildcard(ctx);
-        return encodeURIComponent(ctx.params[name] ?? '');
-      });
+      if (wildcard && inPath) {
+        const mayBeEmpty = last === pathEnd;
+        parts.push(function wildcardSegments(ctx) {
+          return ctx.wildcardFrom >= 0 ? encodeWildcard(ctx, mayBeEmpty) : encodeSegment(ctx.params[name] ?? '');
+        });
+        continue;
+      }
+      value = function pathParam(ctx) {
+        return ctx.params[name] ?? '';
+      };
     } else if (kind === 'query') {
-      parts.push(function queryParam(ctx) {
-        return encodeURIComponent(ctx.query().get(name) ?? '');
-      });
+      value = function queryParam(ctx) {
+        return ctx.query().get(name) ?? '';
+      };
     } else if (kind === 'headers') {
       const lower = name.toLowerCase();
-      parts.push(function headerValue(ctx) {
-        return encodeURIComponent(stringify(ctx.req.headers[lower]));
-      });
+      value = function headerValue(ctx) {
+        return stringify(ctx.req.headers[lower]);
+      };
     } else {
-      parts.push(function authClaim(ctx) {
-        return encodeURIComponent(stringify(ctx.auth?.claims[name]));
-      });
+      value = function authClaim(ctx) {
+        return stringify(ctx.auth?.claims[name]);
+      };
     }
+    parts.push(inPath ? (ctx) => encodeSegment(value(ctx)) : (ctx) => encode(value(ctx)));
   }
   if (error !== null) return error;
   if (/\$\{/.test(rest.replace(VAR, ''))) return 'unknown context variable (use request.path[], request.query[], request.headers[], request.auth[] or request.host)';
   if (last < rest.length) parts.push(rest.slice(last));
-  const isStatic = parts.every((p) => typeof p === 'string');
-  const constant = isStatic ? parts.join('') : '';
+  if (parts.every((p) => typeof p === 'string')) {
+    const constant = parts.join('');
+    return { origin, hasQuery: queryStart !== -1, pathAndQuery: () => constant };
+  }
   return {
     origin,
     hasQuery: queryStart !== -1,
-    isStatic,
-    pathAndQuery: isStatic
-      ? () => constant
-      : (ctx) => {
-          let out = '';
-          for (let i = 0; i < parts.length; i++) {
-            const p = parts[i] as Part;
-            out += typeof p === 'string' ? p : p(ctx);
-          }
-          return out;
-        },
+    pathAndQuery(ctx) {
+      let out = '';
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i] as Part;
+        if (typeof p === 'string') out += p;
+        else {
+          const v = p(ctx);
+          if (v === null) return null;
+          out += v;
+        }
+      }
+      return out;
+    },
   };
 }

@@ -1,8 +1,11 @@
 /**
  * TypeScript view of a configuration that passed the schema (schema/index.ts). Sections owned by
  * other stages (authentication, functions, identityProvider) stay `unknown` here and are typed by
- * the stage that compiles them.
+ * the stage that compiles them; each backend's fields are typed in its own file under backends/.
  */
+import type { FunctionBackendConfig } from '../backends/function.ts';
+import type { HttpBackendConfig } from '../backends/http.ts';
+import type { StockBackendConfig } from '../backends/stock.ts';
 
 export interface ListenerConfig {
   host?: string;
@@ -16,33 +19,6 @@ export interface ServerConfig extends ListenerConfig {
   requestTimeoutInSeconds?: number;
   keepAliveTimeoutInSeconds?: number;
   shutdownTimeoutInSeconds?: number;
-}
-
-export interface HeaderValue {
-  name: string;
-  value: string;
-}
-
-export interface HttpBackendConfig {
-  type: 'HTTP_BACKEND';
-  url: string;
-  connectTimeoutInSeconds?: number;
-  readTimeoutInSeconds?: number;
-  sendTimeoutInSeconds?: number;
-  isSslVerifyDisabled?: boolean;
-}
-
-export interface StockBackendConfig {
-  type: 'STOCK_RESPONSE_BACKEND';
-  status: number;
-  body?: string;
-  headers?: HeaderValue[];
-}
-
-export interface FunctionBackendConfig {
-  type: 'ORACLE_FUNCTIONS_BACKEND';
-  functionId: string;
-  [field: string]: unknown;
 }
 
 export type BackendConfig = HttpBackendConfig | StockBackendConfig | FunctionBackendConfig;

@@ -1,10 +1,12 @@
 /**
- * Maps between the client's HTTP exchange and an Fn call (contracts.md C3, C4, C8), the way OCI API
+ * Maps between the client's HTTP exchange and an Fn call (docs/functions.md), the way OCI API
  * Gateway calls OCI Functions: the method and URL travel as `Fn-Http-Method` and
- * `Fn-Http-Request-Url` (path + query), every client header as `Fn-Http-H-<Name>` (hop-by-hop
- * removed), `Content-Type` unprefixed, the body unchanged. On the way back `Fn-Http-Status` is the
- * client status and `Fn-Http-H-*` the client headers; every other container header is dropped.
+ * `Fn-Http-Request-Url` (path + query), every client header as `Fn-Http-H-<Name>` (hop-by-hop and
+ * gateway-owned ones removed), `Content-Type` unprefixed, the body unchanged. On the way back
+ * `Fn-Http-Status` is the client status and `Fn-Http-H-*` the client headers; every other
+ * container header is dropped.
  */
+import { CLAIMS_HEADER, GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import type { FnOutcome } from './types.ts';
 
@@ -14,15 +16,14 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** Function responses larger than this are refused (Fn's FN_MAX_RESPONSE_SIZE has the same role). */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
-/** Not forwarded to the function: hop-by-hop fields (lib/hop_by_hop.ts) and the framing we recompute. */
-/** The header that carries the verified token's claims to a function (a Gatehouse extension). */
-export const CLAIMS_HEADER = 'X-Gatehouse-Claims';
-
-// A client-sent claims header is dropped, so only the gateway can set it.
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'content-length', 'expect', CLAIMS_HEADER.toLowerCase()]);
+/**
+ * Not forwarded to the function: hop-by-hop fields (lib/hop_by_hop.ts), the framing we recompute,
+ * and the headers only the gateway sets (lib/gateway_headers.ts).
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'content-length', 'expect']);
 
 /** JSON with every non-ASCII character escaped, so it is a valid header value and still plain JSON. */
-export function asciiJson(value: unknown): string {
+function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -89,45 +90,4 @@ export function decodeCallResult(headers: HeaderMap, body: Buffer): FnOutcome {
     if (v !== undefined) out[name] = v;
   }
   return { ok: true, status, headers: out, body };
-}
-
-/**
- * Reads a whole stream into one Buffer, or resolves null beyond `limit` bytes. On overflow the
- * stream is destroyed, or with `drain` (a client request, so a 413 can still be written) read to
- * its end and discarded. A stream that closes before its end rejects.
- */
-export function readBody(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number, drain = false): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      done = true;
-      stream.off('data', onData);
-      if (drain) stream.resume();
-      else stream.destroy();
-      resolve(null);
-    };
-    stream.on('data', onData);
-    stream.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    });
-    stream.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
-    stream.on('close', () => {
-      if (done) return;
-      done = true;
-      reject(new Error('stream closed before its end'));
-    });
-  });
 }

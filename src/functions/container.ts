@@ -1,22 +1,29 @@
 /**
  * One warm container: a child process started from func.yaml's `entrypoint`, listening on a unix
  * socket in a fresh directory, called over one persistent keep-alive connection, one call at a
- * time (contracts.md C2–C4). The pool decides when to start, reuse and stop containers; this file
- * knows the process, the socket handshake and the call protocol.
+ * time (docs/functions.md, "Containers"). The pool decides when to start, reuse and stop
+ * containers; this file knows the process, the socket handshake, the call protocol, and what the
+ * process writes (each line capped: log_lines.ts; held until it listens: start_failure.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { Client } from 'undici';
+import { readBody } from '../lib/body.ts';
 import type { Logger } from '../lib/log.ts';
-import { MAX_RESPONSE_BYTES, decodeCallResult, readBody } from './call_codec.ts';
+import { MAX_RESPONSE_BYTES, decodeCallResult } from './call_codec.ts';
+import { splitLines } from './log_lines.ts';
 import { watchMemory } from './memory_watch.ts';
+import { START_OUTPUT_LINES, StartFailure, type StartOutput } from './start_failure.ts';
 import type { FnCall, FnFailure, FnOutcome } from './types.ts';
 
-/** Fn's rule: the function must be listening within 5 s of start (fn-format.md). */
+/** Fn's rule: the function must be listening within 5 s of start (docs/functions.md). */
 export const DEFAULT_START_TIMEOUT_MS = 5000;
+
+/** After a failed start's exit, how long its last output may take to arrive, ms. */
+const OUTPUT_GRACE_MS = 500;
 
 /** How a container of one function is started; computed once per function (functions/compile.ts). */
 export interface ContainerSpec {
@@ -85,6 +92,12 @@ export class Container {
   /** The call in progress, for tagging the function's log lines. */
   #callId: string | undefined;
   #lastCallId: string | undefined;
+  /**
+   * What the function wrote before it listened (the first START_OUTPUT_LINES lines), null once it
+   * listens: a failed start is reported once, with its cause, rather than line by line.
+   */
+  #startOutput: StartOutput[] | null = [];
+  #startOutputDropped = 0;
   /** Called once when the container stops, for any reason. */
   onDeath: (c: Container) => void = () => {};
   /** When the container last finished a call (ms since epoch); the pool reaps idle ones. */
@@ -107,14 +120,15 @@ export class Container {
       this.#child.once('exit', (code, signal) => {
         live.delete(this.#child);
         if (!this.#dead) {
-          this.#log.warn({ fnId: spec.functionId, callId: this.#callId, code, signal }, 'function container exited');
+          // An exit during the start is reported by start()'s error, with its cause.
+          if (this.#startOutput === null) this.#log.warn({ fnId: spec.functionId, callId: this.#callId, code, signal }, 'function container exited');
           this.#die('crash');
         }
         this.#cleanup();
         resolve();
       });
-      this.#child.once('error', (err) => {
-        this.#log.error({ fnId: spec.functionId, err: err.message }, 'function container could not start');
+      this.#child.once('error', () => {
+        // Reported by start()'s error (#awaitListener listens for it too).
         live.delete(this.#child);
         this.#die('start_failed');
         this.#cleanup();
@@ -125,6 +139,16 @@ export class Container {
     this.#pipeLines(this.#child.stderr, 'stderr');
   }
 
+  /** The start succeeded: what the function wrote meanwhile goes to the log as it would have. */
+  #flushStartOutput(): void {
+    const kept = this.#startOutput ?? [];
+    this.#startOutput = null;
+    for (const o of kept) this.#logLine(o.stream, o.line, o.truncated);
+    if (this.#startOutputDropped > 0) {
+      this.#log.info({ fnId: this.spec.functionId, lines: this.#startOutputDropped }, 'function output during its start not logged (too many lines)');
+    }
+  }
+
   /** Starts a container; resolves when its socket is ready, rejects after `startTimeoutMs`. */
   static async start(spec: ContainerSpec, log: Logger): Promise<Container> {
     const c = new Container(spec, log);
@@ -132,8 +156,9 @@ export class Container {
       await c.#awaitListener();
     } catch (err) {
       c.kill('start_failed');
-      throw err;
+      throw new StartFailure((err as Error).message, c.#startOutput ?? [], spec.dir, spec.argv[0] ?? '');
     }
+    c.#flushStartOutput();
     if (spec.memoryMb > 0 && c.pid > 0) {
       c.#unwatch = watchMemory(c.pid, spec.memoryMb * 1024 * 1024, (rssBytes) => {
         c.#log.warn({ fnId: spec.functionId, callId: c.#callId, rssMb: Math.round(rssBytes / 1048576), memoryMb: spec.memoryMb }, 'function exceeded its memory; killed');
@@ -147,13 +172,20 @@ export class Container {
     return this.#dead;
   }
 
-  #pipeLines(stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): void {
+  #pipeLines(stream: Readable | null, name: 'stdout' | 'stderr'): void {
     if (stream === null) return;
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    rl.on('line', (line) => {
+    splitLines(stream, (line, truncated) => {
       if (line === '') return; // the FDK's log framing prints blank lines
-      this.#log.info({ fnId: this.spec.functionId, callId: this.#callId ?? this.#lastCallId, stream: name }, line);
+      const starting = this.#startOutput;
+      if (starting === null) this.#logLine(name, line, truncated);
+      else if (starting.length < START_OUTPUT_LINES) starting.push({ stream: name, line, truncated });
+      else this.#startOutputDropped++;
     });
+  }
+
+  #logLine(name: 'stdout' | 'stderr', line: string, truncated: boolean): void {
+    const fields = { fnId: this.spec.functionId, callId: this.#callId ?? this.#lastCallId, stream: name, truncated: truncated || undefined };
+    this.#log.info(fields, line);
   }
 
   #awaitListener(): Promise<void> {
@@ -187,8 +219,23 @@ export class Container {
         });
         finish(null);
       };
-      const onExit = (code: number | null, signal: string | null) =>
-        finish(new Error(`exited before listening (code ${code ?? 'none'}, signal ${signal ?? 'none'})`));
+      const onExit = (code: number | null, signal: string | null) => {
+        const fail = () => finish(new Error(`exited before listening (code ${code ?? 'none'}, signal ${signal ?? 'none'})`));
+        // 'exit' can come before the last output is read, and that output names the cause: wait
+        // for stdout and stderr to end, not longer than OUTPUT_GRACE_MS (a grandchild may hold them).
+        const open = [this.#child.stdout, this.#child.stderr].filter((s) => s !== null && !s.readableEnded) as Readable[];
+        if (open.length === 0) return fail();
+        const grace = setTimeout(fail, OUTPUT_GRACE_MS);
+        let left = open.length;
+        for (const s of open) {
+          s.once('end', () => {
+            if (--left === 0) {
+              clearTimeout(grace);
+              fail();
+            }
+          });
+        }
+      };
       const timer = setTimeout(() => finish(new Error(`not listening after ${this.spec.startTimeoutMs} ms`)), this.spec.startTimeoutMs);
       // inotify is the fast path (what Fn's agent uses); the slow poll covers a missed event.
       const poll = setInterval(check, 250);
@@ -216,7 +263,7 @@ export class Container {
     const timer = setTimeout(() => this.kill('timeout'), timeoutMs);
     try {
       const res = await client.request({ path: '/call', method: 'POST', headers, body: call.body });
-      const body = await readBody(res.body, MAX_RESPONSE_BYTES);
+      const body = await readBody(res.body, MAX_RESPONSE_BYTES, 'destroy');
       if (body === null) {
         this.kill('protocol');
         return { ok: false, failure: 'protocol', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

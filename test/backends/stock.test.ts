@@ -6,11 +6,11 @@ import { createStockBackend } from '../../src/backends/stock.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import type { CompileContext, GatewayRequest } from '../../src/types.ts';
-import type { StockBackendConfig } from '../../src/config/types.ts';
+import type { StockBackendConfig } from '../../src/backends/stock.ts';
 
 function compile(config: StockBackendConfig) {
   const issues: CompileContext['issues'] = [];
-  const ctx: CompileContext = { registry: new SharedRegistry(), log: createLogger({ level: 'silent' }), baseDir: '/', issues, issue: (path, message) => void issues.push({ path, message }) };
+  const ctx: CompileContext = { registry: new SharedRegistry(), log: createLogger({ level: 'silent' }), baseDir: '/', issues, issue: (path, message) => void issues.push({ path, message }), warnings: [], warn: () => undefined };
   return { backend: createStockBackend(config, 'b', ctx), issues };
 }
 

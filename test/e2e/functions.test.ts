@@ -213,3 +213,12 @@ test('gatehouse fn init scaffolds an FDK function that gatehouse fn invoke runs'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('regression: a function that fails to start names the cause and the fix, without a flood of stack lines', async () => {
+  const out = await runCli(['fn', 'invoke', '--config', join(FIX, 'invoke.yaml'), 'missing']);
+  assert.equal(out.code, 1);
+  assert.match(out.stderr, /start_failed: exited before listening \(code 1, signal none\): Error: Cannot find module 'gatehouse-fixture-not-installed'/);
+  assert.ok(out.stderr.includes(`(fix: run "npm install" in ${join(FIX, 'missing_module')})`), out.stderr);
+  const stackLines = out.stderr.split('\n').filter((l) => /"msg":"\s+at Module\./.test(l));
+  assert.deepEqual(stackLines, [], 'the stack trace is not logged line by line');
+});

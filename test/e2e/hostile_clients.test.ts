@@ -93,8 +93,9 @@ describe('hostile clients (e2e)', () => {
     const cases: [string, number][] = [
       ['/api/public/../health', 400],
       ['/api/public/%2e%2e/health', 400],
-      ['/api/public/%2E%2e%2Fhealth', 200], // one segment "../health" after decoding: stays inside the wildcard
-      ['/api/public/%252e%252e/health', 200], // double encoding decodes once: a literal "%2e%2e" segment
+      ['/api/public/%2E%2e%2Fhealth', 400], // one segment "../health": matches the wildcard, but the backend URL refuses a value holding "/"
+      ['/api/public/%252e%252e/health', 400], // a literal "%2e%2e" segment: an upstream decoding once more would read ".."
+      ['/api/public/a/b%20c', 200],
       ['/api//health', 404],
       ['/API/health', 404],
       ['/api/health%00', 404],
@@ -106,8 +107,6 @@ describe('hostile clients (e2e)', () => {
       const r = await raw(gw.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { waitMs: 1500 });
       assert.match(r.data, new RegExp(`^HTTP/1\\.1 ${status} `), `${path}: ${r.data.split('\r\n')[0]}`);
     }
-    const enc = (await (await fetch(`${gw.url}/api/public/%2E%2e%2Fhealth`)).json()) as { url: string };
-    assert.equal(enc.url, '/echo/public/..%2Fhealth', 'the encoded slash is re-encoded for the backend');
     await healthy();
   });
 

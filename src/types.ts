@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './lib/log.ts';
 import type { SharedRegistry } from './lib/shared_registry.ts';
 import type { ConfigIssue } from './errors.ts';
+import type { DocumentFetcher } from './auth/jwks/http_fetch.ts';
 
 /** What a verified token tells the rest of the request path. */
 export interface AuthContext {
@@ -70,6 +71,14 @@ export interface CompileContext {
   readonly baseDir: string;
   issue(path: string, message: string): void;
   readonly issues: ConfigIssue[];
+  /** Reports something that loads but deserves a look; `validate` and `serve` print it, `/admin/auth` lists it. */
+  warn(path: string, message: string): void;
+  readonly warnings: ConfigIssue[];
+  /**
+   * How key stores fetch JWKS and discovery documents: directly (default), or through the cluster
+   * primary's broker in a `--workers` worker.
+   */
+  readonly fetchDocument?: DocumentFetcher;
   /**
    * Compile without touching the network or starting processes (`gatehouse validate`): key stores
    * neither fetch nor schedule refreshes. Default false.

@@ -15,7 +15,7 @@ import { compileClaimChecks } from './claims.ts';
 import { Authenticator, DEFAULT_MAX_TOKEN_CHARS } from './authenticator.ts';
 import { createAnyOfScopes, createAuthenticatedOnly } from './authorization.ts';
 import { DecisionCache } from './decision_cache.ts';
-import { statsFor, decisionSummary, failureSummary } from './stats.ts';
+import { authStats, decisionSummary, failureSummary, useJwksMetrics } from './stats.ts';
 import { RemoteJwksStore } from './jwks/remote_jwks.ts';
 import { StaticKeyStore } from './jwks/static_keys.ts';
 import { inspectKey, type KeyInput } from './jwks/key_import.ts';
@@ -81,7 +81,9 @@ function compileKeySource(src: KeySourceConfig, path: string, ctx: CompileContex
   const cooldownMs = opts.jwksCooldownMs ?? envNumber('GATEHOUSE_JWKS_COOLDOWN_MS') ?? 30_000;
   const timeoutMs = opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000;
   const settings = JSON.stringify({ discovery, maxCacheMs, insecure, cooldownMs, timeoutMs });
-  return ctx.registry.acquire(
+  const registry = ctx.registry;
+  useJwksMetrics(registry, () => registry.list<KeyStore>('jwks:').filter((s): s is RemoteJwksStore => s instanceof RemoteJwksStore));
+  return registry.acquire(
     `jwks:${uri} ${settings}${ctx.offline === true ? ' offline' : ''}`,
     () =>
       new RemoteJwksStore({
@@ -94,6 +96,7 @@ function compileKeySource(src: KeySourceConfig, path: string, ctx: CompileContex
         log: ctx.log,
         offline: ctx.offline === true,
         ...(opts.clock ? { clock: opts.clock } : {}),
+        ...(ctx.fetchDocument ? { fetchDocument: ctx.fetchDocument } : {}),
       }),
     (s) => s.stop(),
   );
@@ -176,7 +179,7 @@ export function compileAuthentication(
       (c) => c.clear(),
     ),
     clock,
-    stats: statsFor(label),
+    stats: authStats(ctx.registry, label),
   });
 }
 
@@ -213,7 +216,7 @@ export function authAdminState(ctx: { registry: CompileContext['registry'] }): u
   const now = Date.now();
   return {
     jwks: ctx.registry.list<KeyStore>('jwks:').map((s) => s.adminState(now)),
-    decisions: decisionSummary(),
-    ...failureSummary(),
+    decisions: decisionSummary(ctx.registry),
+    ...failureSummary(ctx.registry),
   };
 }

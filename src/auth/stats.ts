@@ -2,13 +2,16 @@
  * Counters of the auth stage: decisions by deployment, outcome and reason; decision-cache hits and
  * misses; JWKS fetches, failures, key counts and age; and a bounded list of recent failures.
  *
- * The request path only bumps plain numbers (Envoy's stats.h); prom-client reads them at scrape
- * time through `collect()`, so a cached decision costs no label hashing. Stats are kept per
- * deployment name at module level, so counters survive hot reloads.
+ * The request path only bumps plain numbers (Envoy's stats.h); the Prometheus samples are computed
+ * when `/metrics` is scraped, so a cached decision costs no label hashing. All of it belongs to one
+ * gateway's SharedRegistry: a deployment's counters survive a reload that keeps the deployment and
+ * disappear with one that removes it, and two gateways in one process count apart.
  */
-import client from 'prom-client';
+import type client from 'prom-client';
 import type { AuthReason } from './types.ts';
 import { ALL_REASONS } from './verdicts.ts';
+import type { SharedRegistry } from '../lib/shared_registry.ts';
+import { scrapedMetric, type Sample } from '../lib/route_stats.ts';
 
 const REASON_INDEX = new Map<AuthReason, number>(ALL_REASONS.map((r, i) => [r, i]));
 
@@ -28,8 +31,26 @@ interface FailureRecord {
   reason: AuthReason;
 }
 
-const recent: (FailureRecord | undefined)[] = new Array(RECENT_FAILURES_MAX);
-let recentNext = 0;
+/** The last RECENT_FAILURES_MAX failures of one gateway, over all its deployments. */
+class RecentFailures {
+  readonly ring: (FailureRecord | undefined)[] = new Array(RECENT_FAILURES_MAX);
+  next = 0;
+
+  push(r: FailureRecord): void {
+    this.ring[this.next] = r;
+    this.next = (this.next + 1) % RECENT_FAILURES_MAX;
+  }
+
+  newestFirst(): FailureRecord[] {
+    const out: FailureRecord[] = [];
+    for (let n = 1; n <= RECENT_FAILURES_MAX; n++) {
+      const r = this.ring[(this.next - n + RECENT_FAILURES_MAX) % RECENT_FAILURES_MAX];
+      if (r === undefined) break;
+      out.push(r);
+    }
+    return out;
+  }
+}
 
 export class AuthStats {
   readonly deployment: string;
@@ -37,9 +58,11 @@ export class AuthStats {
   readonly counts = new Float64Array(ALL_REASONS.length);
   cacheHits = 0;
   cacheMisses = 0;
+  readonly #recent: RecentFailures;
 
-  constructor(deployment: string) {
+  constructor(deployment: string, recent: RecentFailures = new RecentFailures()) {
     this.deployment = deployment;
+    this.#recent = recent;
   }
 
   /** A request allowed from the decision cache: the hot path, two increments. */
@@ -51,35 +74,29 @@ export class AuthStats {
   record(reason: AuthReason, nowMs: number): void {
     const i = REASON_INDEX.get(reason) ?? 0;
     this.counts[i]!++;
-    if (i > 1) {
-      recent[recentNext] = { at: nowMs, deployment: this.deployment, reason };
-      recentNext = (recentNext + 1) % RECENT_FAILURES_MAX;
-    }
+    if (i > 1) this.#recent.push({ at: nowMs, deployment: this.deployment, reason });
   }
 }
 
-const byDeployment = new Map<string, AuthStats>();
+const STATS = 'stats:auth:';
+const RECENT = 'stats:auth-recent';
 
-/** The stats of `deployment`, created on first use and kept across reloads. */
-export function statsFor(deployment: string): AuthStats {
-  let s = byDeployment.get(deployment);
-  if (s === undefined) {
-    s = new AuthStats(deployment);
-    byDeployment.set(deployment, s);
-  }
-  return s;
+/**
+ * The stats of `deployment` in `registry`: kept while a plan authenticates that deployment. The
+ * first call also registers the decision metrics on the registry's Prometheus registry.
+ */
+export function authStats(registry: SharedRegistry, deployment: string): AuthStats {
+  const recent = registry.acquire(RECENT, () => new RecentFailures(), () => undefined);
+  registry.acquire('metrics:auth', () => registerDecisionMetrics(registry), (names) => unregister(registry.metrics, names));
+  return registry.acquire(`${STATS}${deployment}`, () => new AuthStats(deployment, recent), () => undefined);
 }
 
 /** Recent failures, newest first, and totals by reason over all deployments. */
-export function failureSummary(): { recentFailures: unknown[]; failuresByReason: Record<string, number> } {
-  const list: unknown[] = [];
-  for (let n = 1; n <= RECENT_FAILURES_MAX; n++) {
-    const r = recent[(recentNext - n + RECENT_FAILURES_MAX) % RECENT_FAILURES_MAX];
-    if (r === undefined) break;
-    list.push({ at: new Date(r.at).toISOString(), deployment: r.deployment, reason: r.reason });
-  }
+export function failureSummary(registry: SharedRegistry): { recentFailures: unknown[]; failuresByReason: Record<string, number> } {
+  const recent = registry.list<RecentFailures>(RECENT)[0];
+  const list = (recent?.newestFirst() ?? []).map((r) => ({ at: new Date(r.at).toISOString(), deployment: r.deployment, reason: r.reason }));
   const byReason: Record<string, number> = {};
-  for (const s of byDeployment.values()) {
+  for (const s of registry.list<AuthStats>(STATS)) {
     for (let i = 2; i < ALL_REASONS.length; i++) {
       const c = s.counts[i] ?? 0;
       if (c > 0) byReason[ALL_REASONS[i] as string] = (byReason[ALL_REASONS[i] as string] ?? 0) + c;
@@ -89,9 +106,9 @@ export function failureSummary(): { recentFailures: unknown[]; failuresByReason:
 }
 
 /** Per-deployment decision totals for the admin API. */
-export function decisionSummary(): Record<string, unknown> {
+export function decisionSummary(registry: SharedRegistry): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const s of byDeployment.values()) {
+  for (const s of registry.list<AuthStats>(STATS)) {
     const reasons: Record<string, number> = {};
     s.counts.forEach((c, i) => {
       if (c > 0) reasons[ALL_REASONS[i] as string] = c;
@@ -101,7 +118,35 @@ export function decisionSummary(): Record<string, unknown> {
   return out;
 }
 
-/** What the JWKS metrics read: the live stores. */
+function unregister(metrics: client.Registry, names: string[]): void {
+  for (const n of names) metrics.removeSingleMetric(n);
+}
+
+function registerDecisionMetrics(registry: SharedRegistry): string[] {
+  const all = () => registry.list<AuthStats>(STATS);
+  const metrics = [
+    scrapedMetric('gatehouse_auth_decisions_total', 'Authentication and authorization decisions by deployment, outcome and reason.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const s of all()) {
+        s.counts.forEach((c, i) => {
+          const reason = ALL_REASONS[i] as AuthReason;
+          if (c > 0) out.push({ labels: { deployment: s.deployment, outcome: outcomeOf(reason), reason }, value: c });
+        });
+      }
+      return out;
+    }),
+    scrapedMetric('gatehouse_auth_decision_cache_total', 'Decision-cache lookups by deployment and result (hit: no signature verified).', 'counter', () =>
+      all().flatMap((s) => [
+        { labels: { deployment: s.deployment, result: 'hit' }, value: s.cacheHits },
+        { labels: { deployment: s.deployment, result: 'miss' }, value: s.cacheMisses },
+      ]),
+    ),
+  ];
+  for (const m of metrics) registry.metrics.registerMetric(m);
+  return metrics.map((m) => m.name);
+}
+
+/** What the JWKS metrics read: the live remote stores. */
 export interface JwksStatsSource {
   readonly label: string;
   readonly stats: { fetches: number; notModified: number; failures: number; missRefetches: number };
@@ -109,81 +154,32 @@ export interface JwksStatsSource {
   keyCount(): number;
 }
 
-export const jwksCounters = { stores: new Set<JwksStatsSource>() };
-
-function metric<T extends client.Metric>(name: string, make: () => T): T {
-  return (client.register.getSingleMetric(name) as T | undefined) ?? make();
+/**
+ * Registers the JWKS metrics on `registry`'s Prometheus registry, once; they read `stores()` at
+ * scrape time. Kept while a plan uses a remote key store.
+ */
+export function useJwksMetrics(registry: SharedRegistry, stores: () => JwksStatsSource[]): void {
+  registry.acquire('metrics:jwks', () => registerJwksMetrics(registry.metrics, stores), (names) => unregister(registry.metrics, names));
 }
 
-metric('gatehouse_auth_decisions_total', () => new client.Counter({
-  name: 'gatehouse_auth_decisions_total',
-  help: 'Authentication and authorization decisions by deployment, outcome and reason.',
-  labelNames: ['deployment', 'outcome', 'reason'],
-  collect() {
-    this.reset();
-    for (const s of byDeployment.values()) {
-      s.counts.forEach((c, i) => {
-        const reason = ALL_REASONS[i] as AuthReason;
-        if (c > 0) this.inc({ deployment: s.deployment, outcome: outcomeOf(reason), reason }, c);
-      });
-    }
-  },
-}));
-
-metric('gatehouse_auth_decision_cache_total', () => new client.Counter({
-  name: 'gatehouse_auth_decision_cache_total',
-  help: 'Decision-cache lookups by deployment and result (hit: no signature verified).',
-  labelNames: ['deployment', 'result'],
-  collect() {
-    this.reset();
-    for (const s of byDeployment.values()) {
-      this.inc({ deployment: s.deployment, result: 'hit' }, s.cacheHits);
-      this.inc({ deployment: s.deployment, result: 'miss' }, s.cacheMisses);
-    }
-  },
-}));
-
-metric('gatehouse_jwks_fetches_total', () => new client.Counter({
-  name: 'gatehouse_jwks_fetches_total',
-  help: 'JWKS fetches by URI and result (ok, not_modified, failed).',
-  labelNames: ['uri', 'result'],
-  collect() {
-    this.reset();
-    for (const s of jwksCounters.stores) {
-      this.inc({ uri: s.label, result: 'ok' }, s.stats.fetches - s.stats.failures - s.stats.notModified);
-      this.inc({ uri: s.label, result: 'not_modified' }, s.stats.notModified);
-      this.inc({ uri: s.label, result: 'failed' }, s.stats.failures);
-    }
-  },
-}));
-
-metric('gatehouse_jwks_kid_miss_refetches_total', () => new client.Counter({
-  name: 'gatehouse_jwks_kid_miss_refetches_total',
-  help: 'JWKS fetches caused by a token naming an unknown kid (at most one per cooldown).',
-  labelNames: ['uri'],
-  collect() {
-    this.reset();
-    for (const s of jwksCounters.stores) this.inc({ uri: s.label }, s.stats.missRefetches);
-  },
-}));
-
-metric('gatehouse_jwks_keys', () => new client.Gauge({
-  name: 'gatehouse_jwks_keys',
-  help: 'Usable keys in each JWKS.',
-  labelNames: ['uri'],
-  collect() {
-    this.reset();
-    for (const s of jwksCounters.stores) this.set({ uri: s.label }, s.keyCount());
-  },
-}));
-
-metric('gatehouse_jwks_age_seconds', () => new client.Gauge({
-  name: 'gatehouse_jwks_age_seconds',
-  help: 'Seconds since the last good JWKS fetch (-1: never).',
-  labelNames: ['uri'],
-  collect() {
-    this.reset();
-    const now = Date.now();
-    for (const s of jwksCounters.stores) this.set({ uri: s.label }, s.ageSeconds(now));
-  },
-}));
+function registerJwksMetrics(target: client.Registry, stores: () => JwksStatsSource[]): string[] {
+  const metrics = [
+    scrapedMetric('gatehouse_jwks_fetches_total', 'JWKS fetches by URI and result (ok, not_modified, failed).', 'counter', () =>
+      stores().flatMap((s) => [
+        { labels: { uri: s.label, result: 'ok' }, value: s.stats.fetches - s.stats.failures - s.stats.notModified },
+        { labels: { uri: s.label, result: 'not_modified' }, value: s.stats.notModified },
+        { labels: { uri: s.label, result: 'failed' }, value: s.stats.failures },
+      ]),
+    ),
+    scrapedMetric('gatehouse_jwks_kid_miss_refetches_total', 'JWKS fetches caused by a token naming an unknown kid (at most one per cooldown).', 'counter', () =>
+      stores().map((s) => ({ labels: { uri: s.label }, value: s.stats.missRefetches })),
+    ),
+    scrapedMetric('gatehouse_jwks_keys', 'Usable keys in each JWKS.', 'gauge', () => stores().map((s) => ({ labels: { uri: s.label }, value: s.keyCount() }))),
+    scrapedMetric('gatehouse_jwks_age_seconds', 'Seconds since the last good JWKS fetch (-1: never).', 'gauge', () => {
+      const now = Date.now();
+      return stores().map((s) => ({ labels: { uri: s.label }, value: s.ageSeconds(now) }));
+    }),
+  ];
+  for (const m of metrics) target.registerMetric(m);
+  return metrics.map((m) => m.name);
+}

@@ -8,12 +8,17 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.ts';
-import type { Plan } from '../config/compile.ts';
+import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { compilePlan } from '../config/compile.ts';
+import type { Plan, PlanLoader } from '../plan.ts';
+import type { DocumentFetcher } from '../auth/jwks/http_fetch.ts';
 import type { RunningIdentityProvider } from '../idp/index.ts';
-import { createLogger } from '../lib/log.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
+import { SharedRegistry } from '../lib/shared_registry.ts';
 import type { AdminInfo } from '../server/admin_plane.ts';
-import { runWorker, startPrimary } from '../server/cluster.ts';
-import { startGateway, type GatewayOptions } from '../server/gateway.ts';
+import { createBrokerFetcher, runWorker } from '../server/cluster_worker.ts';
+import { startPrimary } from '../server/cluster_primary.ts';
+import { logPlanWarnings, startGateway, type GatewayOptions } from '../server/gateway.ts';
 import { explainConfigError, parseOrExplain, parsePort } from './args.ts';
 
 const USAGE = `Usage: gatehouse serve [options]
@@ -86,8 +91,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = createLogger(v['log-level'] !== undefined ? { level: v['log-level'] } : {});
   const configFile = v.config ?? 'gatehouse.yaml';
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfigFile(configFile);
+  } catch (err) {
+    return cannotStart(configFile, err);
+  }
+  const isWorker = cluster.isWorker;
   const options: GatewayOptions = {
-    configFile,
+    loadPlan: planLoader(configFile, loaded, log, isWorker ? createBrokerFetcher() : undefined),
+    identityProvider: loaded.config.identityProvider === undefined ? null : { section: loaded.config.identityProvider, baseDir: loaded.baseDir },
     log,
     ...(v.host !== undefined ? { host: v.host } : {}),
     ...(ports.port !== undefined ? { port: ports.port as number } : {}),
@@ -95,19 +108,14 @@ export async function run(argv: string[]): Promise<number> {
     ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort as number } : {}),
     watch: v['no-watch'] !== true,
   };
-  if (cluster.isWorker) return runWorker({ ...options, log: log.child({ worker: process.pid }) });
-  if (workers > 1) return runClusterPrimary(options, workers, argv);
+  if (isWorker) return runWorker({ ...options, log: log.child({ worker: process.pid }) });
+  if (workers > 1) return runClusterPrimary(options, configFile, loaded, workers, argv);
 
   let gw: Awaited<ReturnType<typeof startGateway>>;
   try {
     gw = await startGateway(options);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(explainConfigError(configFile, 'cannot start', err));
-      return 1;
-    }
-    process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);
-    return 1;
+    return cannotStart(configFile, err);
   }
   log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, pid: process.pid }, 'gatehouse ready');
   process.stderr.write(banner(gw, 1));
@@ -129,8 +137,24 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** `--workers N`: the primary supervises N workers; see server/cluster.ts. */
-async function runClusterPrimary(options: GatewayOptions, workers: number, argv: string[]): Promise<number> {
+/** The plan loader handed to the gateway: the already-loaded file first, then the file anew on each reload. */
+function planLoader(configFile: string, first: LoadedConfig, log: Logger, fetchDocument: DocumentFetcher | undefined): PlanLoader {
+  let pending: LoadedConfig | null = first;
+  return (registry) => {
+    const loaded = pending ?? loadConfigFile(configFile);
+    pending = null;
+    return compilePlan(loaded, registry, log, fetchDocument === undefined ? {} : { fetchDocument });
+  };
+}
+
+function cannotStart(configFile: string, err: unknown): number {
+  if (err instanceof ConfigError) process.stderr.write(explainConfigError(configFile, 'cannot start', err));
+  else process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);
+  return 1;
+}
+
+/** `--workers N`: the primary supervises N workers; see server/cluster_primary.ts. */
+async function runClusterPrimary(options: GatewayOptions, configFile: string, loaded: LoadedConfig, workers: number, argv: string[]): Promise<number> {
   const workerArgs: string[] = ['serve'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -139,14 +163,22 @@ async function runClusterPrimary(options: GatewayOptions, workers: number, argv:
   }
   let primary;
   try {
-    primary = await startPrimary({ ...options, workers, workerArgs });
+    // Compiled offline, for the banner, the settings and early errors: the workers compile their own.
+    const offline = new SharedRegistry();
+    const plan = compilePlan(loaded, offline, options.log, { offline: true });
+    await offline.closeAll();
+    logPlanWarnings(options.log, plan);
+    primary = await startPrimary({
+      log: options.log,
+      workers,
+      workerArgs,
+      plan,
+      identityProvider: options.identityProvider ?? null,
+      ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
+      ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
+    });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(explainConfigError(options.configFile, 'cannot start', err));
-      return 1;
-    }
-    process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`);
-    return 1;
+    return cannotStart(configFile, err);
   }
   options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, pid: process.pid, workers }, 'gatehouse ready');
   process.stderr.write(banner(primary, workers));

@@ -22,6 +22,10 @@ export async function run(argv: string[]): Promise<number> {
     const plan = compilePlan(loadConfigFile(file), registry, createLogger({ level: 'silent' }), { offline: true });
     const routes = plan.deployments.reduce((n, d) => n + d.routes, 0);
     process.stdout.write(`${file}: valid (${plan.deployments.length} deployment(s), ${routes} route(s))\n`);
+    // Warnings do not fail validation: OCI accepts these configurations too.
+    if (plan.warnings.length > 0) {
+      process.stderr.write(`${file}: ${plan.warnings.length} warning(s):\n${plan.warnings.map((w) => `  ${w.path}: ${w.message}`).join('\n')}\n`);
+    }
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -7,8 +7,12 @@
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
+import { routeStats } from '../lib/route_stats.ts';
 import type { Backend, CompileContext } from '../types.ts';
-import type { AuthenticationPolicy, AuthorizationPolicy } from '../auth/types.ts';
+import type { DeploymentSummary, Plan, ReadinessCheck, RoutePlan, ServerSettings } from '../plan.ts';
+import type { AuthenticationPolicy } from '../auth/types.ts';
+import type { DocumentFetcher } from '../auth/jwks/http_fetch.ts';
+import { Authenticator } from '../auth/authenticator.ts';
 import { compileAuthentication, compileAuthorization } from '../auth/compile.ts';
 import { createStockBackend } from '../backends/stock.ts';
 import { createHttpBackend } from '../backends/http.ts';
@@ -19,48 +23,6 @@ import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
 import { DEFAULTS } from './defaults.ts';
 import { redactConfig } from './redact.ts';
-import { routeStats, type RouteStats } from '../server/route_stats.ts';
-
-/** Everything the request path needs to know about one route. */
-export interface RoutePlan {
-  readonly deployment: string;
-  /** Full route pattern (`/v1/items/{id}`): the metrics label and the access-log field. */
-  readonly route: string;
-  readonly authentication: AuthenticationPolicy | null;
-  readonly authorization: AuthorizationPolicy | null;
-  readonly backend: Backend;
-  /** Write access lines: accessLog.isEnabled and the route's log level allow `info` (decided here, once). */
-  readonly accessLog: boolean;
-  /** Logger bound to the deployment, at its executionLog level. */
-  readonly log: Logger;
-  /** Request counters and latency histogram of this route (kept across reloads). */
-  readonly stats: RouteStats;
-}
-
-/** What the banner and `GET /admin/plan` say about a deployment. */
-export interface DeploymentSummary {
-  name: string;
-  pathPrefix: string;
-  routes: number;
-  paths: { path: string; methods: string[]; backend: string; authenticated: boolean }[];
-}
-
-export type ServerSettings = { [K in keyof typeof DEFAULTS.server]: (typeof DEFAULTS.server)[K] extends string ? string : number };
-
-export interface Plan {
-  readonly router: Router<RoutePlan>;
-  readonly server: Readonly<ServerSettings>;
-  readonly admin: { readonly host: string; readonly port: number };
-  readonly deployments: readonly DeploymentSummary[];
-  /** Every authentication policy, for readiness. */
-  readonly authPolicies: readonly AuthenticationPolicy[];
-  /** The configuration with secrets blanked, for `GET /admin/plan`. */
-  readonly redacted: unknown;
-  /** The `identityProvider` section, when present (started by `serve`, not per plan). */
-  readonly identityProvider: unknown;
-  /** Absolute paths the plan was read from: the config file and each specificationFile. */
-  readonly sources: readonly string[];
-}
 
 function joinPath(prefix: string, path: string): string {
   const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
@@ -88,20 +50,34 @@ function compileBackend(config: BackendConfig, path: string, route: string, ctx:
   }
 }
 
+/** What readiness waits for in a deployment's authentication policy: its key store. */
+function readinessOf(deployment: string, policy: AuthenticationPolicy): ReadinessCheck {
+  const store = policy instanceof Authenticator ? policy.store : null;
+  return {
+    deployment,
+    source: store?.label ?? 'authentication',
+    ready: () => policy.ready(),
+    problem: () => {
+      const lastError = store?.adminState(Date.now())['lastError'];
+      return typeof lastError === 'string' ? lastError : null;
+    },
+  };
+}
+
 function compileDeployment(
   d: DeploymentConfig,
   i: number,
   ctx: CompileContext,
   router: Router<RoutePlan>,
   functions: FunctionCatalog,
-  authPolicies: AuthenticationPolicy[],
+  readiness: ReadinessCheck[],
   paths: DeploymentSummary['paths'],
 ): number {
   const base = `deployments[${i}].specification`;
   const spec = d.specification;
   const authConfig = spec.requestPolicies?.authentication;
   const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
-  if (authentication !== null) authPolicies.push(authentication);
+  if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
   let count = 0;
   spec.routes.forEach((r, j) => {
     const path = `${base}.routes[${j}]`;
@@ -119,7 +95,7 @@ function compileDeployment(
       backend,
       accessLog: logging?.accessLog?.isEnabled !== false && routeLog.isLevelEnabled('info'),
       log: routeLog,
-      stats: routeStats(d.name, pattern),
+      stats: routeStats(ctx.registry, d.name, pattern),
     });
     try {
       router.add(pattern, r.methods ?? ['ANY'], plan);
@@ -138,7 +114,7 @@ function settings(server: ServerConfig | undefined): ServerSettings {
   const out = { ...DEFAULTS.server } as ServerSettings;
   for (const key of Object.keys(out) as (keyof ServerSettings)[]) {
     const v = server?.[key];
-    if (v !== undefined) (out as Record<string, unknown>)[key] = v;
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[key] = v;
   }
   return out;
 }
@@ -148,16 +124,25 @@ function settings(server: ServerConfig | undefined): ServerSettings {
  * commits or aborts the registry depending on whether the plan goes live.
  * @throws ConfigError listing every problem found.
  */
-export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log: Logger, opts: { offline?: boolean } = {}): Plan {
+export function compilePlan(
+  loaded: LoadedConfig,
+  registry: SharedRegistry,
+  log: Logger,
+  opts: { offline?: boolean; fetchDocument?: DocumentFetcher } = {},
+): Plan {
   const { config } = loaded;
   const issues: CompileContext['issues'] = [];
+  const warnings: CompileContext['warnings'] = [];
   const ctx: CompileContext = {
     registry,
     log,
     baseDir: loaded.baseDir,
     issues,
     issue: (path, message) => void issues.push({ path, message }),
+    warnings,
+    warn: (path, message) => void warnings.push({ path, message }),
     offline: opts.offline === true,
+    ...(opts.fetchDocument !== undefined ? { fetchDocument: opts.fetchDocument } : {}),
   };
   const names = new Set<string>();
   config.deployments.forEach((d, i) => {
@@ -166,10 +151,10 @@ export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log:
   });
   const functions = compileFunctions(config.functions, 'functions', ctx);
   const router = new Router<RoutePlan>();
-  const authPolicies: AuthenticationPolicy[] = [];
+  const readiness: ReadinessCheck[] = [];
   const deployments = config.deployments.map((d, i): DeploymentSummary => {
     const paths: DeploymentSummary['paths'] = [];
-    const routes = compileDeployment(d, i, ctx, router, functions, authPolicies, paths);
+    const routes = compileDeployment(d, i, ctx, router, functions, readiness, paths);
     return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
   });
   if (issues.length > 0) throw new ConfigError(issues);
@@ -178,7 +163,9 @@ export function compilePlan(loaded: LoadedConfig, registry: SharedRegistry, log:
     server: Object.freeze(settings(config.server)),
     admin: Object.freeze({ host: config.admin?.host ?? DEFAULTS.admin.host, port: config.admin?.port ?? DEFAULTS.admin.port }),
     deployments,
-    authPolicies,
+    readiness,
+    unmatched: routeStats(registry, '', ''),
+    warnings,
     redacted: redactConfig(config),
     identityProvider: config.identityProvider,
     sources: loaded.sources,

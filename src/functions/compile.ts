@@ -12,6 +12,7 @@ import { DEFAULT_START_TIMEOUT_MS, type ContainerSpec } from './container.ts';
 import { readFuncYaml, type FuncSpec } from './func_yaml.ts';
 import { FunctionPool, type PoolOptions } from './pool.ts';
 import { RemoteFunction } from './remote.ts';
+import { functionMetrics } from './metrics.ts';
 import type { FunctionInvoker } from './types.ts';
 
 /** One entry of `functions`, as the schema (config/schema/functions.ts) lets it through. */
@@ -115,7 +116,8 @@ function compileLocal(id: string, entry: FunctionEntryConfig, at: string, ctx: C
     idleTimeoutMs: result.spec.idleTimeoutMs,
   };
   const key = `function:${id}:${JSON.stringify({ spec, opts })}`;
-  return ctx.registry.acquire(key, () => new FunctionPool(spec, opts, ctx.log), (p) => p.close());
+  const metrics = functionMetrics(ctx.registry, id);
+  return ctx.registry.acquire(key, () => new FunctionPool(spec, opts, ctx.log, metrics), (p) => p.close());
 }
 
 function compileRemote(id: string, entry: FunctionEntryConfig, ctx: CompileContext): FunctionInvoker {
@@ -123,7 +125,8 @@ function compileRemote(id: string, entry: FunctionEntryConfig, ctx: CompileConte
   const timeoutMs = (entry.timeoutInSeconds ?? 30) * 1000;
   const connections = entry.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const key = `function:${id}:${JSON.stringify({ endpoint, timeoutMs, connections })}`;
-  return ctx.registry.acquire(key, () => new RemoteFunction(id, endpoint, timeoutMs, connections), (r) => r.close());
+  const metrics = functionMetrics(ctx.registry, id);
+  return ctx.registry.acquire(key, () => new RemoteFunction(id, endpoint, timeoutMs, connections, metrics), (r) => r.close());
 }
 
 export function compileFunctions(section: unknown, path: string, ctx: CompileContext): FunctionCatalog {

@@ -1,46 +1,70 @@
 /**
- * Function metrics (DESIGN §8) on prom-client's default registry. Label children are resolved once
- * per function (`functionMetrics(id)`), so a call costs a counter increment and one observation.
+ * Function metrics (DESIGN §8), registered on the gateway's own Prometheus registry. Label children
+ * are resolved once per function (`functionMetrics(registry, id)`), so a call costs a counter
+ * increment and one observation. A function that a reload removes has its series removed with it.
  */
 import client from 'prom-client';
+import type { SharedRegistry } from '../lib/shared_registry.ts';
 
-const invocations = new client.Counter({
-  name: 'gatehouse_function_invocations_total',
-  help: 'Function calls, by function and outcome (ok, or the failure: function_error, timeout, crash, memory, busy...).',
-  labelNames: ['function_id', 'outcome'],
-});
+/** The six metric families, one set per gateway. */
+class FunctionMetricFamilies {
+  readonly #target: client.Registry;
+  readonly invocations: client.Counter<'function_id' | 'outcome'>;
+  readonly errors: client.Counter<'function_id' | 'reason'>;
+  readonly coldStarts: client.Counter<'function_id'>;
+  readonly coldStartSeconds: client.Histogram<'function_id'>;
+  readonly warmContainers: client.Gauge<'function_id'>;
+  readonly callSeconds: client.Histogram<'function_id'>;
 
-const errors = new client.Counter({
-  name: 'gatehouse_function_errors_total',
-  help: 'Function calls that did not produce a function result, by function and reason.',
-  labelNames: ['function_id', 'reason'],
-});
+  constructor(target: client.Registry) {
+    this.#target = target;
+    const registers = [target];
+    this.invocations = new client.Counter({
+      name: 'gatehouse_function_invocations_total',
+      help: 'Function calls, by function and outcome (ok, or the failure: function_error, timeout, crash, memory, busy...).',
+      labelNames: ['function_id', 'outcome'],
+      registers,
+    });
+    this.errors = new client.Counter({
+      name: 'gatehouse_function_errors_total',
+      help: 'Function calls that did not produce a function result, by function and reason.',
+      labelNames: ['function_id', 'reason'],
+      registers,
+    });
+    this.coldStarts = new client.Counter({
+      name: 'gatehouse_function_cold_starts_total',
+      help: 'Containers started (each start is a cold start for the call that waits on it).',
+      labelNames: ['function_id'],
+      registers,
+    });
+    this.coldStartSeconds = new client.Histogram({
+      name: 'gatehouse_function_cold_start_seconds',
+      help: 'Time from spawning a container to its socket being ready.',
+      labelNames: ['function_id'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.warmContainers = new client.Gauge({
+      name: 'gatehouse_function_warm_containers',
+      help: 'Live (started) containers per function, idle or busy.',
+      labelNames: ['function_id'],
+      registers,
+    });
+    this.callSeconds = new client.Histogram({
+      name: 'gatehouse_function_call_duration_seconds',
+      help: 'Time from the call reaching a container (or remote server) to its complete answer.',
+      labelNames: ['function_id'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+  }
 
-const coldStarts = new client.Counter({
-  name: 'gatehouse_function_cold_starts_total',
-  help: 'Containers started (each start is a cold start for the call that waits on it).',
-  labelNames: ['function_id'],
-});
-
-const coldStartSeconds = new client.Histogram({
-  name: 'gatehouse_function_cold_start_seconds',
-  help: 'Time from spawning a container to its socket being ready.',
-  labelNames: ['function_id'],
-  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-});
-
-const warmContainers = new client.Gauge({
-  name: 'gatehouse_function_warm_containers',
-  help: 'Live (started) containers per function, idle or busy.',
-  labelNames: ['function_id'],
-});
-
-const callSeconds = new client.Histogram({
-  name: 'gatehouse_function_call_duration_seconds',
-  help: 'Time from the call reaching a container (or remote server) to its complete answer.',
-  labelNames: ['function_id'],
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-});
+  unregister(): void {
+    for (const m of [this.invocations, this.errors, this.coldStarts, this.coldStartSeconds, this.warmContainers, this.callSeconds]) {
+      this.#target.removeSingleMetric((m as unknown as { name: string }).name);
+    }
+  }
+}
 
 export interface FunctionMetrics {
   ok: client.Counter.Internal;
@@ -50,21 +74,42 @@ export interface FunctionMetrics {
   callSeconds: client.Histogram.Internal<string>;
 }
 
-/** Metric children bound to one function. */
-export function functionMetrics(functionId: string): FunctionMetrics {
-  const coldCount = coldStarts.labels(functionId);
-  const coldHist = coldStartSeconds.labels(functionId);
+function bind(f: FunctionMetricFamilies, functionId: string): FunctionMetrics & { remove(): void } {
+  const outcomes = new Set<string>();
+  const coldCount = f.coldStarts.labels(functionId);
+  const coldHist = f.coldStartSeconds.labels(functionId);
   return {
-    ok: invocations.labels(functionId, 'ok'),
+    ok: f.invocations.labels(functionId, 'ok'),
     outcome(outcome: string) {
-      invocations.labels(functionId, outcome).inc();
-      errors.labels(functionId, outcome).inc();
+      outcomes.add(outcome);
+      f.invocations.labels(functionId, outcome).inc();
+      f.errors.labels(functionId, outcome).inc();
     },
     coldStart(seconds: number) {
       coldCount.inc();
       coldHist.observe(seconds);
     },
-    warm: warmContainers.labels(functionId),
-    callSeconds: callSeconds.labels(functionId),
+    warm: f.warmContainers.labels(functionId),
+    callSeconds: f.callSeconds.labels(functionId),
+    remove() {
+      f.invocations.remove(functionId, 'ok');
+      for (const o of outcomes) {
+        f.invocations.remove(functionId, o);
+        f.errors.remove(functionId, o);
+      }
+      f.coldStarts.remove(functionId);
+      f.coldStartSeconds.remove(functionId);
+      f.warmContainers.remove(functionId);
+      f.callSeconds.remove(functionId);
+    },
   };
+}
+
+/**
+ * Metric children bound to one function, kept while a plan serves a function with that id (also
+ * across a reload that restarts its pool with new settings).
+ */
+export function functionMetrics(registry: SharedRegistry, functionId: string): FunctionMetrics {
+  const families = registry.acquire('metrics:functions', () => new FunctionMetricFamilies(registry.metrics), (f) => f.unregister());
+  return registry.acquire(`stats:function:${functionId}`, () => bind(families, functionId), (m) => m.remove());
 }

@@ -7,7 +7,8 @@
  */
 import type { Logger } from '../lib/log.ts';
 import { Container, type ContainerSpec } from './container.ts';
-import { functionMetrics, type FunctionMetrics } from './metrics.ts';
+import type { FunctionMetrics } from './metrics.ts';
+import { StartFailure } from './start_failure.ts';
 import type { FnCall, FnFailure, FnOutcome, FunctionInvoker } from './types.ts';
 
 export interface PoolOptions {
@@ -46,12 +47,12 @@ export class FunctionPool implements FunctionInvoker {
   #closed = false;
   #reaper: NodeJS.Timeout | null = null;
 
-  constructor(spec: ContainerSpec, opts: PoolOptions, log: Logger) {
+  constructor(spec: ContainerSpec, opts: PoolOptions, log: Logger, metrics: FunctionMetrics) {
     this.functionId = spec.functionId;
     this.#spec = spec;
     this.#opts = opts;
     this.#log = log;
-    this.#metrics = functionMetrics(spec.functionId);
+    this.#metrics = metrics;
   }
 
   async invoke(call: FnCall): Promise<FnOutcome> {
@@ -113,7 +114,9 @@ export class FunctionPool implements FunctionInvoker {
       return c;
     } catch (err) {
       const detail = (err as Error).message;
-      this.#log.error({ fnId: this.functionId, detail }, 'function container failed to start');
+      // One record per failed start: the cause and fix are in `detail`, the function's first lines beside it.
+      const output = err instanceof StartFailure ? err.output.map((o) => `${o.stream}: ${o.line}`) : undefined;
+      this.#log.error({ fnId: this.functionId, detail, output }, 'function container failed to start');
       // Nothing will ever be released to the waiters if no container lives: fail them too.
       if (this.#all.size === 0 && this.#starting === 1) this.#failWaiters('start_failed', detail);
       return failure('start_failed', detail);

@@ -6,8 +6,9 @@
  * gateway errors: 502 → function error, 504/408 → timeout, 429/503 → busy, anything else → 502.
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import { MAX_RESPONSE_BYTES, decodeCallResult, readBody } from './call_codec.ts';
-import { functionMetrics, type FunctionMetrics } from './metrics.ts';
+import { readBody } from '../lib/body.ts';
+import { MAX_RESPONSE_BYTES, decodeCallResult } from './call_codec.ts';
+import type { FunctionMetrics } from './metrics.ts';
 import type { FnCall, FnOutcome, FunctionInvoker } from './types.ts';
 
 export class RemoteFunction implements FunctionInvoker {
@@ -17,13 +18,13 @@ export class RemoteFunction implements FunctionInvoker {
   readonly #timeoutMs: number;
   readonly #metrics: FunctionMetrics;
 
-  constructor(functionId: string, endpoint: string, timeoutMs: number, maxConcurrency: number) {
+  constructor(functionId: string, endpoint: string, timeoutMs: number, maxConcurrency: number, metrics: FunctionMetrics) {
     const url = new URL(endpoint);
     this.functionId = functionId;
     this.#pool = new Pool(url.origin, { connections: maxConcurrency });
     this.#path = url.pathname + url.search;
     this.#timeoutMs = timeoutMs;
-    this.#metrics = functionMetrics(functionId);
+    this.#metrics = metrics;
   }
 
   async invoke(call: FnCall): Promise<FnOutcome> {
@@ -45,7 +46,7 @@ export class RemoteFunction implements FunctionInvoker {
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
-      const body = await readBody(res.body, MAX_RESPONSE_BYTES);
+      const body = await readBody(res.body, MAX_RESPONSE_BYTES, 'destroy');
       this.#metrics.callSeconds.observe((performance.now() - t0) / 1000);
       if (body === null) return { ok: false, failure: 'upstream', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
       const status = res.statusCode;

@@ -4,7 +4,9 @@
  * `gatehouse idp serve` runs it alone.
  */
 import type { AddressInfo } from 'node:net';
+import type client from 'prom-client';
 import type { Logger } from '../lib/log.ts';
+import { listenerUrl } from '../lib/listen_url.ts';
 import { IdpState } from './idp_state.ts';
 import { createKeyEnvelope, MASTER_KEY_ENV } from './key_envelope.ts';
 import { seedFromConfig, type SeedResult } from './seed.ts';
@@ -35,6 +37,8 @@ export interface IdentityProviderOptions {
   env?: NodeJS.ProcessEnv;
   /** How often to pick up changes made by other processes, in ms (default 1000). */
   pollIntervalMs?: number;
+  /** Where the token counters are registered (the gateway's metrics registry); default: kept private. */
+  metrics?: client.Registry;
 }
 
 /** Opens the store named by the section (for the CLI too); the caller closes it. */
@@ -52,11 +56,6 @@ export async function openIdpStore(section: IdentityProviderSection, baseDir: st
 /** The issuer a config gives when nothing is listening (CLI): the configured one, or localhost:<port>. */
 export function configuredIssuer(section: IdentityProviderSection, port?: number): string {
   return section.issuer ?? defaultIssuer(port ?? section.port ?? DEFAULT_PORT);
-}
-
-function hostForUrl(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function bannerLines(issuer: string, url: string, store: IdpStore, seed: SeedResult): string[] {
@@ -89,7 +88,7 @@ export async function startIdentityProvider(section: unknown, opts: IdentityProv
   // The state is loaded and seeded before the server listens; with port 0 the default issuer is
   // only known once listening, and is set before anyone can know the port.
   const state = new IdpState(store, cfg.issuer ?? defaultIssuer(wantedPort), { log: opts.log });
-  const server = createIdpServer(state, { log: opts.log, defaultAudience: cfg.defaultAudience });
+  const server = createIdpServer(state, { log: opts.log, defaultAudience: cfg.defaultAudience, ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}) });
   try {
     await state.refresh(true);
     const seed = await seedFromConfig(state, cfg, opts.baseDir);
@@ -103,7 +102,7 @@ export async function startIdentityProvider(section: unknown, opts: IdentityProv
     const port = (server.address() as AddressInfo).port;
     if (cfg.issuer === undefined && port !== wantedPort) await state.setIssuer(defaultIssuer(port));
     state.startPolling(opts.pollIntervalMs);
-    const url = `http://${hostForUrl(host)}:${port}`;
+    const url = listenerUrl(host, port);
     const lines = bannerLines(state.issuer, url, store, seed);
     opts.log.info({ url, issuer: state.issuer, store: store.description }, 'identity provider ready');
     return {

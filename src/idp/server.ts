@@ -14,17 +14,6 @@ import { handleManagement } from './management_api.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';
 import { isOAuthError, parseTokenRequest } from './token_request.ts';
 
-const tokensIssued = new client.Counter({
-  name: 'gatehouse_idp_tokens_issued_total',
-  help: 'Access tokens issued by the local identity provider.',
-  labelNames: ['alg'],
-});
-const tokenErrors = new client.Counter({
-  name: 'gatehouse_idp_token_errors_total',
-  help: 'Token requests refused by the local identity provider, by OAuth error code.',
-  labelNames: ['error'],
-});
-
 // Short, so that a rotation or a revocation reaches verifiers quickly; a verifier that meets an
 // unknown kid refetches anyway.
 const JWKS_CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=15, stale-if-error=86400';
@@ -32,6 +21,8 @@ const JWKS_CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=15, stale
 export interface IdpServerOptions {
   log: Logger;
   defaultAudience: string | undefined;
+  /** Registry for the token counters (the gateway's); default: a private one. */
+  metrics?: client.Registry;
 }
 
 function discovery(issuer: string): Record<string, unknown> {
@@ -50,6 +41,19 @@ function discovery(issuer: string): Record<string, unknown> {
 }
 
 export function createIdpServer(state: IdpState, opts: IdpServerOptions): Server {
+  const registers = [opts.metrics ?? new client.Registry()];
+  const tokensIssued = new client.Counter({
+    name: 'gatehouse_idp_tokens_issued_total',
+    help: 'Access tokens issued by the local identity provider.',
+    labelNames: ['alg'],
+    registers,
+  });
+  const tokenErrors = new client.Counter({
+    name: 'gatehouse_idp_token_errors_total',
+    help: 'Token requests refused by the local identity provider, by OAuth error code.',
+    labelNames: ['error'],
+    registers,
+  });
   let discoveryIssuer = '';
   let discoveryBody = '';
 

@@ -2,10 +2,14 @@
  * Request counters and latency histograms per route, kept in plain numbers on the hot path and
  * turned into Prometheus samples only when `/metrics` is scraped (undici/Envoy-style stats).
  * prom-client's labelled metrics hash a label object on every call, which cost ~4% of a stock
- * response in profiles. One RouteStats per (deployment, route) lives for the process, so counts
- * survive hot reloads.
+ * response in profiles.
+ *
+ * A RouteStats is a resource of the gateway's SharedRegistry (`routeStats()`): a route that a reload
+ * keeps keeps its counts, a route that a reload removes has its series removed with it, and two
+ * gateways in one process count apart.
  */
-import client from 'prom-client';
+import type client from 'prom-client';
+import type { SharedRegistry } from './shared_registry.ts';
 
 /** Histogram upper bounds, seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -40,57 +44,60 @@ export class RouteStats {
   }
 }
 
-const all = new Map<string, RouteStats>();
+const PREFIX = 'stats:route:';
 
-/** The stats of one route, created on first use and kept for the life of the process. */
-export function routeStats(deployment: string, route: string): RouteStats {
-  const key = `${deployment}\0${route}`;
-  let s = all.get(key);
-  if (s === undefined) all.set(key, (s = new RouteStats(deployment, route)));
-  return s;
+/**
+ * The stats of one route (`deployment` '' and `route` '' for unmatched requests), taken from
+ * `registry` so they live as long as a plan uses them. The first call also registers the two
+ * request metrics on the registry's Prometheus registry.
+ */
+export function routeStats(registry: SharedRegistry, deployment: string, route: string): RouteStats {
+  registry.acquire('metrics:http', () => registerRouteMetrics(registry), (names) => names.forEach((n) => registry.metrics.removeSingleMetric(n)));
+  return registry.acquire(`${PREFIX}${deployment}\0${route}`, () => new RouteStats(deployment, route), () => undefined);
 }
 
-/** Stats of requests that matched no route (400, 404, 405). */
-export const unmatchedStats = routeStats('', '');
-
-interface Sample {
+export interface Sample {
   metricName?: string;
   labels: Record<string, string | number>;
   value: number;
 }
 
-function metric(name: string, help: string, type: 'counter' | 'histogram', values: () => Sample[]) {
-  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) };
+/** A metric whose samples are computed at scrape time from plain numbers. */
+export function scrapedMetric(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]): client.Metric & { readonly name: string } {
+  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as client.Metric & { readonly name: string };
 }
 
-client.register.registerMetric(
-  metric('gatehouse_http_requests_total', 'Requests answered by the data plane, by deployment, route pattern, method and status.', 'counter', () => {
-    const out: Sample[] = [];
-    for (const s of all.values()) {
-      for (const [key, value] of s.counts) {
-        out.push({ labels: { deployment: s.deployment, route: s.route, method: METHODS[Math.floor(key / 1000)] as string, status: key % 1000 }, value });
+function registerRouteMetrics(registry: SharedRegistry): string[] {
+  const all = () => registry.list<RouteStats>(PREFIX);
+  registry.metrics.registerMetric(
+    scrapedMetric('gatehouse_http_requests_total', 'Requests answered by the data plane, by deployment, route pattern, method and status.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const s of all()) {
+        for (const [key, value] of s.counts) {
+          out.push({ labels: { deployment: s.deployment, route: s.route, method: METHODS[Math.floor(key / 1000)] as string, status: key % 1000 }, value });
+        }
       }
-    }
-    return out;
-  }) as unknown as client.Metric,
-);
-
-client.register.registerMetric(
-  metric('gatehouse_http_request_duration_seconds', 'Time from request start to the end of the response, by deployment and route pattern.', 'histogram', () => {
-    const out: Sample[] = [];
-    const name = 'gatehouse_http_request_duration_seconds';
-    for (const s of all.values()) {
-      if (s.observed === 0) continue;
-      const labels = { deployment: s.deployment, route: s.route };
-      let cumulative = 0;
-      for (let i = 0; i < BUCKETS.length; i++) {
-        cumulative += s.buckets[i] as number;
-        out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: BUCKETS[i] as number }, value: cumulative });
+      return out;
+    }),
+  );
+  const name = 'gatehouse_http_request_duration_seconds';
+  registry.metrics.registerMetric(
+    scrapedMetric(name, 'Time from request start to the end of the response, by deployment and route pattern.', 'histogram', () => {
+      const out: Sample[] = [];
+      for (const s of all()) {
+        if (s.observed === 0) continue;
+        const labels = { deployment: s.deployment, route: s.route };
+        let cumulative = 0;
+        for (let i = 0; i < BUCKETS.length; i++) {
+          cumulative += s.buckets[i] as number;
+          out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: BUCKETS[i] as number }, value: cumulative });
+        }
+        out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.observed });
+        out.push({ metricName: `${name}_sum`, labels, value: s.sumSec });
+        out.push({ metricName: `${name}_count`, labels, value: s.observed });
       }
-      out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.observed });
-      out.push({ metricName: `${name}_sum`, labels, value: s.sumSec });
-      out.push({ metricName: `${name}_count`, labels, value: s.observed });
-    }
-    return out;
-  }) as unknown as client.Metric,
-);
+      return out;
+    }),
+  );
+  return ['gatehouse_http_requests_total', name];
+}

@@ -1,11 +1,17 @@
 /**
- * Resources that outlive one compiled plan: JWKS stores, upstream pools, function pools.
+ * Resources that outlive one compiled plan: JWKS stores, upstream pools, function pools, and the
+ * stats and metrics of what a plan serves.
  *
  * Hot reload compiles a new plan while the old one serves. A resource whose settings did not change
  * (same key) is handed to the new plan as it is, so JWKS caches and warm connections survive a
  * reload. After the swap, `commit()` disposes what the new plan no longer uses; when the new config
  * is rejected, `abort()` disposes only what the failed attempt created.
+ *
+ * One registry belongs to one gateway, and so does its Prometheus registry (`metrics`): nothing is
+ * registered on prom-client's global registry, so two gateways in one process count apart, and the
+ * series of a route or key store that a reload removed disappear with it.
  */
+import client from 'prom-client';
 
 interface Entry {
   value: unknown;
@@ -13,6 +19,8 @@ interface Entry {
 }
 
 export class SharedRegistry {
+  /** The gateway's metrics, served on its admin plane. */
+  readonly metrics = new client.Registry();
   readonly #entries = new Map<string, Entry>();
   #touched = new Set<string>();
   #created = new Set<string>();

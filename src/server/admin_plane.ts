@@ -5,10 +5,10 @@
  * primary's admin plane over IPC with the same code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import client from 'prom-client';
 import { sendError } from '../lib/respond.ts';
 import { authAdminState } from '../auth/compile.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
+import type { Plan } from '../plan.ts';
 import type { DataPlaneState } from './data_plane.ts';
 
 export interface AdminInfo {
@@ -19,12 +19,19 @@ export interface AdminInfo {
   lastReload: { at: string; result: 'applied' | 'rejected'; errors: string[] } | null;
 }
 
+/** A deployment whose key store cannot serve yet, and why. */
+export interface NotReady {
+  deployment: string;
+  keySource: string;
+  reason: string;
+}
+
 export interface AdminDeps {
   state: DataPlaneState;
   registry: SharedRegistry;
   info: AdminInfo;
-  /** Resolves true when every authentication policy has usable keys. */
-  isReady(): Promise<boolean>;
+  /** What keeps the plan from being ready: empty when every authentication policy has usable keys. */
+  readiness(): Promise<NotReady[]>;
   reload(): Promise<{ applied: boolean; errors: string[] }>;
 }
 
@@ -36,25 +43,49 @@ export interface AdminAnswer {
 
 const JSON_TYPE = 'application/json';
 
+/** How long readiness waits for a first key load before saying "not ready". */
+const READY_WAIT_MS = 250;
+
 /** A JSON admin answer. */
 export function json(status: number, value: unknown): AdminAnswer {
   return { status, contentType: JSON_TYPE, body: JSON.stringify(value, null, 2) };
 }
 
+/** Every deployment whose key store has no usable keys (waiting briefly for a first load), with the reason. */
+export async function readinessOf(plan: Plan): Promise<NotReady[]> {
+  const out: NotReady[] = [];
+  await Promise.all(
+    plan.readiness.map(async (check) => {
+      const timeout = new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), READY_WAIT_MS).unref());
+      const ready = await Promise.race([check.ready(), timeout]);
+      if (ready === true) return;
+      const reason = ready === 'waiting' ? 'first key fetch still in progress' : (check.problem() ?? 'no usable keys');
+      out.push({ deployment: check.deployment, keySource: check.source, reason });
+    }),
+  );
+  return out;
+}
+
+/** `/health/live`: 200 while serving; 503 `draining` once shutdown has started (the process is on its way out). */
+export function liveness(draining: boolean, extra: Record<string, unknown> = {}): AdminAnswer {
+  return json(draining ? 503 : 200, { status: draining ? 'draining' : 'live', ...extra });
+}
+
 /** Answers one admin request. */
 export async function answerAdmin(deps: AdminDeps, method: string, path: string): Promise<AdminAnswer> {
   const get = method === 'GET' || method === 'HEAD';
-  if (get && path === '/health/live') return json(200, { status: 'live' });
+  if (get && path === '/health/live') return liveness(deps.state.draining);
   if (get && path === '/health/ready') {
-    const ready = !deps.state.draining && (await deps.isReady());
-    return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', draining: deps.state.draining });
+    if (deps.state.draining) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
+    const reasons = await deps.readiness();
+    return json(reasons.length === 0 ? 200 : 503, { status: reasons.length === 0 ? 'ready' : 'not ready', draining: false, reasons });
   }
-  if (get && path === '/metrics') return { status: 200, contentType: client.register.contentType, body: await client.register.metrics() };
+  if (get && path === '/metrics') return { status: 200, contentType: deps.registry.metrics.contentType, body: await deps.registry.metrics.metrics() };
   if (get && path === '/admin/plan') {
     const plan = deps.state.plan;
-    return json(200, { deployments: plan.deployments, config: plan.redacted });
+    return json(200, { deployments: plan.deployments, warnings: plan.warnings, config: plan.redacted });
   }
-  if (get && path === '/admin/auth') return json(200, authAdminState({ registry: deps.registry }));
+  if (get && path === '/admin/auth') return json(200, { ...(authAdminState({ registry: deps.registry }) as object), warnings: deps.state.plan.warnings });
   if (get && path === '/admin/info') return json(200, { ...deps.info, inFlight: deps.state.inFlight, pid: process.pid });
   if (method === 'POST' && path === '/admin/reload') {
     const r = await deps.reload();

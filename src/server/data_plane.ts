@@ -7,13 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Plan, RoutePlan } from '../config/compile.ts';
+import type { Plan, RoutePlan } from '../plan.ts';
 import type { AuthVerdict } from '../auth/types.ts';
 import type { Logger } from '../lib/log.ts';
 import { sendError } from '../lib/respond.ts';
 import { splitPath } from '../router/path.ts';
 import { RequestContext } from './request_context.ts';
-import { unmatchedStats } from './route_stats.ts';
 
 export interface DataPlaneState {
   plan: Plan;
@@ -47,7 +46,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     state.inFlight--;
     const route = ctx.route;
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
-    (route === null ? unmatchedStats : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
+    (route === null ? state.plan.unmatched : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
     if (!(route === null ? logUnmatched : route.accessLog)) return;
     ctx.log.info(
       {
@@ -157,14 +156,14 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
 
     if (route.authentication === null) return runBackend(ctx, route);
-    const v = route.authentication.authenticate(ctx);
-    if (v instanceof Promise) {
-      v.then(
-        (verdict) => afterAuthentication(ctx, route, verdict),
-        (err: unknown) => internalError(ctx, err),
-      );
-      return;
+    let v;
+    try {
+      v = route.authentication.authenticate(ctx);
+      if (!(v instanceof Promise)) return afterAuthentication(ctx, route, v);
+    } catch (err) {
+      // A bug in a policy costs this request a 500, never the process (issue #11).
+      return internalError(ctx, err);
     }
-    afterAuthentication(ctx, route, v);
+    v.then((verdict) => afterAuthentication(ctx, route, verdict)).catch((err: unknown) => internalError(ctx, err));
   }
 }

@@ -2,52 +2,67 @@
  * A running gateway: data plane, admin plane and (when configured) the local identity provider,
  * with hot reload and graceful shutdown.
  *
- * Reload (file change, SIGHUP or POST /admin/reload): the new file is loaded and compiled beside
- * the live plan; if valid it replaces it in one assignment, else the errors are logged and the old
- * plan keeps serving. Shutdown: stop accepting, let in-flight requests finish (up to
+ * The gateway does not read configuration itself: it is handed a PlanLoader (the CLI builds it
+ * from the config stage), which it calls at start and on every reload.
+ *
+ * Reload (file change, SIGHUP or POST /admin/reload): the loader compiles a new plan beside the
+ * live one; if valid it replaces it in one assignment, else the errors are logged and the old plan
+ * keeps serving. Shutdown: stop accepting, let in-flight requests finish (up to
  * `shutdownTimeoutInSeconds`), then close pools, function containers and the identity provider.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import client from 'prom-client';
 import { ConfigError } from '../errors.ts';
-import { loadConfigFile } from '../config/load.ts';
-import { compilePlan, type Plan } from '../config/compile.ts';
+import type { Plan, PlanLoader } from '../plan.ts';
 import type { Logger } from '../lib/log.ts';
+import { listenerUrl } from '../lib/listen_url.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
-import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
-import { configReloads } from './metrics.ts';
+import { answerAdmin, createAdminHandler, readinessOf, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
 
 export interface GatewayOptions {
-  configFile: string;
+  /** Reads and compiles the configuration: at start and on every reload. */
+  loadPlan: PlanLoader;
   log: Logger;
   /** Overrides of the config's listeners (CLI flags). */
   host?: string;
   port?: number;
   adminPort?: number;
   idpPort?: number;
-  /** Watch the config files for changes (default true). */
+  /** Watch the plan's source files for changes (default true). */
   watch?: boolean;
   /** Serve the admin plane (default true; cluster workers leave it to the primary). */
   admin?: boolean;
-  /** Start the configured identity provider (default true; cluster workers leave it to the primary). */
-  identityProvider?: boolean;
+  /**
+   * The `identityProvider` section to start before the first plan is compiled (a key store pointed
+   * at the local provider must find it listening), with the directory its relative paths resolve
+   * against. Absent or null: none (cluster workers leave it to the primary).
+   */
+  identityProvider?: { section: unknown; baseDir: string } | null;
 }
+
+export type ReloadResult = { applied: boolean; errors: string[] };
 
 export interface RunningGateway {
   readonly info: AdminInfo;
   readonly plan: Plan;
   readonly idp: RunningIdentityProvider | null;
-  reload(): Promise<{ applied: boolean; errors: string[] }>;
+  /** The gateway's resources and its metrics registry. */
+  readonly registry: SharedRegistry;
+  /** True once shutdown has started. */
+  readonly draining: boolean;
+  reload(): Promise<ReloadResult>;
   /** The admin plane's answer to one request (what a cluster worker sends its primary). */
   admin(method: string, path: string): Promise<AdminAnswer>;
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+/** Listens on `host:port`; resolves with the bound address. */
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -55,11 +70,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
       resolve(server.address() as AddressInfo);
     });
   });
-}
-
-function urlOf(addr: AddressInfo): string {
-  const host = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-  return `http://${host}:${addr.port}`;
 }
 
 /** Maps parser failures (oversized head, timeouts, malformed requests) to JSON answers. */
@@ -74,31 +84,44 @@ function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream')
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
 }
 
+/** Logs a plan's warnings (things that load but deserve a look). */
+export function logPlanWarnings(log: Logger, plan: Plan): void {
+  for (const w of plan.warnings) log.warn({ path: w.path }, `configuration warning: ${w.path}: ${w.message}`);
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { log } = opts;
   const registry = new SharedRegistry();
-  const loaded = loadConfigFile(opts.configFile);
+  client.collectDefaultMetrics({ register: registry.metrics, prefix: 'gatehouse_process_' });
+  const configReloads = new client.Counter({
+    name: 'gatehouse_config_reloads_total',
+    help: 'Configuration reloads by result (applied, rejected).',
+    labelNames: ['result'] as const,
+    registers: [registry.metrics],
+  });
 
   // The identity provider starts first: the plan's JWKS stores fetch their keys as they are
   // compiled, and a store pointed at the local provider must find it listening.
   let idp: RunningIdentityProvider | null = null;
-  if (loaded.config.identityProvider !== undefined && opts.identityProvider !== false) {
-    idp = await startIdentityProvider(loaded.config.identityProvider, {
+  if (opts.identityProvider != null) {
+    idp = await startIdentityProvider(opts.identityProvider.section, {
       log: log.child({ component: 'idp' }),
-      baseDir: loaded.baseDir,
+      baseDir: opts.identityProvider.baseDir,
+      metrics: registry.metrics,
       ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
     });
   }
 
   let plan: Plan;
   try {
-    plan = compilePlan(loaded, registry, log);
+    plan = opts.loadPlan(registry);
     await registry.commit();
   } catch (err) {
     await registry.closeAll();
     await idp?.close();
     throw err;
   }
+  logPlanWarnings(log, plan);
 
   const state: DataPlaneState = { plan, draining: false, inFlight: 0 };
   const s = plan.server;
@@ -118,18 +141,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
 
-  async function isReady(): Promise<boolean> {
-    const policies = state.plan.authPolicies;
-    if (policies.length === 0) return true;
-    const timeout = new Promise<boolean[]>((resolve) => setTimeout(() => resolve([false]), 250).unref());
-    const results = await Promise.race([Promise.all(policies.map((p) => p.ready())), timeout]);
-    return results.every(Boolean);
-  }
-
-  let reloading: Promise<{ applied: boolean; errors: string[] }> | null = null;
-  async function reloadOnce(): Promise<{ applied: boolean; errors: string[] }> {
+  let reloading: Promise<ReloadResult> | null = null;
+  async function reloadOnce(): Promise<ReloadResult> {
     try {
-      const next = compilePlan(loadConfigFile(opts.configFile), registry, log);
+      const next = opts.loadPlan(registry);
       const restartNeeded =
         JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
         JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
@@ -139,6 +154,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       configReloads.inc({ result: 'applied' });
       info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
       log.info({ deployments: next.deployments }, 'config reloaded');
+      logPlanWarnings(log, next);
       if (restartNeeded) log.warn('server, admin or identityProvider settings changed: they take effect on restart (use the management API or `gatehouse idp` to change the provider live)');
       rewatch();
       return { applied: true, errors: [] };
@@ -151,20 +167,23 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       return { applied: false, errors };
     }
   }
-  function reload(): Promise<{ applied: boolean; errors: string[] }> {
+  function reload(): Promise<ReloadResult> {
     // One reload at a time; a request for another while one runs joins it.
     reloading ??= reloadOnce().finally(() => (reloading = null));
     return reloading;
   }
 
-  const adminDeps = { state, registry, info, isReady, reload };
-  const answer = (method: string, path: string) => answerAdmin(adminDeps, method, path);
+  const answer = (method: string, path: string) =>
+    answerAdmin({ state, registry, info, readiness: () => readinessOf(state.plan), reload }, method, path);
   const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);
-    info.dataUrl = urlOf(dataAddr);
-    if (admin !== null) info.adminUrl = urlOf(await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host));
+    info.dataUrl = listenerUrl(dataAddr.address, dataAddr.port);
+    if (admin !== null) {
+      const adminAddr = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
+      info.adminUrl = listenerUrl(adminAddr.address, adminAddr.port);
+    }
   } catch (err) {
     data.close();
     admin?.close();
@@ -239,7 +258,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     get plan() {
       return state.plan;
     },
+    get draining() {
+      return state.draining;
+    },
     idp,
+    registry,
     reload,
     admin: answer,
     close: () => (closing ??= shutdown()),

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import type { AuthContext, GatewayRequest } from '../types.ts';
-import type { RoutePlan } from '../config/compile.ts';
+import type { RoutePlan } from '../plan.ts';
 
 export class RequestContext implements GatewayRequest {
   readonly req: IncomingMessage;

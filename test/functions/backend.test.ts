@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import client from 'prom-client';
 import { startHarness, type Harness } from './harness.ts';
 import { isAlive } from '../helpers/process.ts';
 
@@ -181,9 +180,9 @@ test('a burst of concurrent calls scales the pool up to maxConcurrency', async (
   assert.equal(pids.size, 3);
   assert.equal(h.catalog.get('burst')!.stats().containers, 3);
   for (const p of pids) pidsSeen.add(p);
-  const metrics = await client.register.getSingleMetricAsString('gatehouse_function_cold_starts_total');
+  const metrics = await h.ctx.registry.metrics.getSingleMetricAsString('gatehouse_function_cold_starts_total');
   assert.match(metrics, /gatehouse_function_cold_starts_total\{function_id="burst"\} 3/);
-  const warm = await client.register.getSingleMetricAsString('gatehouse_function_warm_containers');
+  const warm = await h.ctx.registry.metrics.getSingleMetricAsString('gatehouse_function_warm_containers');
   assert.match(warm, /gatehouse_function_warm_containers\{function_id="burst"\} 3/);
 });
 

@@ -42,6 +42,8 @@ export function makeContext(baseDir = FIXTURES): { ctx: CompileContext; logs: Re
     issue(path, message) {
       issues.push({ path, message });
     },
+    warnings: [],
+    warn: () => undefined,
   };
   return { ctx, logs };
 }

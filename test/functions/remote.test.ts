@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { RemoteFunction } from '../../src/functions/remote.ts';
 import { encodeCallHeaders } from '../../src/functions/call_codec.ts';
+import { functionMetrics } from '../../src/functions/metrics.ts';
+import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 
 // A stand-in for an Fn server's invoke endpoint: answers by path, records what it received.
 let server: Server;
@@ -50,7 +52,7 @@ function callOf(body = '{"a":1}') {
 }
 
 test('the call reaches the Fn server with the Fn headers; Fn-Http-* are mapped back', async () => {
-  const fn = new RemoteFunction('r', `${base}/invoke/ok`, 2000, 2);
+  const fn = new RemoteFunction('r', `${base}/invoke/ok`, 2000, 2, functionMetrics(new SharedRegistry(), 'r'));
   const out = await fn.invoke(callOf());
   await fn.close();
   assert.ok(out.ok);
@@ -68,7 +70,7 @@ test('the call reaches the Fn server with the Fn headers; Fn-Http-* are mapped b
 });
 
 test('a server that does not relay Fn-Http-Status answers with its own 2xx', async () => {
-  const fn = new RemoteFunction('r', `${base}/invoke/plain`, 2000, 2);
+  const fn = new RemoteFunction('r', `${base}/invoke/plain`, 2000, 2, functionMetrics(new SharedRegistry(), 'r'));
   const out = await fn.invoke(callOf());
   await fn.close();
   assert.ok(out.ok);
@@ -78,12 +80,12 @@ test('a server that does not relay Fn-Http-Status answers with its own 2xx', asy
 test('server errors, timeouts and refusals become failures', async () => {
   const cases: [string, string][] = [['fail', 'function_error'], ['busy', 'busy'], ['nope', 'upstream'], ['slow', 'timeout']];
   for (const [path, failure] of cases) {
-    const fn = new RemoteFunction('r', `${base}/invoke/${path}`, 300, 2);
+    const fn = new RemoteFunction('r', `${base}/invoke/${path}`, 300, 2, functionMetrics(new SharedRegistry(), 'r'));
     const out = await fn.invoke(callOf());
     await fn.close();
     assert.equal(out.ok ? 'ok' : out.failure, failure, path);
   }
-  const down = new RemoteFunction('r', 'http://127.0.0.1:1/invoke/x', 300, 1);
+  const down = new RemoteFunction('r', 'http://127.0.0.1:1/invoke/x', 300, 1, functionMetrics(new SharedRegistry(), 'r'));
   const out = await down.invoke(callOf());
   assert.equal(out.ok ? 'ok' : out.failure, 'upstream');
   await down.close();

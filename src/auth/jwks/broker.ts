@@ -10,8 +10,14 @@
  * - Concurrent requests for one URL share one fetch; failures are not cached.
  * - The primary's own conditional requests (If-None-Match) keep an unchanged set cheap; a worker
  *   whose ETag matches gets a 304 from the broker.
+ * - Documents are shared only between requests that would have fetched alike: the entry key holds
+ *   everything that changes the fetch (URL, TLS verification, timeout, size cap), so a store that
+ *   verifies TLS is never handed a document fetched with `isSslVerifyDisabled` (issue #11).
+ *
+ * The broker lives with the key stores it serves; the cluster primary owns one and answers its
+ * workers' fetch messages with it (server/cluster_primary.ts).
  */
-import { fetchJsonDocumentDirect, type FetchOptions, type FetchResult } from '../auth/jwks/http_fetch.ts';
+import { fetchJsonDocument, DEFAULT_MAX_DOCUMENT_BYTES, type FetchOptions, type FetchResult } from './http_fetch.ts';
 
 interface Entry {
   /** Last 200 document, kept to answer workers whose ETag differs. */
@@ -28,8 +34,28 @@ export interface BrokerRequest {
   etag: string | null;
   timeoutMs: number;
   insecure: boolean;
+  /** Largest document accepted, bytes (default DEFAULT_MAX_DOCUMENT_BYTES). */
+  maxBytes?: number;
   fresh: boolean;
   cooldownMs: number;
+}
+
+/** Everything that changes what a fetch may return: requests differing in any of it never share. */
+function entryKey(req: BrokerRequest): string {
+  return JSON.stringify([req.url, req.insecure, req.timeoutMs, req.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES]);
+}
+
+/** The request a key store's fetch becomes when it goes through a broker. */
+export function brokerRequest(url: string, opts: FetchOptions): BrokerRequest {
+  return {
+    url,
+    etag: opts.etag ?? null,
+    timeoutMs: opts.timeoutMs,
+    insecure: opts.insecure,
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    fresh: opts.fresh === true,
+    cooldownMs: opts.cooldownMs ?? 30_000,
+  };
 }
 
 export class JwksBroker {
@@ -45,10 +71,11 @@ export class JwksBroker {
   }
 
   async fetch(req: BrokerRequest): Promise<FetchResult> {
-    let e = this.#entries.get(req.url);
+    const key = entryKey(req);
+    let e = this.#entries.get(key);
     if (e === undefined) {
       e = { body: undefined, etag: null, maxAgeSec: null, fetchedAtMs: -Infinity, freshAtMs: -Infinity, inflight: null };
-      this.#entries.set(req.url, e);
+      this.#entries.set(key, e);
     }
     const asked = this.#now();
     if (e.inflight !== null) {
@@ -69,9 +96,14 @@ export class JwksBroker {
   }
 
   #fetchInto(e: Entry, req: BrokerRequest, startedAt: number): Promise<void> {
-    const opts: FetchOptions = { timeoutMs: req.timeoutMs, insecure: req.insecure, etag: e.body === undefined ? null : e.etag };
+    const opts: FetchOptions = {
+      timeoutMs: req.timeoutMs,
+      insecure: req.insecure,
+      etag: e.body === undefined ? null : e.etag,
+      ...(req.maxBytes !== undefined ? { maxBytes: req.maxBytes } : {}),
+    };
     this.stats.upstreamFetches++;
-    e.inflight = fetchJsonDocumentDirect(req.url, opts)
+    e.inflight = fetchJsonDocument(req.url, opts)
       .then(
         (res) => {
           if (res.status === 200) e.body = res.body;

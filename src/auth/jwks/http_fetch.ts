@@ -22,15 +22,11 @@ export interface FetchOptions {
   cooldownMs?: number;
 }
 
-/** Fetches a key document; swappable so cluster workers can share the primary's fetches. */
+/**
+ * Fetches a key document. `fetchJsonDocument` by default; a `--workers` worker is handed one that
+ * asks the primary's broker (jwks/broker.ts), injected through the compile context.
+ */
 export type DocumentFetcher = (url: string, opts: FetchOptions) => Promise<FetchResult>;
-
-let sharedFetcher: DocumentFetcher | null = null;
-
-/** Routes every JWKS and discovery fetch of this process through `f` (null: fetch directly). */
-export function setDocumentFetcher(f: DocumentFetcher | null): void {
-  sharedFetcher = f;
-}
 
 export type FetchResult =
   | { status: 200; body: unknown; etag: string | null; maxAgeSec: number | null }
@@ -61,13 +57,8 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Fetches `url`, through the shared fetcher when one is set (cluster workers). */
-export function fetchJsonDocument(url: string, opts: FetchOptions): Promise<FetchResult> {
-  return sharedFetcher !== null ? sharedFetcher(url, opts) : fetchJsonDocumentDirect(url, opts);
-}
-
 /** Fetches `url` over the network; throws an Error whose message says what went wrong (it goes to the admin API). */
-export async function fetchJsonDocumentDirect(url: string, opts: FetchOptions): Promise<FetchResult> {
+export async function fetchJsonDocument(url: string, opts: FetchOptions): Promise<FetchResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   const headers: Record<string, string> = { accept: 'application/json, application/jwk-set+json' };

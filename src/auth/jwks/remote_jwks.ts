@@ -19,8 +19,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { KeyStore } from './key_store.ts';
 import { KeySet } from './key_set.ts';
 import { importKey, type VerificationKey } from './key_import.ts';
-import { fetchJsonDocument, keyUriProblem } from './http_fetch.ts';
-import { jwksCounters } from '../stats.ts';
+import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from './http_fetch.ts';
 
 export interface RemoteJwksOptions {
   /** The JWKS URI, or the discovery document's URI when `discovery` is true. */
@@ -43,6 +42,11 @@ export interface RemoteJwksOptions {
   timers?: boolean;
   /** Never fetch (compile-only use: `gatehouse validate`). Default false. */
   offline?: boolean;
+  /**
+   * Fetches the JWKS and discovery documents. Default: fetch directly. A `--workers` worker passes
+   * the primary's broker, so the workers share one fetch.
+   */
+  fetchDocument?: DocumentFetcher;
 }
 
 /** Remembered missed kids, at most; beyond, the memory is reset (the cooldown still bounds fetches). */
@@ -84,12 +88,12 @@ export class RemoteJwksStore implements KeyStore {
       minRefreshMs: opts.minRefreshMs ?? 30_000,
       timers: (opts.timers ?? true) && opts.offline !== true,
       offline: opts.offline ?? false,
+      fetchDocument: opts.fetchDocument ?? fetchJsonDocument,
       log: opts.log,
     };
     this.label = opts.uri;
     this.#jwksUri = opts.discovery ? null : opts.uri;
     this.#refreshEveryMs = this.#clampRefresh(null);
-    jwksCounters.stores.add(this);
     this.#ready = this.#o.offline ? Promise.resolve(false) : this.refresh().then(() => this.#keys !== null);
   }
 
@@ -161,7 +165,6 @@ export class RemoteJwksStore implements KeyStore {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#abort.abort();
-    jwksCounters.stores.delete(this);
   }
 
   async #fetchOnce(): Promise<void> {
@@ -173,7 +176,7 @@ export class RemoteJwksStore implements KeyStore {
     this.#freshNext = false;
     try {
       const { jwksUri, issuer } = await this.#resolveJwksUri();
-      const res = await fetchJsonDocument(jwksUri, {
+      const res = await this.#o.fetchDocument(jwksUri, {
         timeoutMs: this.#o.timeoutMs,
         insecure: this.#o.isSslVerifyDisabled,
         etag: this.#etag,
@@ -212,7 +215,7 @@ export class RemoteJwksStore implements KeyStore {
    */
   async #resolveJwksUri(): Promise<{ jwksUri: string; issuer: string | undefined }> {
     if (!this.#o.discovery) return { jwksUri: this.#o.uri, issuer: undefined };
-    const res = await fetchJsonDocument(this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
+    const res = await this.#o.fetchDocument(this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
     if (res.status !== 200) throw new Error('discovery document: unexpected 304');
     const doc = res.body !== null && typeof res.body === 'object' && !Array.isArray(res.body) ? (res.body as Record<string, unknown>) : null;
     if (doc === null) throw new Error('discovery document is not a JSON object');

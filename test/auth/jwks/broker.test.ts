@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { JwksBroker, type BrokerRequest } from '../../src/server/jwks_broker.ts';
-import { JwksServer, makeKey } from '../helpers/jwks_server.ts';
+import { JwksBroker, type BrokerRequest } from '../../../src/auth/jwks/broker.ts';
+import { JwksServer, makeKey } from '../../helpers/jwks_server.ts';
 
 describe('JwksBroker (shared JWKS fetches for cluster workers)', () => {
   let server: JwksServer;

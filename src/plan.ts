@@ -1,0 +1,85 @@
+/**
+ * The compiled plan: what `config/compile.ts` produces and the server serves. Types only. They live
+ * here, beside types.ts, so the server and the CLI can name a plan without importing the config
+ * stage, and the config stage can build one without importing the server (DESIGN §10).
+ */
+import type { Logger } from './lib/log.ts';
+import type { RouteStats } from './lib/route_stats.ts';
+import type { SharedRegistry } from './lib/shared_registry.ts';
+import type { ConfigIssue } from './errors.ts';
+import type { Router } from './router/router.ts';
+import type { AuthenticationPolicy, AuthorizationPolicy } from './auth/types.ts';
+import type { Backend } from './types.ts';
+
+/** Everything the request path needs to know about one route. */
+export interface RoutePlan {
+  readonly deployment: string;
+  /** Full route pattern (`/v1/items/{id}`): the metrics label and the access-log field. */
+  readonly route: string;
+  readonly authentication: AuthenticationPolicy | null;
+  readonly authorization: AuthorizationPolicy | null;
+  readonly backend: Backend;
+  /** Write access lines: accessLog.isEnabled and the route's log level allow `info` (decided at compile time). */
+  readonly accessLog: boolean;
+  /** Logger bound to the deployment, at its executionLog level. */
+  readonly log: Logger;
+  /** Request counters and latency histogram of this route (kept across reloads while the route exists). */
+  readonly stats: RouteStats;
+}
+
+/** What the banner and `GET /admin/plan` say about a deployment. */
+export interface DeploymentSummary {
+  name: string;
+  pathPrefix: string;
+  routes: number;
+  paths: { path: string; methods: string[]; backend: string; authenticated: boolean }[];
+}
+
+/** The data plane's own settings, every default applied. */
+export interface ServerSettings {
+  host: string;
+  port: number;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+  headersTimeoutInSeconds: number;
+  requestTimeoutInSeconds: number;
+  keepAliveTimeoutInSeconds: number;
+  shutdownTimeoutInSeconds: number;
+}
+
+/** One thing `/health/ready` waits for: the key store of a deployment's authentication policy. */
+export interface ReadinessCheck {
+  readonly deployment: string;
+  /** The key source (JWKS or discovery URI, `static:N`). */
+  readonly source: string;
+  /** Resolves true once keys are usable. */
+  ready(): Promise<boolean>;
+  /** Why keys are not usable, when the store knows (its last fetch error). */
+  problem(): string | null;
+}
+
+export interface Plan {
+  readonly router: Router<RoutePlan>;
+  readonly server: Readonly<ServerSettings>;
+  readonly admin: { readonly host: string; readonly port: number };
+  readonly deployments: readonly DeploymentSummary[];
+  /** What readiness waits for: one entry per deployment with an authentication policy. */
+  readonly readiness: readonly ReadinessCheck[];
+  /** Stats of requests that matched no route (400, 404, 405). */
+  readonly unmatched: RouteStats;
+  /** Things that load but deserve a look (a check OCI allows to be left out, ...), with their paths. */
+  readonly warnings: readonly ConfigIssue[];
+  /** The configuration with secrets blanked, for `GET /admin/plan`. */
+  readonly redacted: unknown;
+  /** The `identityProvider` section, when present (started by `serve`, not per plan). */
+  readonly identityProvider: unknown;
+  /** Absolute paths the plan was read from: the config file and each specificationFile. */
+  readonly sources: readonly string[];
+}
+
+/**
+ * Reads the configuration and compiles it into a plan, taking long-lived resources from `registry`.
+ * The server calls it at start and on every reload; the CLI builds it (the server does not import
+ * the config stage). Throws ConfigError.
+ */
+export type PlanLoader = (registry: SharedRegistry) => Plan;

@@ -1,0 +1,218 @@
+/**
+ * The primary of `gatehouse serve --workers N`: N worker processes (node:cluster) share the
+ * data-plane port, each compiling and serving the plan on its own (cluster_worker.ts); the primary
+ * holds what must exist once:
+ *
+ *   primary ── admin plane (metrics summed over workers; other answers from a worker)
+ *           ── the local identity provider, when configured
+ *           ── JWKS broker: every worker's key fetch goes through it (one fetch per refresh)
+ *           ── supervision: a worker that dies is replaced; SIGHUP reloads all; SIGTERM drains all
+ *              and exits as soon as the last worker has
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import client from 'prom-client';
+import { JwksBroker } from '../auth/jwks/broker.ts';
+import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
+import type { Logger } from '../lib/log.ts';
+import { listenerUrl } from '../lib/listen_url.ts';
+import { scrapedMetric } from '../lib/route_stats.ts';
+import type { Plan } from '../plan.ts';
+import { createAdminHandler, json, liveness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { isToPrimary, type ToWorker } from './cluster_protocol.ts';
+import { listen, type ReloadResult } from './gateway.ts';
+
+export interface PrimaryOptions {
+  log: Logger;
+  workers: number;
+  /** Arguments to start each worker with (`serve ...` without `--workers`). */
+  workerArgs: string[];
+  /** The plan compiled offline (no fetch, no process): settings, banner and early errors. */
+  plan: Plan;
+  identityProvider: { section: unknown; baseDir: string } | null;
+  adminPort?: number;
+  idpPort?: number;
+  /** How long an ask to a worker may take before it counts as unanswered, ms (default 5000). */
+  askTimeoutMs?: number;
+}
+
+export interface RunningPrimary {
+  info: AdminInfo;
+  plan: Plan;
+  idp: RunningIdentityProvider | null;
+  /** Resolves with the exit code once stopped. */
+  done: Promise<number>;
+}
+
+function registerBrokerMetrics(registry: client.Registry, broker: JwksBroker): void {
+  registry.registerMetric(
+    scrapedMetric(
+      'gatehouse_jwks_shared_fetches_total',
+      'JWKS and discovery fetches the primary made for its workers (what the identity provider saw), by result.',
+      'counter',
+      () => [
+        { labels: { result: 'ok' }, value: broker.stats.upstreamFetches - broker.stats.upstreamFailures },
+        { labels: { result: 'failed' }, value: broker.stats.upstreamFailures },
+        { labels: { result: 'shared' }, value: broker.stats.servedFromShare },
+      ],
+    ),
+  );
+}
+
+/** Starts the primary: identity provider, admin plane, JWKS broker and N workers. */
+export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary> {
+  const { log, plan } = opts;
+  const askTimeoutMs = opts.askTimeoutMs ?? 5000;
+  const ownMetrics = new client.Registry();
+  let idp: RunningIdentityProvider | null = null;
+  if (opts.identityProvider !== null) {
+    idp = await startIdentityProvider(opts.identityProvider.section, {
+      log: log.child({ component: 'idp' }),
+      baseDir: opts.identityProvider.baseDir,
+      metrics: ownMetrics,
+      ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
+    });
+  }
+
+  const broker = new JwksBroker();
+  registerBrokerMetrics(ownMetrics, broker);
+  const aggregator = new client.AggregatorRegistry();
+  const workers = new Map<number, Worker>();
+  const replies = new Map<number, (value: unknown) => void>();
+  let nextAsk = 0;
+  let shuttingDown = false;
+  const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
+
+  /** Sends `m` (with a fresh id) and resolves with the worker's reply, or null when it does not come in time. */
+  function ask<T>(w: Worker, m: (id: number) => ToWorker): Promise<T | null> {
+    return new Promise((resolve) => {
+      const id = ++nextAsk;
+      const timer = setTimeout(() => (replies.delete(id), resolve(null)), askTimeoutMs);
+      replies.set(id, (v) => (clearTimeout(timer), resolve(v as T)));
+      w.send(m(id));
+    });
+  }
+  const askAdmin = (w: Worker, method: string, path: string) => ask<AdminAnswer>(w, (id) => ({ gh: 'admin', id, method, path }));
+  const askReload = (w: Worker) => ask<ReloadResult>(w, (id) => ({ gh: 'reload', id }));
+
+  let firstDataUrl: (url: string) => void = () => undefined;
+  const firstListening = new Promise<string>((r) => (firstDataUrl = r));
+  let ready = 0;
+  const allListening = new Promise<void>((resolve, reject) => {
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs });
+    cluster.on('message', (w: Worker, m: unknown) => {
+      if (!isToPrimary(m)) return;
+      switch (m.gh) {
+        case 'listening':
+          firstDataUrl(m.dataUrl);
+          if (++ready === opts.workers) resolve();
+          return;
+        case 'admin-reply':
+          replies.get(m.id)?.(m.answer);
+          replies.delete(m.id);
+          return;
+        case 'reload-reply':
+          replies.get(m.id)?.(m.result);
+          replies.delete(m.id);
+          return;
+        case 'jwks':
+          broker.fetch(m.req).then(
+            (result) => w.isConnected() && w.send({ gh: 'jwks-reply', id: m.id, result } satisfies ToWorker),
+            (err: unknown) => w.isConnected() && w.send({ gh: 'jwks-reply', id: m.id, error: (err as Error).message } satisfies ToWorker),
+          );
+      }
+    });
+    cluster.on('exit', (w, code, signal) => {
+      workers.delete(w.id);
+      if (shuttingDown) return;
+      if (ready < opts.workers) return reject(new Error(`a worker exited before it was ready (code ${code}, signal ${signal})`));
+      log.error({ pid: w.process.pid, code, signal }, 'worker died; starting a new one');
+      setTimeout(() => {
+        if (!shuttingDown) fork();
+      }, 500).unref();
+    });
+    for (let i = 0; i < opts.workers; i++) fork();
+  });
+  function fork(): void {
+    const w = cluster.fork();
+    workers.set(w.id, w);
+  }
+
+  async function answer(method: string, path: string): Promise<AdminAnswer> {
+    const live = [...workers.values()];
+    if (path === '/health/live') return liveness(shuttingDown, { workers: live.length });
+    if (path === '/metrics') {
+      const text = `${await aggregator.clusterMetrics()}\n${await ownMetrics.metrics()}`;
+      return { status: 200, contentType: aggregator.contentType, body: text };
+    }
+    if (path === '/health/ready') {
+      if (shuttingDown) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
+      const answers = await Promise.all(live.map((w) => askAdmin(w, 'GET', '/health/ready')));
+      const reasons: (NotReady | { worker: number | undefined; reason: string })[] = [];
+      if (live.length < opts.workers) reasons.push({ worker: undefined, reason: `${live.length} of ${opts.workers} workers running` });
+      answers.forEach((a, i) => {
+        if (a?.status === 200) return;
+        const pid = live[i]?.process.pid;
+        if (a === null) reasons.push({ worker: pid, reason: 'worker did not answer' });
+        else for (const r of (JSON.parse(a.body) as { reasons?: NotReady[] }).reasons ?? []) reasons.push({ ...r, worker: pid });
+      });
+      const ok = reasons.length === 0;
+      return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', workers: live.length, reasons });
+    }
+    if (method === 'POST' && path === '/admin/reload') {
+      const results = await Promise.all(live.map((w) => askReload(w)));
+      const applied = results.every((r) => r?.applied === true);
+      info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
+      return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
+    }
+    const first = live[0];
+    if (first === undefined) return json(503, { code: 503, message: 'no worker running' });
+    const a = await askAdmin(first, method, path);
+    if (a === null) return json(504, { code: 504, message: 'worker did not answer' });
+    if (path === '/admin/info' && a.status === 200) {
+      return json(200, { ...(JSON.parse(a.body) as object), ...info, primaryPid: process.pid, workerPids: live.map((w) => w.process.pid) });
+    }
+    return a;
+  }
+
+  const admin = createServer(createAdminHandler(answer));
+  try {
+    await allListening;
+    info.dataUrl = await firstListening;
+    const a = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
+    info.adminUrl = listenerUrl(a.address, a.port);
+  } catch (err) {
+    shuttingDown = true;
+    for (const w of workers.values()) w.process.kill('SIGKILL');
+    await idp?.close();
+    throw err;
+  }
+
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log.info({ signal, workers: workers.size }, 'shutting down: draining the workers');
+      for (const w of workers.values()) if (w.isConnected()) w.send({ gh: 'shutdown' } satisfies ToWorker);
+      // A worker that has not exited by its own drain deadline (plus a margin) is killed.
+      const deadline = setTimeout(() => {
+        for (const w of workers.values()) w.process.kill('SIGKILL');
+      }, (plan.server.shutdownTimeoutInSeconds + 5) * 1000);
+      const finish = async () => {
+        clearTimeout(deadline);
+        admin.close();
+        admin.closeAllConnections();
+        await idp?.close();
+        log.info('stopped');
+        resolve(0);
+      };
+      if (workers.size === 0) void finish();
+      else cluster.on('exit', () => workers.size === 0 && void finish());
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => void answer('POST', '/admin/reload'));
+  });
+  return { info, plan, idp, done };
+}

@@ -14,10 +14,4 @@ export const DEFAULTS = {
     shutdownTimeoutInSeconds: 30,
   },
   admin: { host: '127.0.0.1', port: 9080 },
-  httpBackend: {
-    /** OCI's defaults for HTTP_BACKEND timeouts. */
-    connectTimeoutInSeconds: 60,
-    readTimeoutInSeconds: 10,
-    sendTimeoutInSeconds: 10,
-  },
 } as const;

@@ -24,7 +24,7 @@ interface Watched {
 
 const watched = new Map<number, Watched>();
 let timer: NodeJS.Timeout | null = null;
-let pollMs = DEFAULT_MEMORY_POLL_MS;
+const pollMs = DEFAULT_MEMORY_POLL_MS;
 
 /** Resident set size of `pid` in bytes, or null when the process is gone or /proc is unavailable. */
 export function readRssBytes(pid: number): number | null {
@@ -63,12 +63,3 @@ export function watchMemory(pid: number, limitBytes: number, onExceed: (rssBytes
   };
 }
 
-/** Changes the poll interval (tests). */
-export function setMemoryPollMs(ms: number): void {
-  pollMs = ms;
-  if (timer !== null) {
-    clearInterval(timer);
-    timer = setInterval(poll, pollMs);
-    timer.unref();
-  }
-}

@@ -50,7 +50,3 @@ export function defaultIssuer(port: number): string {
 export function managementAudience(issuer: string): string {
   return `${issuer}api/v2/`;
 }
-
-export function normalizeDialect(d: ApiSection['tokenDialect']): TokenDialect {
-  return d === undefined ? 'access_token' : d === 'rfc9068' ? 'rfc9068_profile' : d;
-}

@@ -1,7 +1,8 @@
 /**
- * One error taxonomy for the whole gateway (STYLE.md "Errors"). Every error carries a stable
- * `GW_ERR_*` code and the HTTP status it maps to. Expected denials on the hot path are values
- * (see auth/types.ts); these classes are for configuration, start-up and backend failures.
+ * One error taxonomy for the whole gateway, so logs and tests match on codes, not messages. Every
+ * error carries a stable `GW_ERR_*` code and the HTTP status it maps to. Expected denials on the
+ * hot path are values (see auth/types.ts); these classes are for configuration, start-up and
+ * backend failures.
  */
 
 export type GatewayErrorCode =

@@ -1,7 +1,8 @@
 /**
  * The compiled plan: what `config/compile.ts` produces and the server serves. Types only. They live
  * here, beside types.ts, so the server and the CLI can name a plan without importing the config
- * stage, and the config stage can build one without importing the server (DESIGN §10).
+ * stage, and the config stage can build one without importing the server: the stages depend one
+ * way only.
  */
 import type { Logger } from './lib/log.ts';
 import type { RouteStats } from './lib/route_stats.ts';

@@ -1,8 +1,8 @@
 /**
- * Compiles OCI authentication and authorization policies into the values the request path calls
- * (STYLE "Compile, then serve"). Every semantic problem is reported with its config path; key
- * stores come from the shared registry, so one JWKS per URI and settings serves every deployment
- * and survives hot reload.
+ * Compiles OCI authentication and authorization policies into the values the request path calls,
+ * once, when a plan is built: a request never parses or checks configuration. Every semantic
+ * problem is reported with its config path; key stores come from the shared registry, so one JWKS
+ * per URI and settings serves every deployment and survives hot reload.
  */
 import { createHash } from 'node:crypto';
 import type { CompileContext } from '../types.ts';

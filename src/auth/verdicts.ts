@@ -1,6 +1,7 @@
 /**
  * Preallocated, frozen verdicts: an expected denial is a value picked from a table, never an
- * allocation or a throw on the request path (STYLE "Errors", Envoy's status enum).
+ * allocation or a throw on the request path (as Envoy's jwt_authn returns a status enum): a flood of
+ * bad tokens costs no garbage and no stack traces.
  */
 import type { AuthContext } from '../types.ts';
 import type { AuthReason, AuthVerdict } from './types.ts';

@@ -1,5 +1,5 @@
 /**
- * ORACLE_FUNCTIONS_BACKEND (DESIGN §6): reads the client body (6 MB, OCI Functions' limit), turns
+ * ORACLE_FUNCTIONS_BACKEND (docs/functions.md): reads the client body (6 MB, OCI Functions' limit), turns
  * the request into an Fn call the way OCI API Gateway does (functions/call_codec.ts), runs it on the
  * function's pool or remote server, and writes the function's answer byte for byte, or the
  * gateway's own JSON error: 502 function failed, 504 timed out, 503 + Retry-After when busy.

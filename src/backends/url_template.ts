@@ -6,7 +6,7 @@
  * Variables are allowed in the path and query only, never in the scheme, host or port: a client
  * must not be able to choose where the gateway connects (SSRF).
  *
- * A value in the path can never add, remove or climb a segment (DESIGN §4, issue #11). Values are
+ * A value in the path can never add, remove or climb a segment (issue #11). Values are
  * percent-encoded, but encoding alone is not enough: `..` and `.` survive encodeURIComponent, an
  * empty value turns `/a/${v}/b` into `/a//b`, which many servers merge, and an upstream that
  * decodes once more than it should reads `%2e%2e` or `%2F` as `..` and `/`. So a path value is

@@ -1,5 +1,5 @@
 /**
- * Compiles the top-level `functions` map (DESIGN §6): reads and checks each local function's
+ * Compiles the top-level `functions` map (docs/functions.md): reads and checks each local function's
  * func.yaml, precomputes how its containers start (argv, environment, limits), and takes its pool
  * from the shared registry, keyed by all of that, so an unchanged function keeps its warm
  * containers across a hot reload and a changed or removed one is stopped when the new plan commits.

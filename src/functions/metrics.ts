@@ -1,7 +1,8 @@
 /**
- * Function metrics (DESIGN §8), registered on the gateway's own Prometheus registry. Label children
- * are resolved once per function (`functionMetrics(registry, id)`), so a call costs a counter
- * increment and one observation. A function that a reload removes has its series removed with it.
+ * Function metrics (listed in docs/functions.md), registered on the gateway's own Prometheus
+ * registry. Label children are resolved once per function (`functionMetrics(registry, id)`), so a
+ * call costs a counter increment and one observation. A function that a reload removes has its
+ * series removed with it.
  */
 import client from 'prom-client';
 import type { SharedRegistry } from '../lib/shared_registry.ts';

@@ -3,7 +3,7 @@
  * others can idle out), more are started under concurrent load up to `maxConcurrency`, calls beyond
  * that wait in a bounded FIFO queue (503 + Retry-After when it is full or the wait too long), idle
  * containers are stopped after func.yaml's `idle_timeout`, and a container that dies is replaced
- * by the next call that needs one (DESIGN §6).
+ * by the next call that needs one (docs/functions.md, "The pool").
  */
 import type { Logger } from '../lib/log.ts';
 import { Container, type ContainerSpec } from './container.ts';

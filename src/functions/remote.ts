@@ -1,5 +1,5 @@
 /**
- * A function served by a remote Fn server (`functions.<id>.invokeEndpoint`, DESIGN §6, §9). The
+ * A function served by a remote Fn server (`functions.<id>.invokeEndpoint`, docs/functions.md). The
  * call is the same one a local container gets (Fn-Intent: httprequest, Fn-Http-*), POSTed to the
  * endpoint; the answer is mapped by the same rules: `Fn-Http-Status`/`Fn-Http-H-*` when the server
  * relays them, else the server's own 2xx status and Content-Type. The server's errors become

@@ -1,4 +1,4 @@
-/** What the function backend hands a function and what it gets back (DESIGN §6). */
+/** What the function backend hands a function and what it gets back, in Fn's terms (docs/functions.md). */
 
 /** One call, as built from the client request (call_codec.ts). */
 export interface FnCall {

@@ -1,7 +1,7 @@
 /**
  * The client-credentials grant as Auth0 runs it: authenticate the client, check the grant type,
  * resolve the API by exact audience, check the client grant and the requested scopes (default:
- * every granted scope), then sign. Each step answers with Auth0's error (contracts §A3).
+ * every granted scope), then sign. Each step answers with Auth0's error (oauth_error.ts).
  */
 import { issueAccessToken } from './issue_token.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';

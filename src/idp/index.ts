@@ -1,5 +1,5 @@
 /**
- * The local identity provider (issue #4, DESIGN §7): an Auth0-compatible token service for
+ * The local identity provider (issue #4, docs/token-service.md): an Auth0-compatible token service for
  * machine-to-machine clients. `gatehouse serve` starts it when the config has `identityProvider`;
  * `gatehouse idp serve` runs it alone.
  */

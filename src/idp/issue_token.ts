@@ -1,7 +1,8 @@
 /**
- * Builds and signs an access token in Auth0's shape (contracts §A4). Claim order follows Auth0's
- * tokens; `jti` and `client_id` appear only in the RFC 9068 profile, `permissions` only in the
- * `*_authz` dialects. Signing is jose's, on keys imported once per snapshot.
+ * Builds and signs an access token in Auth0's shape (docs/token-service.md, "Access tokens"). Claim
+ * order follows Auth0's tokens; `jti` and `client_id` appear only in the RFC 9068 profile,
+ * `permissions` only in the `*_authz` dialects. Signing is jose's, on keys imported once per
+ * snapshot.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -57,7 +58,7 @@ export async function issueAccessToken(
   const typ = rfc9068 ? 'at+jwt' : 'JWT';
   let accessToken: string;
   if (api.signingAlg === 'HS256') {
-    // Auth0 signs HS256 APIs with the API's own secret and sends no kid (contracts §A4).
+    // Auth0 signs HS256 APIs with the API's own secret and sends no kid.
     accessToken = await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ }).sign(hmacKey(api));
   } else {
     const signer = snap.signers.get(api.signingAlg);

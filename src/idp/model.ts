@@ -1,5 +1,5 @@
 /**
- * The identity provider's records, shaped after Auth0's object model (contracts §A6): APIs
+ * The identity provider's records, shaped after Auth0's object model (docs/token-service.md): APIs
  * (resource servers), applications (clients), client grants and signing keys.
  */
 

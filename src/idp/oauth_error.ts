@@ -1,6 +1,7 @@
 /**
- * Token-endpoint errors with Auth0's statuses and strings (contracts §A3). Clients written against
- * Auth0 read `error` and the status, so these are kept byte for byte.
+ * Token-endpoint errors with Auth0's statuses and strings (docs/token-service.md,
+ * `POST /oauth/token`). Clients written against Auth0 read `error` and the status, so these are
+ * kept byte for byte.
  */
 
 export interface OAuthError {

@@ -1,5 +1,5 @@
 /**
- * Signing keys with Auth0's rotation semantics (contracts §A7), one family per algorithm (a JWK
+ * Signing keys with Auth0's rotation semantics (docs/token-service.md), one family per algorithm (a JWK
  * names one `alg`, and verifiers such as jose match on it, so PS256 cannot share RS256's key):
  *
  *   rotate:  next ──▶ current ──▶ previous        (and a fresh next)

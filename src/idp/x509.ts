@@ -1,6 +1,6 @@
 /**
  * A minimal self-signed X.509 v3 certificate for each signing key, published as the JWK's `x5c`
- * (Auth0 publishes one per key, contracts §A5). Node can parse certificates but not make them, and
+ * (Auth0 publishes one per key). Node can parse certificates but not make them, and
  * no trusted dependency here does; the DER below covers exactly the one certificate shape we need
  * (RFC 5280 §4.1) and tests parse the result with node:crypto's X509Certificate.
  */

@@ -1,7 +1,7 @@
 /**
  * Writes the gateway's own answers. Every error the gateway produces is JSON
- * `{"code": N, "message": "..."}` (DESIGN §4); the message is safe for clients and never carries
- * the internal reason (that goes to the log).
+ * `{"code": N, "message": "..."}`, the shape OCI API Gateway answers with; the message is safe for
+ * clients and never carries the internal reason (that goes to the log).
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 

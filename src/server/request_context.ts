@@ -1,6 +1,6 @@
 /**
  * The one object allocated per routed request. Every field is set in the constructor so V8 keeps
- * a single shape for it (STYLE "Hot paths").
+ * a single shape for it: call sites that always see one shape stay monomorphic and fast.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/log.ts';

@@ -1,7 +1,8 @@
 /**
- * The seed flow end to end (DESIGN §1): a client gets a token from the gateway's local identity
- * provider, calls a JWT-protected route, the gateway verifies the token and calls a real
- * @fnproject/fdk function, which sees the token (and so its claims) as OCI passes it.
+ * The seed flow end to end, the one the README's quickstart walks through: a client gets a token
+ * from the gateway's local identity provider, calls a JWT-protected route, the gateway verifies the
+ * token and calls a real @fnproject/fdk function, which sees the token (and so its claims) as OCI
+ * passes it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

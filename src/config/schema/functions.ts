@@ -1,5 +1,5 @@
 /**
- * Schema of the top-level `functions` map and of `ORACLE_FUNCTIONS_BACKEND` (issue #5, DESIGN §6).
+ * Schema of the top-level `functions` map and of `ORACLE_FUNCTIONS_BACKEND` (issue #5, docs/functions.md).
  *
  * `functions` maps a functionId (any string: OCI writes OCIDs such as `ocid1.fnfunc.oc1...`) to a
  * local function directory (`path`, holding `func.yaml`) or to a remote Fn server

@@ -1,7 +1,8 @@
 /**
- * Schema of the top-level `identityProvider` section (issue #4, DESIGN §7): the local
- * Auth0-compatible token service. Field names follow DESIGN §3 (camelCase); the management API
- * speaks Auth0's snake_case shapes instead. Secrets come in through `${VAR}` interpolation.
+ * Schema of the top-level `identityProvider` section (issue #4, docs/token-service.md): the local
+ * Auth0-compatible token service. Field names are camelCase like the rest of the configuration; the
+ * management API speaks Auth0's snake_case shapes instead. Secrets come in through `${VAR}`
+ * interpolation.
  */
 import { nonEmptyString, object } from './common.ts';
 

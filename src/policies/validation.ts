@@ -11,6 +11,9 @@
  * The choices OCI's documentation leaves open are written down in docs/oci-compatibility.md
  * ("Request validation"): validationMode defaults to ENFORCING, `required: false` items check
  * nothing, Content-Type parameters are ignored and media types compare case-insensitively.
+ *
+ * One file although it passes ~300 lines: the three policies share the mode handling, the metric
+ * and the step shape, and the schema fragments sit beside the code that gives them meaning.
  */
 import { isHeaderName } from '../lib/header_name.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';

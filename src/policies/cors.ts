@@ -1,0 +1,300 @@
+/**
+ * CORS (OCI `requestPolicies.cors`, deployment or route level; OCI's CorsPolicy): answers browser
+ * preflights at the gateway and puts the CORS response headers on every actual answer of the route,
+ * the gateway's own errors included, so a browser can read a 401 or a 429.
+ *
+ * Everything is compiled once: origins normalised into a Set, every header value joined. On the
+ * request path `decorate` is a Set lookup and a few `setHeader` calls; the slower origin
+ * normalisation runs only for an Origin that is not already in the form browsers send.
+ *
+ * OCI documents the fields (SDK CorsPolicy doc comments) but not the mechanics; the choices made
+ * here are written down in docs/oci-compatibility.md ("CORS"): preflight answered with 204, a
+ * disallowed origin gets no CORS headers, `*` with credentials echoes the origin, `*` in methods or
+ * headers echoes what the browser asked for, absent methods or headers send no header (the browser
+ * then allows only the CORS-safelisted ones), and only the origin forms OCI documents are accepted.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { domainToASCII } from 'node:url';
+import { isHeaderName } from '../lib/header_name.ts';
+import { nonEmptyString, object } from '../config/schema/common.ts';
+import type { CompileContext } from '../types.ts';
+
+export interface CorsConfig {
+  allowedOrigins: string[];
+  allowedMethods?: string[];
+  allowedHeaders?: string[];
+  exposedHeaders?: string[];
+  isAllowCredentialsEnabled?: boolean;
+  maxAgeInSeconds?: number;
+}
+
+const names = (what: string) => ({ type: 'array', items: nonEmptyString, description: what });
+
+/** JSON-schema fragment for `requestPolicies.cors` (deployment and route level), OCI's CorsPolicy. */
+export const corsSchema: Record<string, unknown> = {
+  ...object(
+    {
+      allowedOrigins: {
+        type: 'array',
+        items: nonEmptyString,
+        description:
+          'Origins allowed to call the API: "scheme://host[:port]" exactly as a browser sends it (no path), "*" for any origin, "null" for file: and sandboxed pages. ' +
+          'Scheme and host compare case-insensitively and a default port (:443, :80) may be left out. Partial host wildcards such as "https://*.example.com" are refused: OCI documents none.',
+      },
+      allowedMethods: names(
+        'Methods sent in Access-Control-Allow-Methods on a preflight; "*" allows every method (the requested method is echoed). Absent: no header, so browsers allow only GET, HEAD and POST.',
+      ),
+      allowedHeaders: names(
+        'Request headers sent in Access-Control-Allow-Headers on a preflight; "*" allows every header (the requested ones are echoed). Absent: no header, so browsers allow only the CORS-safelisted ones.',
+      ),
+      exposedHeaders: names(
+        'Response headers a page may read (Access-Control-Expose-Headers on actual responses); "*" exposes all, which browsers honour only for requests without credentials.',
+      ),
+      isAllowCredentialsEnabled: {
+        type: 'boolean',
+        description: 'Send Access-Control-Allow-Credentials: true, so browsers may send cookies and read the answer (default false). The origin is then always echoed, never "*".',
+      },
+      maxAgeInSeconds: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 2147483647,
+        description: 'How long a browser may cache a preflight answer, sent as Access-Control-Max-Age only when greater than 0 (default 0: not sent).',
+      },
+    },
+    ['allowedOrigins'],
+  ),
+  description: 'CORS: preflights are answered by the gateway (204) and never reach authentication or the backend; a route-level policy replaces the deployment-level one.',
+};
+
+export interface CorsPolicy {
+  /** True when `req` is a CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
+  isPreflight(req: IncomingMessage): boolean;
+  /** Writes the whole answer to a preflight (status, headers, empty body) and ends it. */
+  answerPreflight(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * For an actual (non-preflight) request: sets the CORS response headers on `res` with
+   * res.setHeader, before anything is written, so every answer including the gateway's own errors
+   * and the backend's response carries them. A request without Origin gets nothing but `Vary: Origin`.
+   */
+  decorate(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * Response headers a CORS route owns (lower case): on such a route the backend's values for them
+ * must not replace the policy's. They are also OCI's protected response headers, which header
+ * transformations cannot change (OCI "Modifying Requests and Responses").
+ */
+export const CORS_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-expose-headers',
+  'access-control-max-age',
+]);
+
+/** Status of a preflight answer: no content, as the Fetch standard's CORS-preflight fetch expects an ok status. */
+export const PREFLIGHT_STATUS = 204;
+
+const VARY_ACTUAL = 'Origin';
+// The preflight answer depends on all three request headers (Fetch §3.2.5 "CORS protocol and HTTP caches").
+const VARY_PREFLIGHT = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+
+/** RFC 6454 §7 serialised origin: scheme "://" host [":" port], no path; IPv6 hosts in brackets. */
+const ORIGIN = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()+,;=-]+)(?::(\d{1,5}))?$/;
+const DEFAULT_PORT: Readonly<Record<string, string>> = { http: '80', https: '443', ws: '80', wss: '443' };
+/** Access-Control-Request-Headers: a comma-separated list of field names (Fetch §3.2.2). */
+const HEADER_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+
+/**
+ * The canonical form of an Origin header value as a browser would send it (lower-case scheme and
+ * host, no default port), or null when it is not an origin. Used for the rare request whose Origin
+ * is not already canonical, and to vet an origin before echoing it.
+ */
+export function canonicalOrigin(raw: string): string | null {
+  const m = ORIGIN.exec(raw);
+  if (m === null) return null;
+  const scheme = (m[1] as string).toLowerCase();
+  const host = (m[2] as string).toLowerCase();
+  if (m[3] === undefined) return `${scheme}://${host}`;
+  const port = String(Number(m[3]));
+  if (Number(port) > 65535) return null;
+  return port === DEFAULT_PORT[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+}
+
+/** Parses one `allowedOrigins` entry: its canonical form, or why it is not one. */
+function parseOriginEntry(entry: string): { origin: string } | { error: string } {
+  if (entry !== entry.trim()) return { error: `"${entry}" has leading or trailing spaces` };
+  if (entry.toLowerCase() === 'null') return { origin: 'null' };
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(entry)?.[1];
+  if (scheme === undefined) return { error: `"${entry}" is not an origin: write scheme://host[:port], "*" or "null"` };
+  const rest = entry.slice(scheme.length + 3);
+  if (rest.includes('*')) {
+    return { error: `"${entry}": OCI accepts "*" for any origin but no partial wildcard; list each origin (scheme://host[:port])` };
+  }
+  if (/[/?#]/.test(rest)) return { error: `"${entry}" has a path, query or fragment; an origin is scheme://host[:port] only` };
+  if (rest.includes('@')) return { error: `"${entry}" has user information; an origin is scheme://host[:port] only` };
+  let host = rest;
+  let port = '';
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf(']')) {
+    host = rest.slice(0, colon);
+    port = rest.slice(colon + 1);
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return { error: `"${entry}" has an invalid port` };
+  }
+  // Browsers send international host names in their ASCII (punycode) form, RFC 6454 §6.2.
+  const ascii = host.startsWith('[') ? host.toLowerCase() : domainToASCII(host);
+  const canonical = ascii === '' ? null : canonicalOrigin(`${scheme}://${ascii}${port === '' ? '' : `:${port}`}`);
+  if (canonical === null) return { error: `"${entry}" has an invalid host` };
+  return { origin: canonical };
+}
+
+/** Checks a list of names, reporting bad ones; returns them deduplicated (case-insensitively) and whether `*` was listed. */
+function nameList(
+  list: string[] | undefined,
+  path: string,
+  ctx: CompileContext,
+  check: (n: string) => boolean,
+  what: string,
+  caseInsensitive: boolean,
+): { all: boolean; names: string[] } {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let all = false;
+  (list ?? []).forEach((n, i) => {
+    if (n === '*') {
+      all = true;
+      return;
+    }
+    if (!check(n)) {
+      ctx.issue(`${path}[${i}]`, `"${n}" is not ${what}`);
+      return;
+    }
+    const key = caseInsensitive ? n.toLowerCase() : n;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(n);
+  });
+  return { all, names: out };
+}
+
+/** Compiles a schema-valid `cors` object; null when there is none. Problems via ctx.issue with paths. */
+export function compileCors(config: unknown, path: string, ctx: CompileContext): CorsPolicy | null {
+  if (config === undefined || config === null) return null;
+  const c = config as CorsConfig;
+  const issuesBefore = ctx.issues.length;
+
+  let anyOrigin = false;
+  const origins = new Set<string>();
+  c.allowedOrigins.forEach((entry, i) => {
+    if (entry === '*') {
+      anyOrigin = true;
+      return;
+    }
+    const parsed = parseOriginEntry(entry);
+    if ('error' in parsed) ctx.issue(`${path}.allowedOrigins[${i}]`, parsed.error);
+    else origins.add(parsed.origin);
+  });
+
+  // A method is a token, like a field name (RFC 9110 §9.1), so the one token check serves both.
+  const methods = nameList(c.allowedMethods, `${path}.allowedMethods`, ctx, isHeaderName, 'an HTTP method (a token)', false);
+  const allowed = nameList(c.allowedHeaders, `${path}.allowedHeaders`, ctx, isHeaderName, 'a header name (a token)', true);
+  const exposed = nameList(c.exposedHeaders, `${path}.exposedHeaders`, ctx, isHeaderName, 'a header name (a token)', true);
+  if (ctx.issues.length > issuesBefore) return null;
+
+  const credentials = c.isAllowCredentialsEnabled === true;
+  const maxAgeSec = c.maxAgeInSeconds ?? 0;
+  if (!anyOrigin && origins.size === 0) ctx.warn(`${path}.allowedOrigins`, 'no origin is allowed: every cross-origin browser request to these routes is blocked');
+  if (anyOrigin && credentials) {
+    ctx.warn(`${path}.allowedOrigins`, '"*" with isAllowCredentialsEnabled lets any web site make requests with the user\'s cookies and read the answers; list the origins instead');
+  }
+  if (exposed.all && credentials) {
+    ctx.warn(`${path}.exposedHeaders`, '"*" exposes nothing to requests with credentials (browsers read it as a header named "*"); list the headers to expose');
+  }
+
+  return createCorsPolicy({
+    anyOrigin,
+    origins,
+    credentials,
+    allowMethods: methods.all ? ECHO : join(methods.names),
+    allowHeaders: allowed.all ? ECHO : join(allowed.names),
+    exposeHeaders: exposed.all ? '*' : join(exposed.names),
+    maxAge: maxAgeSec > 0 ? String(maxAgeSec) : null,
+  });
+}
+
+/** Marks a header whose value echoes the matching request header. */
+const ECHO = Symbol('echo');
+
+function join(list: string[]): string | null {
+  return list.length === 0 ? null : list.join(', ');
+}
+
+interface CompiledCors {
+  anyOrigin: boolean;
+  origins: ReadonlySet<string>;
+  credentials: boolean;
+  allowMethods: string | typeof ECHO | null;
+  allowHeaders: string | typeof ECHO | null;
+  exposeHeaders: string | null;
+  maxAge: string | null;
+}
+
+function createCorsPolicy(p: CompiledCors): CorsPolicy {
+  const { anyOrigin, origins, credentials, allowMethods, allowHeaders, exposeHeaders, maxAge } = p;
+  const wildcardAnswer = anyOrigin && !credentials;
+
+  /** The Access-Control-Allow-Origin value for `origin`, or null when it is not allowed. */
+  function allowOrigin(origin: string): string | null {
+    if (wildcardAnswer) return '*';
+    if (origins.has(origin)) return origin;
+    const canonical = canonicalOrigin(origin);
+    if (canonical !== null && origins.has(canonical)) return origin;
+    // `*` with credentials echoes any well-formed origin; the opaque "null" origin (file:, sandboxed
+    // frames) gets credentials only when "null" is listed itself.
+    if (anyOrigin && canonical !== null) return origin;
+    return null;
+  }
+
+  return {
+    isPreflight(req) {
+      return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+    },
+
+    answerPreflight(req, res) {
+      res.setHeader('vary', VARY_PREFLIGHT);
+      const origin = req.headers.origin;
+      const allow = origin === undefined ? null : allowOrigin(origin);
+      if (allow !== null) {
+        res.setHeader('access-control-allow-origin', allow);
+        if (credentials) res.setHeader('access-control-allow-credentials', 'true');
+        if (allowMethods === ECHO) {
+          const m = req.headers['access-control-request-method'];
+          if (m !== undefined && isHeaderName(m)) res.setHeader('access-control-allow-methods', m);
+        } else if (allowMethods !== null) {
+          res.setHeader('access-control-allow-methods', allowMethods);
+        }
+        if (allowHeaders === ECHO) {
+          const h = req.headers['access-control-request-headers'];
+          if (h !== undefined && HEADER_LIST.test(h)) res.setHeader('access-control-allow-headers', h);
+        } else if (allowHeaders !== null) {
+          res.setHeader('access-control-allow-headers', allowHeaders);
+        }
+        if (maxAge !== null) res.setHeader('access-control-max-age', maxAge);
+      }
+      res.writeHead(PREFLIGHT_STATUS);
+      res.end();
+    },
+
+    decorate(req, res) {
+      res.setHeader('vary', VARY_ACTUAL);
+      const origin = req.headers.origin;
+      if (origin === undefined) return;
+      const allow = allowOrigin(origin);
+      if (allow === null) return;
+      res.setHeader('access-control-allow-origin', allow);
+      if (credentials) res.setHeader('access-control-allow-credentials', 'true');
+      if (exposeHeaders !== null) res.setHeader('access-control-expose-headers', exposeHeaders);
+    },
+  };
+}

@@ -52,6 +52,38 @@ describe('gatehouse CLI (e2e)', () => {
     }
   });
 
+  it('regression: validate warns about TOKEN_AUTHENTICATION without audiences, naming the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+    try {
+      // OCI accepts this policy, so it loads; but aud is not checked, so any token of that issuer passes.
+      const noAudiences = {
+        type: 'TOKEN_AUTHENTICATION',
+        validationPolicy: { type: 'REMOTE_JWKS', uri: 'http://127.0.0.1:9/jwks.json', additionalValidationPolicy: { issuers: ['https://idp.example.com/'] } },
+      };
+      const withAudiences = { ...noAudiences, validationPolicy: { ...noAudiences.validationPolicy, additionalValidationPolicy: { issuers: ['https://idp.example.com/'], audiences: ['orders'] } } };
+      const spec = (authentication: object) => ({ requestPolicies: { authentication }, routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }] });
+      writeFileSync(
+        join(dir, 'g.json'),
+        JSON.stringify({
+          deployments: [
+            { name: 'checked', pathPrefix: '/checked', specification: spec(withAudiences) },
+            { name: 'unchecked', pathPrefix: '/unchecked', specification: spec(noAudiences) },
+          ],
+        }),
+      );
+      const r = await runCli(['validate', '--config', join(dir, 'g.json')]);
+      assert.equal(r.code, 0, `a warning does not fail validation: ${r.stderr}`);
+      assert.match(r.stdout, /valid \(2 deployment\(s\), 2 route\(s\)\)/);
+      const path = 'deployments[1].specification.requestPolicies.authentication.validationPolicy.additionalValidationPolicy.audiences';
+      const line = r.stderr.split('\n').find((l) => l.includes(path));
+      assert.ok(line, `stderr names ${path}:\n${r.stderr}`);
+      assert.match(line, /no audiences/);
+      assert.doesNotMatch(r.stderr, /deployments\[0\]/, 'the policy with audiences draws no warning');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('schema prints the JSON Schema; unknown commands and flags are usage errors', async () => {
     const schema = await runCli(['schema']);
     assert.equal(schema.code, 0);

@@ -10,17 +10,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { isAlive } from '../helpers/process.ts';
 
 const FIX = join(ROOT, 'test/fixtures/functions');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('backend faults (e2e)', () => {
   let up: Upstream;
@@ -102,8 +95,7 @@ describe('backend faults (e2e)', () => {
       // A container replaced after a broken answer is gone, not orphaned.
       const [oldPid, newPid] = [(JSON.parse(ok.body) as { pid: number }).pid, (JSON.parse(next.body) as { pid: number }).pid];
       if (newPid !== oldPid) {
-        for (let i = 0; i < 20 && alive(oldPid); i++) await new Promise((r) => setTimeout(r, 50));
-        assert.equal(alive(oldPid), false, `${mode}: container ${oldPid} left running`);
+        await eventually(`${mode}: container ${oldPid} stopped, not left running`, () => !isAlive(oldPid), { timeoutMs: 5000 });
       }
       await healthy();
     });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { ROOT, runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { isAlive } from '../helpers/process.ts';
 
 const FIX = join(ROOT, 'test/fixtures/functions');
@@ -58,8 +59,6 @@ after(async () => {
   await gw?.stop();
 });
 
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string; json(): any }> {
   const r = await fetch(gw.url + path, init);
@@ -121,16 +120,14 @@ test('a function that hangs past its timeout: 504, container killed, next call w
   const warm = (await call('/v1/hang', post({ ok: true }))).json();
   const r = await call('/v1/hang', post({}));
   assert.equal(r.status, 504);
-  await sleep(100);
-  assert.equal(isAlive(warm.pid), false);
+  await eventually(`the hung container ${warm.pid} is killed`, () => !isAlive(warm.pid));
   assert.equal((await call('/v1/hang', post({ ok: true }))).status, 200);
 });
 
 test('a function that exceeds its memory: killed, 502, next call works', async () => {
   const warm = (await call('/v1/hog', post({ ok: true }))).json();
   assert.equal((await call('/v1/hog', post({}))).status, 502);
-  await sleep(100);
-  assert.equal(isAlive(warm.pid), false);
+  await eventually(`the container ${warm.pid} over its memory is killed`, () => !isAlive(warm.pid));
   assert.equal((await call('/v1/hog', post({ ok: true }))).status, 200);
 });
 
@@ -151,8 +148,7 @@ test('a burst of concurrent calls scales the pool to its limit, then reuses it',
 
 test('idle containers are reaped, and a crash is recovered from', async () => {
   const first = (await call('/v1/idle', post({}))).json();
-  await sleep(2000); // idle_timeout: 1 s
-  assert.equal(isAlive(first.pid), false, 'reaped after idle_timeout');
+  await eventually('reaped after idle_timeout (1 s)', () => !isAlive(first.pid));
   const second = (await call('/v1/idle', post({}))).json();
   assert.notEqual(second.pid, first.pid);
   assert.equal((await call('/v1/idle', post({ crash: true }))).status, 502);
@@ -184,8 +180,7 @@ test('shutdown stops every container and removes its socket directory', async ()
   for (const r of await Promise.all([1, 2, 3].map(() => call('/v1/burst', post({}))))) pids.add(r.json().pid);
   await gw.stop();
   assert.equal(existsSync(sockDir), false);
-  await sleep(50);
-  for (const p of pids) assert.equal(isAlive(p), false, `container ${p} stopped`);
+  for (const p of pids) await eventually(`container ${p} stopped`, () => !isAlive(p));
 });
 
 test('gatehouse fn init scaffolds an FDK function that gatehouse fn invoke runs', async () => {

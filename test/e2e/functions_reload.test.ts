@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { isAlive } from '../helpers/process.ts';
 
 const FIX = join(ROOT, 'test/fixtures/functions');
@@ -47,8 +48,7 @@ test('warm containers survive a reload when the function is unchanged, and are r
     await reload(configWith(['/a', '/b'], { maxConcurrency: 2 }));
     const second = await pidOf('/r/a');
     assert.notEqual(second, first);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(isAlive(first), false, 'the old pool was disposed');
+    await eventually('the old pool was disposed', () => !isAlive(first), { timeoutMs: 5000 });
   } finally {
     await gw.stop();
   }

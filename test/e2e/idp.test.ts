@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { BIN, freePort, startIdp, tokenRequest, type IdpProcess } from '../idp/idp_process.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const run = promisify(execFile);
 const AUD = 'https://auth0-jwt-authorizer';
@@ -296,11 +297,12 @@ describe('CLI against the same store while the provider runs', () => {
     const { stdout } = await cli(['idp', 'apis', 'create', '--identifier', 'urn:cli-api', '--name', 'CLI API', '--scope', 'do:it', '--json']);
     const created = JSON.parse(stdout) as { test_application: { client_id: string; client_secret: string } };
     const { client_id, client_secret } = created.test_application;
+    // The provider polls its store for changes: the new API is served after at most one poll.
     let r = await tokenRequest(idp.url, { client_id, client_secret, audience: 'urn:cli-api', grant_type: 'client_credentials' });
-    for (let i = 0; i < 30 && r.status !== 200; i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
+    await eventually(`the provider serves urn:cli-api (last answer ${r.status})`, async () => {
       r = await tokenRequest(idp.url, { client_id, client_secret, audience: 'urn:cli-api', grant_type: 'client_credentials' });
-    }
+      return r.status === 200;
+    }, { timeoutMs: 5000, intervalMs: 100 });
     assert.equal(r.status, 200);
     assert.equal(r.body['scope'], 'do:it');
     const human = await cli(['idp', 'apis', 'list']);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 let gw: RunningGatewayProcess;
@@ -66,7 +67,7 @@ after(async () => {
 test('the gateway reports the provider it started, and its banner has a ready curl command', async () => {
   assert.equal(gw.idpUrl, `http://127.0.0.1:${new URL(issuer).port}`);
   // The banner goes to stderr, which may arrive after the ready line on stdout.
-  for (let i = 0; i < 50 && !/curl --request/.test(gw.stderr()); i++) await new Promise((ok) => setTimeout(ok, 100));
+  await eventually('the banner is on stderr', () => /curl --request/.test(gw.stderr()), { timeoutMs: 5000 });
   assert.match(gw.stderr(), /client_id gw-client/);
   assert.match(gw.stderr(), /curl --request POST --url http:\/\/localhost:\d+\/oauth\/token/);
   assert.doesNotMatch(gw.stderr(), /gw-secret/, 'a configured secret is never printed');
@@ -74,12 +75,7 @@ test('the gateway reports the provider it started, and its banner has a ready cu
 
 test('a token from the provider opens the route its scope allows, and only that one', async () => {
   // Readiness waits for the deployment's JWKS, served by the provider in the same process.
-  let ready = 0;
-  for (let i = 0; i < 100 && ready !== 200; i++) {
-    ready = (await fetch(`${gw.adminUrl}/health/ready`)).status;
-    if (ready !== 200) await new Promise((ok) => setTimeout(ok, 100));
-  }
-  assert.equal(ready, 200);
+  await eventually('the gateway is ready', async () => (await fetch(`${gw.adminUrl}/health/ready`)).status === 200, { timeoutMs: 10_000, intervalMs: 100 });
   const r = await tokenRequest(gw.idpUrl!, { client_id: 'gw-client', client_secret: 'gw-secret', audience: AUD, grant_type: 'client_credentials' });
   assert.equal(r.status, 200);
   const auth = { authorization: `Bearer ${String(r.body['access_token'])}` };

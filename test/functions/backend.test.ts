@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { startHarness, type Harness } from './harness.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { isAlive } from '../helpers/process.ts';
 
 let h: Harness;
@@ -79,8 +80,9 @@ test('JSON result: the request reaches the function as OCI sends it', async () =
   assert.equal(b.type, 'sync');
   assert.equal(b.leakedSecret, undefined);
   // stdout and stderr lines are in the gateway log, tagged with function and call.
-  await new Promise((r) => setTimeout(r, 50));
-  const lines = h.logs.filter((l) => l['fnId'] === 'echo' && l['callId'] === b.callId);
+  const callLines = () => h.logs.filter((l) => l['fnId'] === 'echo' && l['callId'] === b.callId);
+  await eventually('both of the call\'s log lines are in the gateway log', () => callLines().length >= 2);
+  const lines = callLines();
   assert.deepEqual(lines.map((l) => [l['stream'], l['msg']]), [['stdout', 'echo called'], ['stderr', 'echo stderr line']]);
 });
 
@@ -154,8 +156,7 @@ test('a function that hangs past its timeout: 504, the container is killed, the 
   assert.equal(r.status, 504);
   assert.deepEqual(r.json(), { code: 504, message: 'Function timed out' });
   assert.ok(took >= 950 && took < 3000, `took ${took} ms (timeout: 1 s)`);
-  await new Promise((res) => setTimeout(res, 100));
-  assert.equal(isAlive(warm.pid), false, 'the hung container was killed');
+  await eventually('the hung container was killed', () => !isAlive(warm.pid));
   const next = await call('/hangs', post({ ok: true }));
   assert.equal(next.status, 200);
   assert.notEqual(next.json().pid, warm.pid);
@@ -165,10 +166,9 @@ test('a function that exceeds its memory is killed: 502, the next call works', a
   const warm = (await call('/memhog', post({ ok: true }))).json();
   const r = await call('/memhog', post({}));
   assert.equal(r.status, 502);
-  await new Promise((res) => setTimeout(res, 100));
-  assert.ok(h.logs.some((l) => l['fnId'] === 'memhog' && l['msg'] === 'function exceeded its memory; killed'));
+  await eventually('the kill is logged', () => h.logs.some((l) => l['fnId'] === 'memhog' && l['msg'] === 'function exceeded its memory; killed'));
   assert.ok(h.logs.some((l) => l['fnId'] === 'memhog' && l['failure'] === 'memory'));
-  assert.equal(isAlive(warm.pid), false);
+  await eventually(`the container ${warm.pid} over its memory is gone`, () => !isAlive(warm.pid));
   const next = await call('/memhog', post({ ok: true }));
   assert.equal(next.status, 200);
 });
@@ -198,9 +198,8 @@ test('a full queue answers 503 with Retry-After', async () => {
 test('idle containers are stopped after idle_timeout and their sockets removed', async () => {
   const r = (await call('/idle', post({}))).json();
   assert.equal(h.catalog.get('idle')!.stats().containers, 1);
-  await new Promise((res) => setTimeout(res, 2000)); // idle_timeout: 1 s, swept every 0.5 s
-  assert.equal(h.catalog.get('idle')!.stats().containers, 0);
-  assert.equal(isAlive(r.pid), false);
+  // idle_timeout: 1 s, swept every 0.5 s
+  await eventually('the idle container is stopped', () => h.catalog.get('idle')!.stats().containers === 0 && !isAlive(r.pid));
   const again = await call('/idle', post({}));
   assert.equal(again.status, 200);
   assert.notEqual(again.json().pid, r.pid);
@@ -243,9 +242,7 @@ test('closing stops every container and removes its socket directory', async () 
   const b = (await call('/burst', post({}))).json();
   await h.ctx.registry.closeAll();
   assert.equal(existsSync(dir), false);
-  await new Promise((res) => setTimeout(res, 50));
-  assert.equal(isAlive(b.pid), false);
-  for (const p of pidsSeen) assert.equal(isAlive(p), false);
+  await eventually(`every container stopped (${[b.pid, ...pidsSeen].join(', ')})`, () => [b.pid, ...pidsSeen].every((p) => !isAlive(p)));
   const r = await call('/echo');
   assert.equal(r.status, 503);
 });

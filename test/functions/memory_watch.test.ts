@@ -21,6 +21,7 @@ test('a process growing past its limit is reported once; one under it is not', a
       watchMemory(grow.pid!, 100 * 1024 * 1024, (bytes) => {
         reports++;
         clearTimeout(t);
+        // Deliberately lets time pass (4 polls of 50 ms): proving there is no second report needs a window.
         setTimeout(() => (reports === 1 ? resolve(bytes) : reject(new Error('reported twice'))), 200);
       });
     });

@@ -1,7 +1,8 @@
 /**
  * Backend URLs with OCI context variables: `${request.path[id]}`, `${request.query[q]}`,
- * `${request.headers[h]}`, `${request.auth[claim]}`, `${request.host}`. The URL is split once at
- * compile time into literal parts and lookups, so a request only concatenates.
+ * `${request.headers[h]}`, `${request.auth[claim]}`, `${request.host}`, `${request.subdomain[d]}`
+ * (parsed by context_vars.ts, which also says how each renders). The URL is split once at compile
+ * time into literal parts and lookups, so a request only concatenates.
  *
  * Variables are allowed in the path and query only, never in the scheme, host or port: a client
  * must not be able to choose where the gateway connects (SSRF).
@@ -18,6 +19,7 @@
  * is only encoded. The template's own literal text is the operator's and is trusted.
  */
 import type { GatewayRequest } from '../types.ts';
+import { parseTemplate } from './context_vars.ts';
 
 /** A lookup returns the encoded value, or null to refuse the request. */
 type Part = string | ((ctx: GatewayRequest) => string | null);
@@ -30,8 +32,6 @@ export interface UrlTemplate {
   /** Path + query for one request; null when a value would change the path's segments (answer 400). */
   pathAndQuery(ctx: GatewayRequest): string | null;
 }
-
-const VAR = /\$\{request\.(path|query|headers|auth)\[([^\]]+)\]\}|\$\{request\.host\}/g;
 
 /** Percent-escapes of ASCII characters. */
 const ASCII_ESCAPE = /%([0-7][0-9a-fA-F])/g;
@@ -88,15 +88,8 @@ function encodeWildcard(ctx: GatewayRequest, mayBeEmpty: boolean): string | null
   return out;
 }
 
-function stringify(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map(stringify).join(',');
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
-
 /**
- * Compiles `url`. `pathParams` are the route's parameter names (wildcards marked with `*`), so a
+ * Compiles `url`. `pathParams` are the route's parameters (context_vars.ts routeParameters), so a
  * reference to a parameter the route does not have is a config error. Returns an error string on failure.
  */
 export function compileUrlTemplate(url: string, pathParams: ReadonlyMap<string, boolean>): UrlTemplate | string {
@@ -118,63 +111,34 @@ export function compileUrlTemplate(url: string, pathParams: ReadonlyMap<string, 
   let rest = slash === -1 ? '/' : afterOrigin.slice(slash);
   if (rest.startsWith('?')) rest = `/${rest}`;
 
+  const template = parseTemplate(rest, pathParams);
+  if (typeof template === 'string') return template;
   const parts: Part[] = [];
-  let last = 0;
-  let error: string | null = null;
   const queryStart = rest.indexOf('?');
   const pathEnd = queryStart === -1 ? rest.length : queryStart;
-  for (const m of rest.matchAll(VAR)) {
-    const at = m.index;
-    if (at > last) parts.push(rest.slice(last, at));
-    last = at + m[0].length;
-    const inPath = at < pathEnd;
-    // A value completing an escape the template started (`%2${v}`) would bypass the segment check.
-    if (inPath && /%[0-9a-fA-F]?$/.test(rest.slice(0, at))) {
-      error = `${m[0]}: must not follow an incomplete percent escape`;
+  let offset = 0;
+  for (const p of template) {
+    if (typeof p === 'string') {
+      parts.push(p);
+      offset += p.length;
       continue;
     }
-    const kind = m[1];
-    const name = m[2] as string;
-    let value: (ctx: GatewayRequest) => string;
-    if (kind === undefined) {
-      value = function host(ctx) {
-        return ctx.req.headers.host ?? '';
-      };
-    } else if (kind === 'path') {
-      const wildcard = pathParams.get(name);
-      if (wildcard === undefined) {
-        error = `\${request.path[${name}]}: the route has no parameter {${name}}`;
-        continue;
-      }
-      if (wildcard && inPath) {
-        const mayBeEmpty = last === pathEnd;
-        parts.push(function wildcardSegments(ctx) {
-          return ctx.wildcardFrom >= 0 ? encodeWildcard(ctx, mayBeEmpty) : encodeSegment(ctx.params[name] ?? '');
-        });
-        continue;
-      }
-      value = function pathParam(ctx) {
-        return ctx.params[name] ?? '';
-      };
-    } else if (kind === 'query') {
-      value = function queryParam(ctx) {
-        return ctx.query().get(name) ?? '';
-      };
-    } else if (kind === 'headers') {
-      const lower = name.toLowerCase();
-      value = function headerValue(ctx) {
-        return stringify(ctx.req.headers[lower]);
-      };
-    } else {
-      value = function authClaim(ctx) {
-        return stringify(ctx.auth?.claims[name]);
-      };
+    const at = offset;
+    offset += p.expression.length + 3; // `${` … `}`
+    const inPath = at < pathEnd;
+    // A value completing an escape the template started (`%2${v}`) would bypass the segment check.
+    if (inPath && /%[0-9a-fA-F]?$/.test(rest.slice(0, at))) return `\${${p.expression}}: must not follow an incomplete percent escape`;
+    if (p.param !== null && p.param.wildcard && inPath) {
+      const name = p.param.name;
+      const mayBeEmpty = offset === pathEnd;
+      parts.push(function wildcardSegments(ctx) {
+        return ctx.wildcardFrom >= 0 ? encodeWildcard(ctx, mayBeEmpty) : encodeSegment(ctx.params[name] ?? '');
+      });
+      continue;
     }
-    parts.push(inPath ? (ctx) => encodeSegment(value(ctx)) : (ctx) => encode(value(ctx)));
+    const text = p.text;
+    parts.push(inPath ? (ctx) => encodeSegment(text(ctx)) : (ctx) => encode(text(ctx)));
   }
-  if (error !== null) return error;
-  if (/\$\{/.test(rest.replace(VAR, ''))) return 'unknown context variable (use request.path[], request.query[], request.headers[], request.auth[] or request.host)';
-  if (last < rest.length) parts.push(rest.slice(last));
   if (parts.every((p) => typeof p === 'string')) {
     const constant = parts.join('');
     return { origin, hasQuery: queryStart !== -1, pathAndQuery: () => constant };

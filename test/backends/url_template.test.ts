@@ -41,6 +41,15 @@ describe('compileUrlTemplate', () => {
     assert.equal(t.pathAndQuery(fakeRequest({ params: { rest: '' }, segments: ['files'], wildcardFrom: 1 })), '/files/');
   });
 
+  it('expands request.subdomain and nested claims; a subdomain is held to the segment rule', () => {
+    const t = compile('http://up/tenants/${request.subdomain[example.com]}/u/${request.auth[ctx][user]}');
+    const host = (h: string) => fakeRequest({ req: { headers: { host: h } } as GatewayRequest['req'], auth: claims({ ctx: { user: 'u 1' } }) });
+    assert.equal(t.pathAndQuery(host('cars.example.com:8080')), '/tenants/cars/u/u%201');
+    // No subdomain is an empty segment, and `..example.com` leaves `.`: both refused.
+    assert.equal(t.pathAndQuery(host('example.com')), null);
+    assert.equal(t.pathAndQuery(host('..example.com')), null);
+  });
+
   it('is a constant when there are no variables', () => {
     const t = compile('http://up');
     assert.equal(t.pathAndQuery(fakeRequest({})), '/');

@@ -79,18 +79,32 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   registerBrokerMetrics(ownMetrics, broker);
   const aggregator = new client.AggregatorRegistry();
   const workers = new Map<number, Worker>();
-  const replies = new Map<number, (value: unknown) => void>();
+  /** Workers whose data plane is listening (and so answer asks): ids. */
+  const listening = new Set<number>();
+  /** Asks awaiting a worker's reply, by ask id: settled by the reply, the timeout or the worker's going. */
+  const replies = new Map<number, { workerId: number; settle: (value: unknown) => void }>();
   let nextAsk = 0;
   let shuttingDown = false;
   const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
 
-  /** Sends `m` (with a fresh id) and resolves with the worker's reply, or null when it does not come in time. */
+  /**
+   * Sends `m` (with a fresh id) and resolves with the worker's reply, or null when it does not come
+   * in time or the worker goes away first (a worker that dies mid-ask will never answer: waiting out
+   * the timeout made an admin request racing a worker's death take 5 s and fail, issue #11).
+   */
   function ask<T>(w: Worker, m: (id: number) => ToWorker): Promise<T | null> {
     return new Promise((resolve) => {
+      if (!w.isConnected()) return resolve(null);
       const id = ++nextAsk;
-      const timer = setTimeout(() => (replies.delete(id), resolve(null)), askTimeoutMs);
-      replies.set(id, (v) => (clearTimeout(timer), resolve(v as T)));
-      w.send(m(id));
+      const timer = setTimeout(() => settle(null), askTimeoutMs);
+      const settle = (v: unknown) => {
+        clearTimeout(timer);
+        replies.delete(id);
+        resolve(v as T | null);
+      };
+      replies.set(id, { workerId: w.id, settle });
+      // With a callback, a channel that closed meanwhile is an error here, not an 'error' event on the worker.
+      w.send(m(id), (err) => err !== null && settle(null));
     });
   }
   const askAdmin = (w: Worker, method: string, path: string) => ask<AdminAnswer>(w, (id) => ({ gh: 'admin', id, method, path }));
@@ -105,16 +119,15 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       if (!isToPrimary(m)) return;
       switch (m.gh) {
         case 'listening':
+          listening.add(w.id);
           firstDataUrl(m.dataUrl);
           if (++ready === opts.workers) resolve();
           return;
         case 'admin-reply':
-          replies.get(m.id)?.(m.answer);
-          replies.delete(m.id);
+          replies.get(m.id)?.settle(m.answer);
           return;
         case 'reload-reply':
-          replies.get(m.id)?.(m.result);
-          replies.delete(m.id);
+          replies.get(m.id)?.settle(m.result);
           return;
         case 'jwks':
           broker.fetch(m.req).then(
@@ -123,8 +136,12 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
           );
       }
     });
+    cluster.on('disconnect', (w: Worker) => {
+      for (const r of [...replies.values()]) if (r.workerId === w.id) r.settle(null);
+    });
     cluster.on('exit', (w, code, signal) => {
       workers.delete(w.id);
+      listening.delete(w.id);
       if (shuttingDown) return;
       if (ready < opts.workers) return reject(new Error(`a worker exited before it was ready (code ${code}, signal ${signal})`));
       log.error({ pid: w.process.pid, code, signal }, 'worker died; starting a new one');
@@ -148,13 +165,15 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     }
     if (path === '/health/ready') {
       if (shuttingDown) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
-      const answers = await Promise.all(live.map((w) => askAdmin(w, 'GET', '/health/ready')));
+      // A worker still starting has no handler for asks yet: it is not ready, and asking it would only wait out the timeout.
+      const answers = await Promise.all(live.map((w) => (listening.has(w.id) ? askAdmin(w, 'GET', '/health/ready') : Promise.resolve('starting' as const))));
       const reasons: (NotReady | { worker: number | undefined; reason: string })[] = [];
       if (live.length < opts.workers) reasons.push({ worker: undefined, reason: `${live.length} of ${opts.workers} workers running` });
       answers.forEach((a, i) => {
-        if (a?.status === 200) return;
+        if (a !== 'starting' && a?.status === 200) return;
         const pid = live[i]?.process.pid;
-        if (a === null) reasons.push({ worker: pid, reason: 'worker did not answer' });
+        if (a === 'starting') reasons.push({ worker: pid, reason: 'worker starting' });
+        else if (a === null) reasons.push({ worker: pid, reason: 'worker did not answer' });
         else for (const r of (JSON.parse(a.body) as { reasons?: NotReady[] }).reasons ?? []) reasons.push({ ...r, worker: pid });
       });
       const ok = reasons.length === 0;
@@ -166,14 +185,20 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
       return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
     }
-    const first = live[0];
-    if (first === undefined) return json(503, { code: 503, message: 'no worker running' });
-    const a = await askAdmin(first, method, path);
-    if (a === null) return json(504, { code: 504, message: 'worker did not answer' });
-    if (path === '/admin/info' && a.status === 200) {
-      return json(200, { ...(JSON.parse(a.body) as object), ...info, primaryPid: process.pid, workerPids: live.map((w) => w.process.pid) });
+    // Any serving worker can answer the rest: ask them in turn, so one that is dying or still
+    // starting does not fail the request while another is up.
+    const serving = live.filter((w) => listening.has(w.id));
+    if (serving.length === 0) return json(503, { code: 503, message: 'no worker running' });
+    for (const w of serving) {
+      const a = await askAdmin(w, method, path);
+      if (a === null) continue;
+      if (path === '/admin/info' && a.status === 200) {
+        const workerPids = [...workers.values()].filter((x) => x.isConnected()).map((x) => x.process.pid);
+        return json(200, { ...(JSON.parse(a.body) as object), ...info, primaryPid: process.pid, workerPids });
+      }
+      return a;
     }
-    return a;
+    return json(504, { code: 504, message: 'worker did not answer' });
   }
 
   const admin = createServer(createAdminHandler(answer));

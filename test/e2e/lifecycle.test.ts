@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { eventually } from '../helpers/eventually.ts';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
 import { startUpstream } from '../helpers/upstream.ts';
 
@@ -24,15 +25,6 @@ function stockConfig(routes: Record<string, string>): object {
   };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('condition not met in time');
-}
-
 describe('hot reload (e2e)', () => {
   it('applies a valid change on file write, keeps the old plan on an invalid one, and reloads on SIGHUP', async () => {
     const gw = await startGateway({ config: stockConfig({ '/one': 'v1' }) });
@@ -42,7 +34,7 @@ describe('hot reload (e2e)', () => {
 
       // A valid change, written in place, is picked up by the file watcher.
       writeFileSync(gw.configFile, stringify(stockConfig({ '/one': 'v2', '/two': 'new' })));
-      await eventually(async () => (await (await fetch(`${gw.url}/app/two`)).text()) === 'new');
+      await eventually('the written change is served', async () => (await (await fetch(`${gw.url}/app/two`)).text()) === 'new');
       assert.equal(await (await fetch(`${gw.url}/app/one`)).text(), 'v2');
 
       // An invalid one is rejected, logged with its path, and the previous plan keeps serving.
@@ -55,12 +47,12 @@ describe('hot reload (e2e)', () => {
       const tmp = join(gw.dir, 'next.yaml');
       writeFileSync(tmp, stringify(stockConfig({ '/three': 'renamed-in' })));
       renameSync(tmp, gw.configFile);
-      await eventually(async () => (await fetch(`${gw.url}/app/three`)).status === 200);
+      await eventually('the renamed-in file is served', async () => (await fetch(`${gw.url}/app/three`)).status === 200);
 
       // SIGHUP reloads even without a file event being noticed.
       const before = gw.records().filter((r) => r['msg'] === 'config reloaded').length;
       gw.proc.kill('SIGHUP');
-      await eventually(async () => gw.records().filter((r) => r['msg'] === 'config reloaded').length > before);
+      await eventually('SIGHUP reloaded', () => gw.records().filter((r) => r['msg'] === 'config reloaded').length > before);
 
       // A file that vanishes is a rejected reload, not an outage.
       renameSync(gw.configFile, join(gw.dir, 'gone.yaml'));
@@ -89,9 +81,9 @@ describe('hot reload (e2e)', () => {
     const gw = await startGateway({ config: cfg('old') });
     try {
       const slow = fetch(`${gw.url}/slow`);
-      await new Promise((r) => setTimeout(r, 150));
+      await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
       writeFileSync(gw.configFile, stringify(cfg('new')));
-      await eventually(async () => (await (await fetch(`${gw.url}/v`)).text()) === 'new');
+      await eventually('the new plan is served', async () => (await (await fetch(`${gw.url}/v`)).text()) === 'new');
       const res = await slow;
       assert.equal(res.status, 200);
       assert.equal(await res.text(), 'late');
@@ -113,10 +105,47 @@ describe('graceful shutdown (e2e)', () => {
     });
     try {
       const inFlight = fetch(`${gw.url}/slow`);
-      await new Promise((r) => setTimeout(r, 200));
+      await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
       gw.proc.kill('SIGTERM');
       await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
       await assert.rejects(fetch(`${gw.url}/slow`, { headers: { connection: 'close' } }), 'no new connections once draining');
+      const res = await inFlight;
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'late');
+      assert.equal(await gw.exited, 0);
+    } finally {
+      await gw.stop();
+      await up.close();
+    }
+  });
+});
+
+describe('health during shutdown (e2e)', () => {
+  it('regression: /health/live answered 200 "live" while the gateway drained', async () => {
+    const up = await startUpstream();
+    const gw = await startGateway({
+      config: {
+        server: { host: '127.0.0.1' },
+        deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [{ path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=3000` } }] } }],
+      },
+    });
+    try {
+      const live = await fetch(`${gw.adminUrl}/health/live`);
+      assert.equal(live.status, 200);
+      assert.deepEqual(await live.json(), { status: 'live' });
+      // A request held by a slow upstream keeps the gateway draining after SIGTERM.
+      const inFlight = fetch(`${gw.url}/slow`);
+      inFlight.catch(() => undefined); // awaited below; a failed assertion before then must not turn into an unhandled rejection
+      await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
+      gw.proc.kill('SIGTERM');
+      await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
+      const draining = await fetch(`${gw.adminUrl}/health/live`);
+      assert.equal(draining.status, 503);
+      assert.deepEqual(await draining.json(), { status: 'draining' });
+      const ready = await fetch(`${gw.adminUrl}/health/ready`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { draining: boolean }).draining, true);
+      assert.equal(gw.proc.exitCode, null, 'still draining the request in flight');
       const res = await inFlight;
       assert.equal(res.status, 200);
       assert.equal(await res.text(), 'late');

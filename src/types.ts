@@ -51,6 +51,31 @@ export interface GatewayRequest {
   query(): URLSearchParams;
   /** Per-request logger, bound to the request id. */
   readonly log: Logger;
+  /**
+   * The request headers to forward, as node's `rawHeaders` list (`[name, value, ...]`), once the
+   * route's header transformation has rewritten them; null: the client's, as received. `req` keeps
+   * the request as sent, which is what context variables read (OCI: values come from the original).
+   */
+  forwardRawHeaders: readonly string[] | null;
+  /** The query string to forward (`?a=1` or `''`) once the route's query transformation rewrote it; null: `search`. */
+  forwardSearch: string | null;
+  /** The route's response header transformation, applied by the backend before it writes the head; null: none. */
+  readonly responseTransform: ResponseHeaderTransform | null;
+}
+
+/** A route's compiled request header and query transformations (policies/transforms.ts). */
+export interface RequestTransform {
+  /** Sets `forwardRawHeaders` and/or `forwardSearch` from the request as the client sent it. */
+  apply(ctx: GatewayRequest): void;
+}
+
+/** A route's compiled response header transformation (policies/transforms.ts). */
+export interface ResponseHeaderTransform {
+  /**
+   * Rewrites `headers` (lower-case names, as a backend is about to write them) in place. It replaces
+   * values and never changes an array it was given, so a backend may pass a shallow copy of shared headers.
+   */
+  apply(headers: Record<string, string | string[]>, ctx: GatewayRequest): void;
 }
 
 /** A compiled backend. `handle` writes the whole response, including errors. */

@@ -6,7 +6,8 @@
  *
  * The token reaches the function as OCI passes it: the client's `Authorization` header is relayed
  * as `Fn-Http-H-Authorization` (and a `tokenQueryParam` stays in `Fn-Http-Request-Url`), and the
- * claims the gateway verified as `Fn-Http-H-X-Gatehouse-Claims` (docs/functions.md).
+ * claims the gateway verified as `Fn-Http-H-X-Gatehouse-Claims` (docs/functions.md). A route's
+ * header and query transformations (policies/transforms.ts) change what is relayed, both ways.
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_BODY_BYTES, encodeCallHeaders } from '../functions/call_codec.ts';
@@ -36,6 +37,12 @@ const FAILURES: Record<FnFailure, { status: number; message: string }> = {
   closed: { status: 503, message: 'Function unavailable, retry later' },
 };
 
+/** `url` (path and query, as the client sent it) with its query replaced by `search`. */
+function withSearch(url: string, search: string): string {
+  const q = url.indexOf('?');
+  return (q === -1 ? url : url.slice(0, q)) + search;
+}
+
 async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void> {
   const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
   let body = readRequestBody(g.req, limit);
@@ -54,11 +61,20 @@ async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void
   const callId = randomUUID();
   const out = await invoker.invoke({
     callId,
-    headers: encodeCallHeaders(callId, req.method ?? 'GET', req.url ?? g.path, req.rawHeaders, g.auth?.claims ?? null),
+    // A route's request transformation has left what to forward in forwardRawHeaders / forwardSearch.
+    headers: encodeCallHeaders(
+      callId,
+      req.method ?? 'GET',
+      g.forwardSearch === null ? (req.url ?? g.path) : withSearch(req.url ?? g.path, g.forwardSearch),
+      g.forwardRawHeaders ?? req.rawHeaders,
+      g.auth?.claims ?? null,
+    ),
     body,
   });
   if (out.ok) {
     const headers = out.headers;
+    // The route's response transformation sees the function's headers; the call id and framing stay ours.
+    if (g.responseTransform !== null) g.responseTransform.apply(headers, g);
     headers['fn-call-id'] = callId;
     headers['content-length'] = String(out.body.length);
     g.res.writeHead(out.status, headers);

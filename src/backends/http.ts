@@ -18,6 +18,7 @@ import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import { sendError } from '../lib/respond.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+import { routeParameters } from './context_vars.ts';
 import { compileUrlTemplate } from './url_template.ts';
 import { upstreamErrors } from './metrics.ts';
 
@@ -44,21 +45,33 @@ export const HTTP_BACKEND_DEFAULTS = {
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
-function routeParams(route: string): Map<string, boolean> {
-  const out = new Map<string, boolean>();
-  for (const m of route.matchAll(/\{([^}*]+)(\*)?\}/g)) out.set(m[1] as string, m[2] === '*');
-  return out;
+/**
+ * The headers a request transformation left (policies/transforms.ts), as a header map; repeated
+ * names become arrays, which undici sends as one line each.
+ */
+function transformedHeaders(raw: readonly string[], listed: Set<string> | null, out: Record<string, string | string[]>): void {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
+    const v = raw[i + 1] as string;
+    const prev = out[name];
+    out[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
 }
 
 function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): Record<string, string | string[]> {
   const src = ctx.req.headers;
   const listed = connectionListed(src.connection);
   const out: Record<string, string | string[]> = {};
-  for (const name in src) {
-    if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
-    const v = src[name];
-    if (v !== undefined) out[name] = v;
+  if (ctx.forwardRawHeaders !== null) transformedHeaders(ctx.forwardRawHeaders, listed, out);
+  else {
+    for (const name in src) {
+      if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
+      const v = src[name];
+      if (v !== undefined) out[name] = v;
+    }
   }
+  // The protected headers below come from the request as sent: a transformation cannot touch them.
   const prior = src['x-forwarded-for'];
   out['x-forwarded-for'] = prior === undefined ? ctx.clientIp : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.clientIp}`;
   out['x-forwarded-proto'] = ctx.protocol;
@@ -118,7 +131,7 @@ function clientGone(res: ServerResponse): boolean {
 }
 
 export function createHttpBackend(config: HttpBackendConfig, path: string, route: string, ctx: CompileContext): Backend | null {
-  const compiled = compileUrlTemplate(config.url, routeParams(route));
+  const compiled = compileUrlTemplate(config.url, routeParameters(route));
   if (typeof compiled === 'string') {
     ctx.issue(`${path}.url`, compiled);
     return null;
@@ -147,7 +160,8 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
       sendError(res, 400, 'Bad Request');
       return;
     }
-    if (rc.search.length > 1) target += template.hasQuery ? `&${rc.search.slice(1)}` : rc.search;
+    const search = rc.forwardSearch ?? rc.search;
+    if (search.length > 1) target += template.hasQuery ? `&${search.slice(1)}` : search;
     if (clientGone(res)) return; // left during authentication: nothing to fetch for
     const hasBody = requestHasBody(req);
     res.once('close', abortIfClientGone);
@@ -171,7 +185,9 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
         },
         function onUpstreamHead({ statusCode, headers }) {
           clearTimeout(sendTimer);
-          res.writeHead(statusCode, responseHeaders(headers));
+          const out = responseHeaders(headers);
+          if (rc.responseTransform !== null) rc.responseTransform.apply(out, rc);
+          res.writeHead(statusCode, out);
           return res;
         },
       );

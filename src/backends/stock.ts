@@ -1,7 +1,7 @@
 /**
- * STOCK_RESPONSE_BACKEND: a fixed status, body and headers, all encoded once at compile time.
+ * STOCK_RESPONSE_BACKEND: a fixed status, body and headers, all encoded once at compile time. A
+ * route with a response header transformation gets a copy of the headers to transform per request.
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import { isHeaderName } from '../lib/header_name.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 
@@ -17,7 +17,7 @@ const FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'connection'])
 
 export function createStockBackend(config: StockBackendConfig, path: string, ctx: CompileContext): Backend {
   const body = Buffer.from(config.body ?? '', 'utf8');
-  const headers: OutgoingHttpHeaders = {};
+  const headers: Record<string, string | string[]> = {};
   (config.headers ?? []).forEach((h, i) => {
     const name = h.name.toLowerCase();
     if (FORBIDDEN.has(name)) {
@@ -33,17 +33,22 @@ export function createStockBackend(config: StockBackendConfig, path: string, ctx
       return;
     }
     const prev = headers[name];
-    headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [String(prev), h.value];
+    headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
   });
   const status = config.status;
   // RFC 9110 §6.4.1, §8.6: 1xx, 204 and 304 have no content, and 204 must not carry Content-Length.
   const noBody = status === 204 || status === 304 || (status >= 100 && status < 200);
   if (noBody && body.length > 0) ctx.issue(`${path}.body`, `a ${status} response has no body`);
-  if (!noBody) headers['content-length'] = body.length;
+  if (!noBody) headers['content-length'] = String(body.length);
   return {
     type: 'STOCK_RESPONSE_BACKEND',
     handle: function stockResponse(rc: GatewayRequest) {
-      rc.res.writeHead(status, headers);
+      if (rc.responseTransform === null) rc.res.writeHead(status, headers);
+      else {
+        const own = { ...headers };
+        rc.responseTransform.apply(own, rc);
+        rc.res.writeHead(status, own);
+      }
       rc.res.end(noBody || rc.req.method === 'HEAD' ? undefined : body);
     },
   };

@@ -126,6 +126,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       plan.server.maxBodyBytes,
       route?.log ?? log,
       route,
+      null,
       startNs,
     );
     state.inFlight++;

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/log.ts';
-import type { AuthContext, GatewayRequest } from '../types.ts';
+import type { AuthContext, GatewayRequest, ResponseHeaderTransform } from '../types.ts';
 import type { RoutePlan } from '../plan.ts';
 
 export class RequestContext implements GatewayRequest {
@@ -21,6 +21,9 @@ export class RequestContext implements GatewayRequest {
   readonly protocol: string;
   readonly maxBodyBytes: number;
   readonly log: Logger;
+  forwardRawHeaders: readonly string[] | null;
+  forwardSearch: string | null;
+  readonly responseTransform: ResponseHeaderTransform | null;
   /** The matched route; null for 400/404/405 answers. */
   readonly route: RoutePlan | null;
   /** Auth outcome for the access log: null when the route has no authentication. */
@@ -41,6 +44,7 @@ export class RequestContext implements GatewayRequest {
     maxBodyBytes: number,
     log: Logger,
     route: RoutePlan | null,
+    responseTransform: ResponseHeaderTransform | null,
     startNs: bigint,
   ) {
     this.req = req;
@@ -56,6 +60,9 @@ export class RequestContext implements GatewayRequest {
     this.protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
     this.maxBodyBytes = maxBodyBytes;
     this.log = log;
+    this.forwardRawHeaders = null;
+    this.forwardSearch = null;
+    this.responseTransform = responseTransform;
     this.route = route;
     this.authReason = null;
     this.startNs = startNs;

@@ -51,6 +51,9 @@ export function request(headers: [string, string][] = [], search = ''): GatewayR
     protocol: 'http',
     query: () => (q ??= new URLSearchParams(search)),
     log: createLogger({ level: 'silent' }),
+    forwardRawHeaders: null,
+    forwardSearch: null,
+    responseTransform: null,
   };
   return ctx as GatewayRequest;
 }

@@ -17,7 +17,7 @@ function compile(config: StockBackendConfig) {
 /** Raw head of one answer from a real server running the backend. */
 async function head(config: StockBackendConfig, method: string): Promise<string> {
   const { backend } = compile(config);
-  const server = createServer((req, res) => void backend.handle({ req, res } as unknown as GatewayRequest));
+  const server = createServer((req, res) => void backend.handle({ req, res, responseTransform: null } as unknown as GatewayRequest));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const { connect } = await import('node:net');

@@ -87,6 +87,9 @@ export async function startHarness(functions: Record<string, unknown>, auth: Aut
       maxBodyBytes: 20 * 1024 * 1024,
       query: () => new URLSearchParams(q < 0 ? '' : url.slice(q)),
       log: ctx.log,
+      forwardRawHeaders: null,
+      forwardSearch: null,
+      responseTransform: null,
     };
     void backend.handle(g);
   });

@@ -82,6 +82,9 @@ class Harness {
         maxBodyBytes: 1024 * 1024,
         query: () => (parsed ??= new URLSearchParams(search)),
         log: this.log,
+        forwardRawHeaders: null,
+        forwardSearch: null,
+        responseTransform: null,
       };
       const message = this.validation === null ? null : this.validation.check(g);
       req.resume();

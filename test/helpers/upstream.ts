@@ -10,6 +10,8 @@ export interface Received {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The header lines as received, `[name, value, ...]`: repeated lines stay apart. */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -29,7 +31,7 @@ export async function startUpstream(): Promise<Upstream> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const u = new URL(req.url ?? '/', 'http://x');
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
       const ms = Number(u.searchParams.get('ms') ?? '0');
       const p = u.pathname;
       if (p.startsWith('/status/')) {

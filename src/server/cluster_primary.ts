@@ -177,7 +177,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
         else for (const r of (JSON.parse(a.body) as { reasons?: NotReady[] }).reasons ?? []) reasons.push({ ...r, worker: pid });
       });
       const ok = reasons.length === 0;
-      return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', workers: live.length, reasons });
+      return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', draining: false, workers: live.length, reasons });
     }
     if (method === 'POST' && path === '/admin/reload') {
       const results = await Promise.all(live.map((w) => askReload(w)));

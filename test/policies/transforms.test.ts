@@ -13,7 +13,14 @@ import { createStockBackend } from '../../src/backends/stock.ts';
 import { createFunctionBackend } from '../../src/backends/function.ts';
 import { compileFunctions } from '../../src/functions/compile.ts';
 import { routeParameters } from '../../src/backends/context_vars.ts';
-import { compileRequestTransform, compileResponseTransform } from '../../src/policies/transforms.ts';
+import { Ajv } from 'ajv';
+import {
+  compileRequestTransform,
+  compileResponseTransform,
+  queryParameterTransformationsSchema,
+  requestHeaderTransformationsSchema,
+  responseHeaderTransformationsSchema,
+} from '../../src/policies/transforms.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import type { ConfigIssue } from '../../src/errors.ts';
@@ -66,6 +73,29 @@ function problems(requestPolicies: Record<string, unknown>, responsePolicies: Re
 function set(name: string, values: string[], ifExists?: string): Record<string, unknown> {
   return ifExists === undefined ? { name, values } : { name, values, ifExists };
 }
+
+describe('schema fragments', () => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const headers = ajv.compile(requestHeaderTransformationsSchema);
+  const response = ajv.compile(responseHeaderTransformationsSchema);
+  const query = ajv.compile(queryParameterTransformationsSchema);
+
+  it("accept OCI's shapes (documentation examples) and refuse wrong enums, missing fields and unknown fields", () => {
+    const oci = {
+      setHeaders: { items: [{ name: 'X-User', values: ['${request.auth[sub]}'], ifExists: 'OVERWRITE' }] },
+      renameHeaders: { items: [{ from: 'X-Username', to: 'X-User-ID' }] },
+      filterHeaders: { type: 'BLOCK', items: [{ name: 'User-Agent' }] },
+    };
+    assert.ok(headers(oci), JSON.stringify(headers.errors));
+    assert.ok(response(oci));
+    assert.ok(query({ setQueryParameters: { items: [{ name: 'region', values: ['${request.headers[X-Region]}'], ifExists: 'APPEND' }] }, renameQueryParameters: { items: [{ from: 'q', to: 'query' }] }, filterQueryParameters: { type: 'ALLOW', items: [{ name: 'query' }] } }));
+    assert.equal(headers({ setHeaders: { items: [{ name: 'X', values: ['v'], ifExists: 'REPLACE' }] } }), false);
+    assert.equal(headers({ setHeaders: { items: [{ name: 'X', values: [] }] } }), false);
+    assert.equal(headers({ filterHeaders: { items: [{ name: 'X' }] } }), false);
+    assert.equal(headers({ setQueryParameters: { items: [] } }), false);
+    assert.equal(query({ filterQueryParameters: { type: 'DENY', items: [] } }), false);
+  });
+});
 
 describe('transformations refused at load time, with their path', () => {
   const setAt = (i: number) => `${RP}.headerTransformations.setHeaders.items[${i}]`;

@@ -19,7 +19,7 @@ import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { isHeaderName } from '../lib/header_name.ts';
 import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
 import type { CompileContext, RequestTransform, ResponseHeaderTransform } from '../types.ts';
-import { nonEmptyString, object } from '../config/schema/common.ts';
+import { nonEmptyString, object } from '../lib/json_schema.ts';
 import {
   editHeaderMap,
   editRawHeaders,

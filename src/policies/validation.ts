@@ -18,7 +18,7 @@
 import { isHeaderName } from '../lib/header_name.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import { scrapedMetric, type Sample } from '../lib/route_stats.ts';
-import { nonEmptyString, object } from '../config/schema/common.ts';
+import { nonEmptyString, object } from '../lib/json_schema.ts';
 import type { CompileContext, GatewayRequest } from '../types.ts';
 
 export type ValidationMode = 'ENFORCING' | 'PERMISSIVE' | 'DISABLED';

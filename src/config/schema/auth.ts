@@ -4,7 +4,7 @@
  * Owned by the auth stage (issue #3). Semantic checks (https JWKS, key sizes, ANONYMOUS routes)
  * happen in src/auth/compile.ts, with their paths.
  */
-import { NOT_SUPPORTED, byType, nonEmptyString, object } from './common.ts';
+import { NOT_SUPPORTED, byType, nonEmptyString, object } from '../../lib/json_schema.ts';
 import { ALGORITHMS } from '../../auth/algorithms.ts';
 
 const nonEmptyList = { type: 'array', items: nonEmptyString, minItems: 1 } as const;

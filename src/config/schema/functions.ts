@@ -6,7 +6,7 @@
  * (`invokeEndpoint`). Exactly one of the two is checked at compile time (functions/compile.ts),
  * where the message can name the function; func.yaml itself is read and checked there too.
  */
-import { nonEmptyString, object } from './common.ts';
+import { nonEmptyString, object } from '../../lib/json_schema.ts';
 
 const seconds = (max: number) => ({ type: 'number', exclusiveMinimum: 0, maximum: max });
 

@@ -4,7 +4,7 @@
  * management API speaks Auth0's snake_case shapes instead. Secrets come in through `${VAR}`
  * interpolation.
  */
-import { nonEmptyString, object } from './common.ts';
+import { nonEmptyString, object } from '../../lib/json_schema.ts';
 
 const scope = {
   description: 'A scope the API defines: a string, or {value, description} as Auth0 writes it.',

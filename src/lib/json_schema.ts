@@ -1,4 +1,4 @@
-/** Schema building blocks shared by the fragments. */
+/** JSON Schema building blocks (domain-free), shared by the config schema and the policies that own their fragments. */
 
 /** Marks an OCI field that Gatehouse does not implement yet: an empty value (null, false, [], {}) loads. */
 export const NOT_SUPPORTED = { notSupported: true } as const;

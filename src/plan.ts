@@ -10,7 +10,9 @@ import type { SharedRegistry } from './lib/shared_registry.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Router } from './router/router.ts';
 import type { AuthenticationPolicy, AuthorizationPolicy } from './auth/types.ts';
-import type { Backend } from './types.ts';
+import type { Backend, RequestTransform, ResponseHeaderTransform } from './types.ts';
+import type { CorsPolicy } from './policies/cors.ts';
+import type { RequestValidation } from './policies/validation.ts';
 
 /** Everything the request path needs to know about one route. */
 export interface RoutePlan {
@@ -20,6 +22,17 @@ export interface RoutePlan {
   readonly authentication: AuthenticationPolicy | null;
   readonly authorization: AuthorizationPolicy | null;
   readonly backend: Backend;
+  /** CORS: the route's own policy, else its deployment's. A preflight is answered before authentication. */
+  readonly cors: CorsPolicy | null;
+  /** Header, query and body validations, run after authorization; null when none or all DISABLED. */
+  readonly validation: RequestValidation | null;
+  /** Request header and query transformations, run after validation, just before the backend. */
+  readonly requestTransform: RequestTransform | null;
+  /**
+   * What the backend does to the headers it answers with: the route's response header
+   * transformation and, on a CORS route, keeping the policy's CORS headers over the backend's.
+   */
+  readonly responseTransform: ResponseHeaderTransform | null;
   /** Write access lines: accessLog.isEnabled and the route's log level allow `info` (decided at compile time). */
   readonly accessLog: boolean;
   /** Logger bound to the deployment, at its executionLog level. */

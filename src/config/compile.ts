@@ -18,6 +18,10 @@ import { createStockBackend } from '../backends/stock.ts';
 import { createHttpBackend } from '../backends/http.ts';
 import { createFunctionBackend } from '../backends/function.ts';
 import { compileFunctions, type FunctionCatalog } from '../functions/compile.ts';
+import { compileCors, corsResponseHeaders } from '../policies/cors.ts';
+import { compileRequestTransform, compileResponseTransform } from '../policies/transforms.ts';
+import { routeParameters } from '../backends/context_vars.ts';
+import { compileValidation } from '../policies/validation.ts';
 import { RouteConflict, Router } from '../router/router.ts';
 import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
@@ -78,11 +82,20 @@ function compileDeployment(
   const authConfig = spec.requestPolicies?.authentication;
   const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
   if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
+  const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);
   let count = 0;
   spec.routes.forEach((r, j) => {
     const path = `${base}.routes[${j}]`;
     const pattern = joinPath(d.pathPrefix, r.path);
     const authorization = compileAuthorization(r.requestPolicies?.authorization, `${path}.requestPolicies.authorization`, ctx, authentication);
+    const policies = r.requestPolicies ?? {};
+    // A route's own CORS policy replaces the deployment's wholesale (fields are not merged).
+    const cors = policies.cors === undefined ? deploymentCors : compileCors(policies.cors, `${path}.requestPolicies.cors`, ctx);
+    const validation = compileValidation(policies, `${path}.requestPolicies`, ctx, { deployment: d.name, route: pattern });
+    const params = routeParameters(pattern);
+    const requestTransform = compileRequestTransform(policies, `${path}.requestPolicies`, ctx, params);
+    const ownResponseTransform = compileResponseTransform(r.responsePolicies ?? {}, `${path}.responsePolicies`, ctx, params);
+    const responseTransform = cors === null ? ownResponseTransform : corsResponseHeaders(ownResponseTransform);
     const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, functions);
     if (backend === null) return;
     const logging = r.loggingPolicies ?? spec.loggingPolicies;
@@ -93,6 +106,10 @@ function compileDeployment(
       authentication,
       authorization,
       backend,
+      cors,
+      validation,
+      requestTransform,
+      responseTransform,
       accessLog: logging?.accessLog?.isEnabled !== false && routeLog.isLevelEnabled('info'),
       log: routeLog,
       stats: routeStats(ctx.registry, d.name, pattern),

@@ -34,13 +34,22 @@ export interface RouteConfig {
   path: string;
   methods?: HttpMethod[];
   backend: BackendConfig;
-  requestPolicies?: { authorization?: unknown };
+  requestPolicies?: {
+    authorization?: unknown;
+    cors?: unknown;
+    headerValidations?: unknown;
+    queryParameterValidations?: unknown;
+    bodyValidation?: unknown;
+    headerTransformations?: unknown;
+    queryParameterTransformations?: unknown;
+  };
+  responsePolicies?: { headerTransformations?: unknown };
   loggingPolicies?: LoggingPolicies;
 }
 
 export interface SpecificationConfig {
   loggingPolicies?: LoggingPolicies;
-  requestPolicies?: { authentication?: unknown };
+  requestPolicies?: { authentication?: unknown; cors?: unknown };
   routes: RouteConfig[];
 }
 

@@ -5,19 +5,20 @@
  *
  * Everything is compiled once: origins normalised into a Set, every header value joined. On the
  * request path `decorate` is a Set lookup and a few `setHeader` calls; the slower origin
- * normalisation runs only for an Origin that is not already in the form browsers send.
+ * normalisation (and the subdomain patterns) run only for an Origin the Set does not hold.
  *
  * OCI documents the fields (SDK CorsPolicy doc comments) but not the mechanics; the choices made
  * here are written down in docs/oci-compatibility.md ("CORS"): preflight answered with 204, a
  * disallowed origin gets no CORS headers, `*` with credentials echoes the origin, `*` in methods or
  * headers echoes what the browser asked for, absent methods or headers send no header (the browser
- * then allows only the CORS-safelisted ones), and only the origin forms OCI documents are accepted.
+ * then allows only the CORS-safelisted ones), and besides exact origins, `*` and `null` only one
+ * wildcard form is accepted, `scheme://*.host[:port]` for the subdomains of a host.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { domainToASCII } from 'node:url';
 import { isHeaderName } from '../lib/header_name.ts';
-import { nonEmptyString, object } from '../config/schema/common.ts';
-import type { CompileContext } from '../types.ts';
+import { nonEmptyString, object } from '../lib/json_schema.ts';
+import type { CompileContext, ResponseHeaderTransform } from '../types.ts';
 
 export interface CorsConfig {
   allowedOrigins: string[];
@@ -39,7 +40,7 @@ export const corsSchema: Record<string, unknown> = {
         items: nonEmptyString,
         description:
           'Origins allowed to call the API: "scheme://host[:port]" exactly as a browser sends it (no path), "*" for any origin, "null" for file: and sandboxed pages. ' +
-          'Scheme and host compare case-insensitively and a default port (:443, :80) may be left out. Partial host wildcards such as "https://*.example.com" are refused: OCI documents none.',
+          'Scheme and host compare case-insensitively and a default port (:443, :80) may be left out. "https://*.example.com" allows every subdomain of example.com (same scheme and port); no other wildcard.',
       },
       allowedMethods: names(
         'Methods sent in Access-Control-Allow-Methods on a preflight; "*" allows every method (the requested method is echoed). Absent: no header, so browsers allow only GET, HEAD and POST.',
@@ -122,15 +123,41 @@ export function canonicalOrigin(raw: string): string | null {
   return port === DEFAULT_PORT[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }
 
-/** Parses one `allowedOrigins` entry: its canonical form, or why it is not one. */
-function parseOriginEntry(entry: string): { origin: string } | { error: string } {
+/** A subdomain wildcard entry (`https://*.example.com`): the canonical origin around the `*`. */
+interface OriginPattern {
+  /** `https://` */
+  readonly prefix: string;
+  /** `.example.com` or `.example.com:8443` */
+  readonly suffix: string;
+}
+
+const SUBDOMAIN = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*$/;
+
+/** True when canonical `origin` is a subdomain (one or more labels) of the pattern's domain, same scheme and port. */
+function matchesPattern(origin: string, p: OriginPattern): boolean {
+  if (origin.length <= p.prefix.length + p.suffix.length || !origin.startsWith(p.prefix) || !origin.endsWith(p.suffix)) return false;
+  return SUBDOMAIN.test(origin.slice(p.prefix.length, origin.length - p.suffix.length));
+}
+
+/** Parses one `allowedOrigins` entry: its canonical form (or subdomain pattern), or why it is not one. */
+function parseOriginEntry(entry: string): { origin: string } | { pattern: OriginPattern } | { error: string } {
+  const wildcard = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)\*\.([^*]+)$/.exec(entry);
+  if (wildcard !== null) {
+    // Parsed as if `*` were one label, so the rest is held to the same rules as an exact origin.
+    const parsed = parseOriginEntry(`${wildcard[1]}wildcard.${wildcard[2]}`);
+    if ('error' in parsed) return { error: parsed.error.replace('wildcard.', '*.') };
+    if (!('origin' in parsed)) return { error: `"${entry}" is not an origin` };
+    const at = parsed.origin.indexOf('://wildcard.');
+    if (at === -1) return { error: `"${entry}": a wildcard needs a host name, not an IP address` };
+    return { pattern: { prefix: parsed.origin.slice(0, at + 3), suffix: parsed.origin.slice(at + 3 + 'wildcard'.length) } };
+  }
   if (entry !== entry.trim()) return { error: `"${entry}" has leading or trailing spaces` };
   if (entry.toLowerCase() === 'null') return { origin: 'null' };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(entry)?.[1];
   if (scheme === undefined) return { error: `"${entry}" is not an origin: write scheme://host[:port], "*" or "null"` };
   const rest = entry.slice(scheme.length + 3);
   if (rest.includes('*')) {
-    return { error: `"${entry}": OCI accepts "*" for any origin but no partial wildcard; list each origin (scheme://host[:port])` };
+    return { error: `"${entry}": "*" stands for any origin, or for the subdomains of a host as its first label (https://*.example.com); no other wildcard` };
   }
   if (/[/?#]/.test(rest)) return { error: `"${entry}" has a path, query or fragment; an origin is scheme://host[:port] only` };
   if (rest.includes('@')) return { error: `"${entry}" has user information; an origin is scheme://host[:port] only` };
@@ -186,6 +213,7 @@ export function compileCors(config: unknown, path: string, ctx: CompileContext):
 
   let anyOrigin = false;
   const origins = new Set<string>();
+  const patterns: OriginPattern[] = [];
   c.allowedOrigins.forEach((entry, i) => {
     if (entry === '*') {
       anyOrigin = true;
@@ -193,6 +221,7 @@ export function compileCors(config: unknown, path: string, ctx: CompileContext):
     }
     const parsed = parseOriginEntry(entry);
     if ('error' in parsed) ctx.issue(`${path}.allowedOrigins[${i}]`, parsed.error);
+    else if ('pattern' in parsed) patterns.push(parsed.pattern);
     else origins.add(parsed.origin);
   });
 
@@ -204,7 +233,7 @@ export function compileCors(config: unknown, path: string, ctx: CompileContext):
 
   const credentials = c.isAllowCredentialsEnabled === true;
   const maxAgeSec = c.maxAgeInSeconds ?? 0;
-  if (!anyOrigin && origins.size === 0) ctx.warn(`${path}.allowedOrigins`, 'no origin is allowed: every cross-origin browser request to these routes is blocked');
+  if (!anyOrigin && origins.size === 0 && patterns.length === 0) ctx.warn(`${path}.allowedOrigins`, 'no origin is allowed: every cross-origin browser request to these routes is blocked');
   if (anyOrigin && credentials) {
     ctx.warn(`${path}.allowedOrigins`, '"*" with isAllowCredentialsEnabled lets any web site make requests with the user\'s cookies and read the answers; list the origins instead');
   }
@@ -215,6 +244,7 @@ export function compileCors(config: unknown, path: string, ctx: CompileContext):
   return createCorsPolicy({
     anyOrigin,
     origins,
+    patterns,
     credentials,
     allowMethods: methods.all ? ECHO : join(methods.names),
     allowHeaders: allowed.all ? ECHO : join(allowed.names),
@@ -233,6 +263,7 @@ function join(list: string[]): string | null {
 interface CompiledCors {
   anyOrigin: boolean;
   origins: ReadonlySet<string>;
+  patterns: readonly OriginPattern[];
   credentials: boolean;
   allowMethods: string | typeof ECHO | null;
   allowHeaders: string | typeof ECHO | null;
@@ -241,7 +272,7 @@ interface CompiledCors {
 }
 
 function createCorsPolicy(p: CompiledCors): CorsPolicy {
-  const { anyOrigin, origins, credentials, allowMethods, allowHeaders, exposeHeaders, maxAge } = p;
+  const { anyOrigin, origins, patterns, credentials, allowMethods, allowHeaders, exposeHeaders, maxAge } = p;
   const wildcardAnswer = anyOrigin && !credentials;
 
   /** The Access-Control-Allow-Origin value for `origin`, or null when it is not allowed. */
@@ -250,6 +281,7 @@ function createCorsPolicy(p: CompiledCors): CorsPolicy {
     if (origins.has(origin)) return origin;
     const canonical = canonicalOrigin(origin);
     if (canonical !== null && origins.has(canonical)) return origin;
+    if (canonical !== null) for (const pattern of patterns) if (matchesPattern(canonical, pattern)) return origin;
     // `*` with credentials echoes any well-formed origin; the opaque "null" origin (file:, sandboxed
     // frames) gets credentials only when "null" is listed itself.
     if (anyOrigin && canonical !== null) return origin;
@@ -295,6 +327,26 @@ function createCorsPolicy(p: CompiledCors): CorsPolicy {
       res.setHeader('access-control-allow-origin', allow);
       if (credentials) res.setHeader('access-control-allow-credentials', 'true');
       if (exposeHeaders !== null) res.setHeader('access-control-expose-headers', exposeHeaders);
+    },
+  };
+}
+
+/**
+ * The response-header step of a CORS route: runs the route's own response transformation (if
+ * any), then makes the policy's headers win over the backend's. `writeHead` would otherwise let a
+ * backend's `Access-Control-*` or `Vary` replace what `decorate` set, so those are dropped and the
+ * backend's `Vary` keeps `Origin` (a cache must not serve one origin's answer to another).
+ */
+export function corsResponseHeaders(then: ResponseHeaderTransform | null): ResponseHeaderTransform {
+  return {
+    apply(headers, ctx) {
+      if (then !== null) then.apply(headers, ctx);
+      for (const name of CORS_RESPONSE_HEADERS) if (name in headers) delete headers[name];
+      const vary = headers['vary'];
+      if (vary === undefined) return;
+      const list = Array.isArray(vary) ? vary.join(', ') : vary;
+      if (list.trim() === '*' || /(^|,)\s*origin\s*(,|$)/i.test(list)) return;
+      headers['vary'] = list.trim() === '' ? VARY_ACTUAL : `${list}, ${VARY_ACTUAL}`;
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * The data plane's request handler: request id, path checks, routing, authentication,
- * authorization, backend, then one access-log line and the request metrics.
+ * The data plane's request handler: request id, path checks, routing, CORS (a preflight is
+ * answered here), authentication, authorization, validations, backend, then one access-log line
+ * and the request metrics. Each policy is a field of the route's plan, null when the route has
+ * none, so a route pays only for the policies it uses.
  *
  * The plan is read once per request from `state.plan`, so a hot reload swaps it atomically:
  * requests already in flight finish on the plan they started with.
@@ -64,9 +66,18 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     );
   }
 
-  function runBackend(ctx: RequestContext, route: RoutePlan): void {
+  /**
+   * After authorization: validations, then request transformations, then the backend. A policy
+   * or backend that throws costs this request a 500, never the process.
+   */
+  function proceed(ctx: RequestContext, route: RoutePlan): void {
     let done;
     try {
+      if (route.validation !== null) {
+        const refused = route.validation.check(ctx);
+        if (refused !== null) return sendError(ctx.res, 400, refused);
+      }
+      if (route.requestTransform !== null) route.requestTransform.apply(ctx);
       done = route.backend.handle(ctx);
     } catch (err) {
       internalError(ctx, err);
@@ -95,7 +106,20 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
         return deny(ctx, denial);
       }
     }
-    runBackend(ctx, route);
+    proceed(ctx, route);
+  }
+
+  /**
+   * A CORS preflight for a path whose routes do not accept OPTIONS: the route of the method the
+   * browser asks about (else the path's first route) decides, so the preflight is still answered.
+   */
+  function preflightOfOtherRoute(req: IncomingMessage, res: ServerResponse, plan: Plan, segments: string[], allowed: readonly string[]): boolean {
+    const asked = req.headers['access-control-request-method'];
+    const method = typeof asked === 'string' && allowed.includes(asked) ? asked : allowed[0];
+    const cors = method === undefined ? null : (plan.router.match(segments, method)?.value?.cors ?? null);
+    if (cors === null || !cors.isPreflight(req)) return false;
+    cors.answerPreflight(req, res);
+    return true;
   }
 
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -126,7 +150,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       plan.server.maxBodyBytes,
       route?.log ?? log,
       route,
-      null,
+      route?.responseTransform ?? null,
       startNs,
     );
     state.inFlight++;
@@ -151,12 +175,21 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   ): void {
     if (typeof segments === 'string') return sendError(res, 400, 'Bad Request');
     if (match === null) return sendError(res, 404, 'Not Found');
-    if (route === null) return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
+    if (route === null) {
+      if (req.method === 'OPTIONS' && preflightOfOtherRoute(req, res, plan, segments, match.allowed)) return;
+      return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
+    }
+    if (route.cors !== null) {
+      // Answered here: a preflight never reaches authentication or the backend. Otherwise the CORS
+      // headers go on the response now, so every answer (errors included) carries them.
+      if (route.cors.isPreflight(req)) return route.cors.answerPreflight(req, res);
+      route.cors.decorate(req, res);
+    }
 
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
 
-    if (route.authentication === null) return runBackend(ctx, route);
+    if (route.authentication === null) return proceed(ctx, route);
     let v;
     try {
       v = route.authentication.authenticate(ctx);

@@ -1,7 +1,8 @@
 /**
  * A real HTTP server on loopback standing in for a backend. Its behaviour is chosen per request
  * by path: `/echo` answers JSON describing what it received; `/slow-headers?ms=N`, `/slow-body?ms=N`,
- * `/reset` (destroys the socket mid-response), `/big?bytes=N`, `/status/N`, `/hang` (never answers).
+ * `/reset` (destroys the socket mid-response), `/big?bytes=N`, `/status/N`, `/own-cors` (answers with
+ * its own Access-Control-Allow-Origin and Vary), `/hang` (never answers).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -61,6 +62,10 @@ export async function startUpstream(): Promise<Upstream> {
           res.end();
         };
         pump();
+      } else if (p === '/own-cors') {
+        // A backend that sets CORS headers of its own (a gateway CORS policy must win).
+        res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*', vary: 'Accept-Encoding' });
+        res.end('own cors');
       } else if (p === '/hang') {
         // never answers
       } else {

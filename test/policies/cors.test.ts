@@ -310,6 +310,34 @@ describe('CORS: preflight', () => {
   });
 });
 
+describe('CORS: subdomain wildcard origins', () => {
+  it('https://*.example.com allows any subdomain at any depth, same scheme and port, never the bare domain', async () => {
+    const p = policyOf({ allowedOrigins: ['https://*.example.com', 'http://*.local.test:8080'] });
+    for (const [origin, allowed] of [
+      ['https://app.example.com', true],
+      ['https://a.b.example.com', true],
+      ['https://APP.Example.com', true],
+      ['https://app.example.com:443', true],
+      ['https://example.com', false],
+      ['http://app.example.com', false],
+      ['https://app.example.com:8443', false],
+      ['https://evilexample.com', false],
+      ['https://app.example.com.evil.test', false],
+      ['http://x.local.test:8080', true],
+      ['http://x.local.test', false],
+    ] as const) {
+      const a = await srv.ask(p, 'GET', { origin });
+      assert.equal(acHeaders(a)['access-control-allow-origin'], allowed ? origin : undefined, origin);
+    }
+  });
+
+  it('a wildcard entry is held to the same rules as an exact origin', () => {
+    const { issues } = compile({ allowedOrigins: ['https://*.example.com/', 'https://*.', 'https://*.a.test:99999'] });
+    assert.deepEqual(issues.map((i) => i.path), ['cors.allowedOrigins[0]', 'cors.allowedOrigins[1]', 'cors.allowedOrigins[2]']);
+    assert.match(issues[0]?.message ?? '', /\*\.example\.com\/.*path/);
+  });
+});
+
 describe('CORS: compile', () => {
   it('no cors object compiles to null', () => {
     assert.equal(compile(undefined).policy, null);
@@ -318,14 +346,14 @@ describe('CORS: compile', () => {
 
   it('each malformed origin is an error at its path', () => {
     const { policy, issues } = compile({
-      allowedOrigins: ['https://ok.test', 'https://*.example.com', 'app.example.com', 'https://a.test/', 'https://a.test:99999', 'https://u@a.test', ' https://a.test', 'https://a b', '*.example.com', 'https://a.test?x'],
+      allowedOrigins: ['https://ok.test', 'https://a.*.example.com', 'app.example.com', 'https://a.test/', 'https://a.test:99999', 'https://u@a.test', ' https://a.test', 'https://a b', '*.example.com', 'https://a.test?x'],
     });
     assert.equal(policy, null);
     assert.deepEqual(
       issues.map((i) => i.path),
       [2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `cors.allowedOrigins[${n - 1}]`),
     );
-    assert.match(issues[0]?.message ?? '', /no partial wildcard/);
+    assert.match(issues[0]?.message ?? '', /subdomains of a host as its first label/);
     assert.match(issues[1]?.message ?? '', /not an origin/);
     assert.match(issues[2]?.message ?? '', /path, query or fragment/);
     assert.match(issues[3]?.message ?? '', /invalid port/);

@@ -4,10 +4,13 @@
  * field names and enum values; OCI fields that Gatehouse does not implement yet are listed with
  * `notSupported` so that they fail with "not supported yet: <path>" instead of being ignored.
  */
-import { NOT_SUPPORTED, byType, nonEmptyString, object, stringList } from './common.ts';
+import { NOT_SUPPORTED, byType, nonEmptyString, object, stringList } from '../../lib/json_schema.ts';
 import { authenticationSchema, authorizationSchema } from './auth.ts';
 import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
+import { corsSchema } from '../../policies/cors.ts';
+import { queryParameterTransformationsSchema, requestHeaderTransformationsSchema, responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
+import { bodyValidationSchema, headerValidationsSchema, queryParameterValidationsSchema } from '../../policies/validation.ts';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
 const seconds = (max: number) => ({ type: 'number', exclusiveMinimum: 0, maximum: max });
@@ -75,15 +78,15 @@ const routeSchema = object(
     backend: backendSchema,
     requestPolicies: object({
       authorization: authorizationSchema,
-      cors: NOT_SUPPORTED,
-      headerTransformations: NOT_SUPPORTED,
-      queryParameterTransformations: NOT_SUPPORTED,
+      cors: corsSchema,
+      headerTransformations: requestHeaderTransformationsSchema,
+      queryParameterTransformations: queryParameterTransformationsSchema,
       responseCacheLookup: NOT_SUPPORTED,
-      bodyValidation: NOT_SUPPORTED,
-      headerValidations: NOT_SUPPORTED,
-      queryParameterValidations: NOT_SUPPORTED,
+      bodyValidation: bodyValidationSchema,
+      headerValidations: headerValidationsSchema,
+      queryParameterValidations: queryParameterValidationsSchema,
     }),
-    responsePolicies: object({ headerTransformations: NOT_SUPPORTED, responseCacheStore: NOT_SUPPORTED }),
+    responsePolicies: object({ headerTransformations: responseHeaderTransformationsSchema, responseCacheStore: NOT_SUPPORTED }),
     loggingPolicies,
   },
   ['path', 'backend'],
@@ -95,7 +98,7 @@ export const specificationSchema = object(
     loggingPolicies,
     requestPolicies: object({
       authentication: authenticationSchema,
-      cors: NOT_SUPPORTED,
+      cors: corsSchema,
       mutualTls: NOT_SUPPORTED,
       rateLimiting: NOT_SUPPORTED,
       usagePlans: NOT_SUPPORTED,

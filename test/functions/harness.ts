@@ -5,13 +5,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import { createFunctionBackend } from '../../src/backends/function.ts';
 import { compileFunctions, type FunctionCatalog } from '../../src/functions/compile.ts';
-import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import type { ConfigIssue } from '../../src/errors.ts';
 import type { AuthContext, Backend, CompileContext, GatewayRequest } from '../../src/types.ts';
+import { collectingLogger } from '../helpers/log_sink.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/functions/', import.meta.url));
 
@@ -26,17 +25,11 @@ export interface Harness {
 
 /** Compile context whose log lines are collected as objects. */
 export function makeContext(baseDir = FIXTURES): { ctx: CompileContext; logs: Record<string, unknown>[] } {
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { log: collected, records: logs } = collectingLogger();
   const issues: ConfigIssue[] = [];
   const ctx: CompileContext = {
     registry: new SharedRegistry(),
-    log: createLogger({ level: 'debug', destination }),
+    log: collected,
     baseDir,
     issues,
     issue(path, message) {

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createHttpBackend } from '../../src/backends/http.ts';
 import { createStockBackend } from '../../src/backends/stock.ts';
 import { createFunctionBackend } from '../../src/backends/function.ts';
@@ -21,13 +20,13 @@ import {
   requestHeaderTransformationsSchema,
   responseHeaderTransformationsSchema,
 } from '../../src/policies/transforms.ts';
-import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import type { ConfigIssue } from '../../src/errors.ts';
 import type { Backend, CompileContext } from '../../src/types.ts';
 import { startLiveServer } from '../helpers/live_request.ts';
 import { startUpstream, type Received, type Upstream } from '../helpers/upstream.ts';
 import { FIXTURES } from '../functions/harness.ts';
+import { collectingLogger } from '../helpers/log_sink.ts';
 
 const RP = 'deployments[0].specification.routes[0].requestPolicies';
 const RSP = 'deployments[0].specification.routes[0].responsePolicies';
@@ -42,16 +41,10 @@ interface Compiled {
 function compileContext(): Compiled {
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { log: collected, records: logs } = collectingLogger();
   const ctx: CompileContext = {
     registry: new SharedRegistry(),
-    log: createLogger({ level: 'debug', destination }),
+    log: collected,
     baseDir: '/',
     issues,
     issue: (path, message) => void issues.push({ path, message }),

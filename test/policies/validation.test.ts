@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { Ajv } from 'ajv';
 import {
   bodyValidationSchema,
@@ -22,22 +21,17 @@ import { createLogger, type Logger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import type { ConfigIssue } from '../../src/errors.ts';
 import type { CompileContext, GatewayRequest } from '../../src/types.ts';
+import { collectingLogger } from '../helpers/log_sink.ts';
 
 const LABELS = { deployment: 'shop', route: '/v1/items' };
 const PATH = 'deployments[0].specification.routes[0].requestPolicies';
 
 function makeContext(registry = new SharedRegistry()): { ctx: CompileContext; issues: ConfigIssue[]; logs: Record<string, unknown>[] } {
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { log: collected, records: logs } = collectingLogger();
   const issues: ConfigIssue[] = [];
   const ctx: CompileContext = {
     registry,
-    log: createLogger({ level: 'debug', destination }),
+    log: collected,
     baseDir: '/',
     issues,
     issue: (path, message) => void issues.push({ path, message }),

@@ -7,11 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { compilePlan } from '../../src/config/compile.ts';
 import { loadConfigText } from '../../src/config/load.ts';
-import { createLogger } from '../../src/lib/log.ts';
+import { collectingLogger } from '../helpers/log_sink.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import { createDataPlaneHandler, type DataPlaneState } from '../../src/server/data_plane.ts';
 import type { AuthenticationPolicy } from '../../src/auth/types.ts';
@@ -45,14 +44,7 @@ function throwing(kind: 'sync' | 'async'): AuthenticationPolicy {
 }
 
 test('regression: a synchronous throw inside authenticate is a 500 for that request, never a crashed process', async () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  const log = createLogger({ level: 'info', destination: sink });
+  const { log, records: lines } = collectingLogger('info');
   const registry = new SharedRegistry();
   const compiled = compilePlan(loadConfigText(CONFIG, 'gatehouse.yaml'), registry, log);
   // The compiled plan is frozen: a router in front of it hands out the routes with a throwing policy.

@@ -58,6 +58,12 @@ describe('CORS and request validation (e2e)', () => {
                   requestPolicies: { headerValidations: { validationMode: 'PERMISSIVE', headers: [{ name: 'X-Api-Version', required: true }] } },
                 },
                 {
+                  path: '/v/disabled',
+                  methods: ['GET'],
+                  backend: echo,
+                  requestPolicies: { headerValidations: { validationMode: 'DISABLED', headers: [{ name: 'X-Api-Version', required: true }] } },
+                },
+                {
                   path: '/v/q',
                   methods: ['GET'],
                   backend: echo,
@@ -166,11 +172,13 @@ describe('CORS and request validation (e2e)', () => {
     assert.equal((await preflight('/api/v/h', 'https://a.test', 'GET')).status, 204);
   });
 
-  it('PERMISSIVE lets the request through and counts it', async () => {
+  it('PERMISSIVE lets the request through and counts it; DISABLED checks nothing', async () => {
     const res = await fetch(`${gw.url}/api/v/permissive`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
     const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
     assert.match(metrics, /gatehouse_validation_failures_total\{deployment="api",route="\/api\/v\/permissive",mode="permissive"\} 1/);
+    assert.equal((await fetch(`${gw.url}/api/v/disabled`, { headers: { authorization: `Bearer ${token}` } })).status, 200, 'DISABLED checks nothing');
+    assert.doesNotMatch(metrics, /route="\/api\/v\/disabled"/, 'a DISABLED validation compiles to nothing');
   });
 
   it('query parameter and body validations', async () => {
@@ -199,7 +207,7 @@ describe('CORS and request validation (e2e)', () => {
     assert.equal((await fetch(`${gw.url}/k/r`, { method: 'POST', headers: { 'x-tenant': 't' }, body: 'x' })).status, 200);
   });
 
-  it('validate names each mistake with its path', async () => {
+  it('validate names each mistake with its path (origin, header names, protected headers, unknown context variables)', async () => {
     const bad = {
       deployments: [
         {
@@ -213,7 +221,17 @@ describe('CORS and request validation (e2e)', () => {
                 requestPolicies: {
                   cors: { allowedOrigins: ['https://ok.test', 'https://bad.test/path'], allowedHeaders: ['X Bad'] },
                   headerValidations: { headers: [{ name: 'X Bad', required: true }] },
+                  headerTransformations: {
+                    setHeaders: {
+                      items: [
+                        { name: 'Cookie', values: ['x'] },
+                        { name: 'X-Who', values: ['${request.nope[x]}'] },
+                        { name: 'X Bad', values: ['v'] },
+                      ],
+                    },
+                  },
                 },
+                responsePolicies: { headerTransformations: { setHeaders: { items: [{ name: 'Access-Control-Allow-Origin', values: ['*'] }] } } },
               },
             ],
           },
@@ -230,5 +248,10 @@ describe('CORS and request validation (e2e)', () => {
     assert.ok(out.stderr.includes(`${at}.cors.allowedOrigins[1]`), out.stderr);
     assert.ok(out.stderr.includes(`${at}.cors.allowedHeaders[0]`), out.stderr);
     assert.ok(out.stderr.includes(`${at}.headerValidations.headers[0].name`), out.stderr);
+    const set = `${at}.headerTransformations.setHeaders.items`;
+    assert.ok(out.stderr.includes(`${set}[0].name`), `a protected header: ${out.stderr}`);
+    assert.ok(out.stderr.includes(`${set}[1].values[0]`), `an unknown context variable: ${out.stderr}`);
+    assert.ok(out.stderr.includes(`${set}[2].name`), `a name that is not a token: ${out.stderr}`);
+    assert.ok(out.stderr.includes('deployments[0].specification.routes[0].responsePolicies.headerTransformations.setHeaders.items[0].name'), out.stderr);
   });
 });

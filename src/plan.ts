@@ -33,8 +33,11 @@ export interface RoutePlan {
    * transformation and, on a CORS route, keeping the policy's CORS headers over the backend's.
    */
   readonly responseTransform: ResponseHeaderTransform | null;
-  /** Write access lines: accessLog.isEnabled and the route's log level allow `info` (decided at compile time). */
-  readonly accessLog: boolean;
+  /**
+   * Where the route's access lines go, bound to its deployment; null when accessLog.isEnabled is
+   * false or the route's log level hides `info` (decided at compile time).
+   */
+  readonly accessLog: Logger | null;
   /** Logger bound to the deployment, at its executionLog level. */
   readonly log: Logger;
   /** Request counters and latency histogram of this route (kept across reloads while the route exists). */

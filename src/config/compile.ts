@@ -5,7 +5,7 @@
  * config path; the plan is only returned when there is none.
  */
 import { ConfigError } from '../errors.ts';
-import type { Logger } from '../lib/log.ts';
+import { accessLogger, type Logger } from '../lib/log.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import { routeStats } from '../lib/route_stats.ts';
 import type { Backend, CompileContext } from '../types.ts';
@@ -110,7 +110,7 @@ function compileDeployment(
       validation,
       requestTransform,
       responseTransform,
-      accessLog: logging?.accessLog?.isEnabled !== false && routeLog.isLevelEnabled('info'),
+      accessLog: logging?.accessLog?.isEnabled !== false && routeLog.isLevelEnabled('info') ? accessLogger(ctx.log).child({ deployment: d.name }) : null,
       log: routeLog,
       stats: routeStats(ctx.registry, d.name, pattern),
     });

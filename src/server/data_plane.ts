@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan, RoutePlan } from '../plan.ts';
 import type { AuthVerdict } from '../auth/types.ts';
-import type { Logger } from '../lib/log.ts';
+import { accessLogger, type Logger } from '../lib/log.ts';
 import { sendError } from '../lib/respond.ts';
 import { splitPath } from '../router/path.ts';
 import { RequestContext } from './request_context.ts';
@@ -36,7 +36,8 @@ const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
 
 export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
-  const logUnmatched = log.isLevelEnabled('info');
+  /** Where the access lines of requests that matched no route go (null: not written). */
+  const unmatchedLog = log.isLevelEnabled('info') ? accessLogger(log) : null;
 
   function onResponseClose(this: TaggedResponse): void {
     const ctx = this[CTX];
@@ -49,8 +50,9 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     const route = ctx.route;
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
     (route === null ? state.plan.unmatched : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
-    if (!(route === null ? logUnmatched : route.accessLog)) return;
-    ctx.log.info(
+    const access = route === null ? unmatchedLog : route.accessLog;
+    if (access === null) return;
+    access.info(
       {
         reqId: ctx.requestId,
         route: route?.route,

@@ -152,7 +152,6 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       plan.server.maxBodyBytes,
       route?.log ?? log,
       route,
-      route?.responseTransform ?? null,
       startNs,
     );
     state.inFlight++;

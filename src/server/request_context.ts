@@ -44,7 +44,6 @@ export class RequestContext implements GatewayRequest {
     maxBodyBytes: number,
     log: Logger,
     route: RoutePlan | null,
-    responseTransform: ResponseHeaderTransform | null,
     startNs: bigint,
   ) {
     this.req = req;
@@ -62,7 +61,7 @@ export class RequestContext implements GatewayRequest {
     this.log = log;
     this.forwardRawHeaders = null;
     this.forwardSearch = null;
-    this.responseTransform = responseTransform;
+    this.responseTransform = route === null ? null : route.responseTransform;
     this.route = route;
     this.authReason = null;
     this.startNs = startNs;

@@ -8,6 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { RequestContext } from '../../src/server/request_context.ts';
 import { createLogger, type Logger } from '../../src/lib/log.ts';
 import type { AuthContext, ResponseHeaderTransform } from '../../src/types.ts';
+import type { RoutePlan } from '../../src/plan.ts';
 
 export interface LiveOptions {
   /** Header lines, in order (`['Host: a', 'X-A: 1']`). Default: `Host: gw.test`. */
@@ -42,8 +43,8 @@ function contextFor(req: import('node:http').IncomingMessage, res: import('node:
     opts.wildcardFrom ?? -1,
     1024 * 1024,
     opts.log ?? createLogger({ level: 'silent' }),
-    null,
-    opts.responseTransform ?? null,
+    // The context takes its response transformation from the route: a route holding only that.
+    opts.responseTransform == null ? null : ({ responseTransform: opts.responseTransform } as RoutePlan),
     0n,
   );
   if (opts.claims !== undefined) rc.auth = authContext(opts.claims);

@@ -76,6 +76,24 @@ export function checkJson(text: string): JsonProblem | null {
     }
   };
 
+  /**
+   * After a member of an object or array: true past its closing `close`, false past a comma that
+   * another member follows.
+   */
+  const closes = (close: '}' | ']', member: string): boolean => {
+    space();
+    if (text[i] === close) {
+      i++;
+      return true;
+    }
+    if (text[i] !== ',') fail(`expected ',' or '${close}' after ${member}, found ${shown(text[i])}`);
+    const comma = i;
+    i++;
+    space();
+    if (text[i] === close) fail('trailing comma (JSON allows none: remove it, or write the file as YAML)', comma);
+    return false;
+  };
+
   const value = (depth: number): void => {
     if (depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
     space();
@@ -120,16 +138,7 @@ export function checkJson(text: string): JsonProblem | null {
       if (text[i] !== ':') fail(`expected ':' after the property name, found ${shown(text[i])}`);
       i++;
       value(depth + 1);
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      if (text[i] !== ',') fail(`expected ',' or '}' after a property value, found ${shown(text[i])}`);
-      const comma = i;
-      i++;
-      space();
-      if (text[i] === '}') fail('trailing comma (JSON allows none: remove it, or write the file as YAML)', comma);
+      if (closes('}', 'a property value')) return;
     }
   };
 
@@ -142,16 +151,7 @@ export function checkJson(text: string): JsonProblem | null {
     }
     for (;;) {
       value(depth + 1);
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      if (text[i] !== ',') fail(`expected ',' or ']' after an array element, found ${shown(text[i])}`);
-      const comma = i;
-      i++;
-      space();
-      if (text[i] === ']') fail('trailing comma (JSON allows none: remove it, or write the file as YAML)', comma);
+      if (closes(']', 'an array element')) return;
     }
   };
 

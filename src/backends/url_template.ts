@@ -61,8 +61,11 @@ export function isSafeSegment(value: string): boolean {
   return head !== '' && head !== '.' && head !== '..';
 }
 
-/** encodeURIComponent, or null for a string it cannot encode (a lone surrogate, from a claim). */
-function encode(v: string): string | null {
+/**
+ * encodeURIComponent, or null for a string it cannot encode (a lone surrogate, from a claim). Also
+ * the encoding of query transformations (policies/transform_apply.ts).
+ */
+export function encodeComponent(v: string): string | null {
   try {
     return encodeURIComponent(v);
   } catch {
@@ -71,7 +74,7 @@ function encode(v: string): string | null {
 }
 
 function encodeSegment(v: string): string | null {
-  return isSafeSegment(v) ? encode(v) : null;
+  return isSafeSegment(v) ? encodeComponent(v) : null;
 }
 
 /** The wildcard's segments, each checked and encoded on its own: a decoded `/` inside one is refused. */
@@ -137,7 +140,7 @@ export function compileUrlTemplate(url: string, pathParams: ReadonlyMap<string, 
       continue;
     }
     const text = p.text;
-    parts.push(inPath ? (ctx) => encodeSegment(text(ctx)) : (ctx) => encode(text(ctx)));
+    parts.push(inPath ? (ctx) => encodeSegment(text(ctx)) : (ctx) => encodeComponent(text(ctx)));
   }
   if (parts.every((p) => typeof p === 'string')) {
     const constant = parts.join('');

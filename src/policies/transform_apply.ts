@@ -10,6 +10,7 @@
  * fresh arrays so a backend may hand over a shallow copy of shared headers.
  */
 import type { StringTemplate } from '../backends/context_vars.ts';
+import { encodeComponent } from '../backends/url_template.ts';
 import type { GatewayRequest } from '../types.ts';
 
 export type IfExists = 'OVERWRITE' | 'APPEND' | 'SKIP';
@@ -50,15 +51,6 @@ const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
 /** True when `value` can be written as a header value as it is. */
 export function isHeaderValue(value: string): boolean {
   return !NOT_IN_HEADER.test(value);
-}
-
-/** A query value percent-encoded, or null when it cannot be (a lone surrogate from a claim). */
-export function encodeQueryComponent(value: string): string | null {
-  try {
-    return encodeURIComponent(value);
-  } catch {
-    return null;
-  }
 }
 
 function keeps(p: EditProgram, key: string): boolean {
@@ -164,7 +156,7 @@ function pairName(rawName: string): string {
  * Untouched pairs keep their bytes; set values are percent-encoded; a rename keeps the value's bytes.
  */
 export function editSearch(search: string, p: EditProgram, ctx: GatewayRequest): string {
-  const rendered = renderSet(p, ctx, encodeQueryComponent);
+  const rendered = renderSet(p, ctx, encodeComponent);
   const pairs = search.length > 1 ? search.slice(1).split('&') : [];
   const names = pairs.map((pair) => {
     const eq = pair.indexOf('=');

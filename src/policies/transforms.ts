@@ -15,6 +15,7 @@
  * the backend URL) always read the original request. A route without transformations has none.
  */
 import { compileStringTemplate, type StringTemplate } from '../backends/context_vars.ts';
+import { encodeComponent } from '../backends/url_template.ts';
 import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { isHeaderName } from '../lib/header_name.ts';
 import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
@@ -24,7 +25,6 @@ import {
   editHeaderMap,
   editRawHeaders,
   editSearch,
-  encodeQueryComponent,
   isHeaderValue,
   type EditProgram,
   type IfExists,
@@ -190,10 +190,10 @@ const QUERY: Kind = {
   noun: 'query parameter',
   fields: { set: 'setQueryParameters', rename: 'renameQueryParameters', filter: 'filterQueryParameters' },
   key: (name) => name,
-  refuse: (name) => (encodeQueryComponent(name) === null ? 'is not valid Unicode' : null),
+  refuse: (name) => (encodeComponent(name) === null ? 'is not valid Unicode' : null),
   untouchable: new Map(),
-  wire: encodeQueryComponent,
-  constantOk: (v) => (encodeQueryComponent(v) === null ? 'is not valid Unicode' : null),
+  wire: encodeComponent,
+  constantOk: (v) => (encodeComponent(v) === null ? 'is not valid Unicode' : null),
 };
 
 const REQUEST_HEADERS = headerKind(REQUEST_UNTOUCHABLE);

@@ -7,11 +7,10 @@
  * gateway's SharedRegistry: a deployment's counters survive a reload that keeps the deployment and
  * disappear with one that removes it, and two gateways in one process count apart.
  */
-import type client from 'prom-client';
 import type { AuthReason } from './types.ts';
 import { ALL_REASONS } from './verdicts.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
-import { scrapedMetric, type Sample } from '../lib/route_stats.ts';
+import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from '../lib/scraped_metrics.ts';
 
 const REASON_INDEX = new Map<AuthReason, number>(ALL_REASONS.map((r, i) => [r, i]));
 
@@ -87,7 +86,7 @@ const RECENT = 'stats:auth-recent';
  */
 export function authStats(registry: SharedRegistry, deployment: string): AuthStats {
   const recent = registry.acquire(RECENT, () => new RecentFailures(), () => undefined);
-  registry.acquire('metrics:auth', () => registerDecisionMetrics(registry), (names) => unregister(registry.metrics, names));
+  useScrapedMetrics(registry, 'auth', () => decisionMetrics(registry));
   return registry.acquire(`${STATS}${deployment}`, () => new AuthStats(deployment, recent), () => undefined);
 }
 
@@ -118,13 +117,9 @@ export function decisionSummary(registry: SharedRegistry): Record<string, unknow
   return out;
 }
 
-function unregister(metrics: client.Registry, names: string[]): void {
-  for (const n of names) metrics.removeSingleMetric(n);
-}
-
-function registerDecisionMetrics(registry: SharedRegistry): string[] {
+function decisionMetrics(registry: SharedRegistry): ScrapedMetric[] {
   const all = () => registry.list<AuthStats>(STATS);
-  const metrics = [
+  return [
     scrapedMetric('gatehouse_auth_decisions_total', 'Authentication and authorization decisions by deployment, outcome and reason.', 'counter', () => {
       const out: Sample[] = [];
       for (const s of all()) {
@@ -142,8 +137,6 @@ function registerDecisionMetrics(registry: SharedRegistry): string[] {
       ]),
     ),
   ];
-  for (const m of metrics) registry.metrics.registerMetric(m);
-  return metrics.map((m) => m.name);
 }
 
 /** What the JWKS metrics read: the live remote stores. */
@@ -159,11 +152,11 @@ export interface JwksStatsSource {
  * scrape time. Kept while a plan uses a remote key store.
  */
 export function useJwksMetrics(registry: SharedRegistry, stores: () => JwksStatsSource[]): void {
-  registry.acquire('metrics:jwks', () => registerJwksMetrics(registry.metrics, stores), (names) => unregister(registry.metrics, names));
+  useScrapedMetrics(registry, 'jwks', () => jwksMetrics(stores));
 }
 
-function registerJwksMetrics(target: client.Registry, stores: () => JwksStatsSource[]): string[] {
-  const metrics = [
+function jwksMetrics(stores: () => JwksStatsSource[]): ScrapedMetric[] {
+  return [
     scrapedMetric('gatehouse_jwks_fetches_total', 'JWKS fetches by URI and result (ok, not_modified, failed).', 'counter', () =>
       stores().flatMap((s) => [
         { labels: { uri: s.label, result: 'ok' }, value: s.stats.fetches - s.stats.failures - s.stats.notModified },
@@ -180,6 +173,4 @@ function registerJwksMetrics(target: client.Registry, stores: () => JwksStatsSou
       return stores().map((s) => ({ labels: { uri: s.label }, value: s.ageSeconds(now) }));
     }),
   ];
-  for (const m of metrics) target.registerMetric(m);
-  return metrics.map((m) => m.name);
 }

@@ -1,15 +1,16 @@
 /**
  * Request counters and latency histograms per route, kept in plain numbers on the hot path and
- * turned into Prometheus samples only when `/metrics` is scraped (undici/Envoy-style stats).
- * prom-client's labelled metrics hash a label object on every call, which cost ~4% of a stock
- * response in profiles.
+ * turned into Prometheus samples only when `/metrics` is scraped (scraped_metrics.ts).
  *
  * A RouteStats is a resource of the gateway's SharedRegistry (`routeStats()`): a route that a reload
  * keeps keeps its counts, a route that a reload removes has its series removed with it, and two
  * gateways in one process count apart.
  */
-import type client from 'prom-client';
+import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from './scraped_metrics.ts';
 import type { SharedRegistry } from './shared_registry.ts';
+
+// Still imported from here by backends/metrics.ts and policies/validation.ts.
+export { scrapedMetric, type Sample };
 
 /** Histogram upper bounds, seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -52,24 +53,14 @@ const PREFIX = 'stats:route:';
  * request metrics on the registry's Prometheus registry.
  */
 export function routeStats(registry: SharedRegistry, deployment: string, route: string): RouteStats {
-  registry.acquire('metrics:http', () => registerRouteMetrics(registry), (names) => names.forEach((n) => registry.metrics.removeSingleMetric(n)));
+  useScrapedMetrics(registry, 'http', () => routeMetrics(registry));
   return registry.acquire(`${PREFIX}${deployment}\0${route}`, () => new RouteStats(deployment, route), () => undefined);
 }
 
-export interface Sample {
-  metricName?: string;
-  labels: Record<string, string | number>;
-  value: number;
-}
-
-/** A metric whose samples are computed at scrape time from plain numbers. */
-export function scrapedMetric(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]): client.Metric & { readonly name: string } {
-  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as client.Metric & { readonly name: string };
-}
-
-function registerRouteMetrics(registry: SharedRegistry): string[] {
+function routeMetrics(registry: SharedRegistry): ScrapedMetric[] {
   const all = () => registry.list<RouteStats>(PREFIX);
-  registry.metrics.registerMetric(
+  const name = 'gatehouse_http_request_duration_seconds';
+  return [
     scrapedMetric('gatehouse_http_requests_total', 'Requests answered by the data plane, by deployment, route pattern, method and status.', 'counter', () => {
       const out: Sample[] = [];
       for (const s of all()) {
@@ -79,9 +70,6 @@ function registerRouteMetrics(registry: SharedRegistry): string[] {
       }
       return out;
     }),
-  );
-  const name = 'gatehouse_http_request_duration_seconds';
-  registry.metrics.registerMetric(
     scrapedMetric(name, 'Time from request start to the end of the response, by deployment and route pattern.', 'histogram', () => {
       const out: Sample[] = [];
       for (const s of all()) {
@@ -98,6 +86,5 @@ function registerRouteMetrics(registry: SharedRegistry): string[] {
       }
       return out;
     }),
-  );
-  return ['gatehouse_http_requests_total', name];
+  ];
 }

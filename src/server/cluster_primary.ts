@@ -17,7 +17,7 @@ import { JwksBroker } from '../auth/jwks/broker.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import type { Logger } from '../lib/log.ts';
 import { listenerUrl } from '../lib/listen_url.ts';
-import { scrapedMetric } from '../lib/route_stats.ts';
+import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
 import { createAdminHandler, json, liveness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
 import { isToPrimary, type ToWorker } from './cluster_protocol.ts';

@@ -22,7 +22,7 @@ const EMPTY = Buffer.alloc(0);
 /** True when the request carries a body (a non-zero Content-Length, or Transfer-Encoding). */
 export function requestHasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
-  return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
+  return length !== undefined ? Number(length) > 0 : req.headers['transfer-encoding'] !== undefined;
 }
 
 /**

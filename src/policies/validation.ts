@@ -15,7 +15,8 @@
  * One file although it passes ~300 lines: the three policies share the mode handling, the metric
  * and the step shape, and the schema fragments sit beside the code that gives them meaning.
  */
-import { isHeaderName } from '../lib/header_name.ts';
+import { requestHasBody } from '../lib/body.ts';
+import { isHeaderName, isToken } from '../lib/header_name.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import { scrapedMetric, type Sample } from '../lib/route_stats.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
@@ -206,8 +207,6 @@ function compileQuery(config: QueryParameterValidationsConfig, path: string, ctx
   };
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-
 /** `type/subtype`, `type/*` or `*\/*`, lower-cased; null when `key` is none of these. */
 function parseRange(key: string): { type: string; subtype: string } | null {
   const lower = key.toLowerCase();
@@ -215,7 +214,7 @@ function parseRange(key: string): { type: string; subtype: string } | null {
   if (slash < 0) return null;
   const type = lower.slice(0, slash);
   const subtype = lower.slice(slash + 1);
-  if (!TOKEN.test(type) || !TOKEN.test(subtype)) return null;
+  if (!isToken(type) || !isToken(subtype)) return null;
   if (type.includes('*') && type !== '*') return null;
   if (subtype.includes('*') && subtype !== '*') return null;
   if (type === '*' && subtype !== '*') return null;
@@ -231,7 +230,7 @@ export function mediaTypeOf(contentType: string): string | null {
   const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   const slash = type.indexOf('/');
   if (slash <= 0 || type.includes('*')) return null;
-  return TOKEN.test(type.slice(0, slash)) && TOKEN.test(type.slice(slash + 1)) ? type : null;
+  return isToken(type.slice(0, slash)) && isToken(type.slice(slash + 1)) ? type : null;
 }
 
 /** The accepted media ranges, as lookup tables: the most specific match is found without a scan. */
@@ -281,13 +280,6 @@ export function compileMediaRanges(content: Record<string, unknown> | undefined,
   };
 }
 
-function hasBody(ctx: GatewayRequest): boolean {
-  const headers = ctx.req.headers;
-  if (headers['transfer-encoding'] !== undefined) return true;
-  const length = headers['content-length'];
-  return length !== undefined && Number(length) > 0;
-}
-
 function compileBody(config: BodyValidationConfig, path: string, ctx: CompileContext): Step | null {
   const matcher = compileMediaRanges(config.content, `${path}.content`, ctx);
   if (matcher === null || modeOf(config) === 'DISABLED') return null;
@@ -301,7 +293,7 @@ function compileBody(config: BodyValidationConfig, path: string, ctx: CompileCon
     policy: 'bodyValidation',
     enforcing: modeOf(config) === 'ENFORCING',
     run(ctx) {
-      if (!hasBody(ctx)) return required ? { message: 'Request body is required', detail: { reason: 'no_body' } } : null;
+      if (!requestHasBody(ctx.req)) return required ? { message: 'Request body is required', detail: { reason: 'no_body' } } : null;
       if (acceptsAll) return null;
       const header = ctx.req.headers['content-type'];
       if (header === undefined) return noType;

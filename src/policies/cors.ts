@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { domainToASCII } from 'node:url';
-import { isHeaderName } from '../lib/header_name.ts';
+import { isHeaderName, isHeaderNameList } from '../lib/header_name.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
 import type { CompileContext, ResponseHeaderTransform } from '../types.ts';
 
@@ -104,8 +104,6 @@ const VARY_PREFLIGHT = 'Origin, Access-Control-Request-Method, Access-Control-Re
 /** RFC 6454 §7 serialised origin: scheme "://" host [":" port], no path; IPv6 hosts in brackets. */
 const ORIGIN = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()+,;=-]+)(?::(\d{1,5}))?$/;
 const DEFAULT_PORT: Readonly<Record<string, string>> = { http: '80', https: '443', ws: '80', wss: '443' };
-/** Access-Control-Request-Headers: a comma-separated list of field names (Fetch §3.2.2). */
-const HEADER_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
 
 /**
  * The canonical form of an Origin header value as a browser would send it (lower-case scheme and
@@ -308,7 +306,7 @@ function createCorsPolicy(p: CompiledCors): CorsPolicy {
         }
         if (allowHeaders === ECHO) {
           const h = req.headers['access-control-request-headers'];
-          if (h !== undefined && HEADER_LIST.test(h)) res.setHeader('access-control-allow-headers', h);
+          if (h !== undefined && isHeaderNameList(h)) res.setHeader('access-control-allow-headers', h);
         } else if (allowHeaders !== null) {
           res.setHeader('access-control-allow-headers', allowHeaders);
         }

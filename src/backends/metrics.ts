@@ -4,7 +4,7 @@
  * SharedRegistry: an origin that a reload removes takes its series with it.
  */
 import type { SharedRegistry } from '../lib/shared_registry.ts';
-import { scrapedMetric } from '../lib/route_stats.ts';
+import { scrapedMetric, useScrapedMetrics } from '../lib/scraped_metrics.ts';
 
 export class UpstreamErrors {
   readonly origin: string;
@@ -24,15 +24,10 @@ const NAME = 'gatehouse_upstream_errors_total';
 
 /** The error counts of `origin` in `registry`, kept while a plan proxies to it. */
 export function upstreamErrors(registry: SharedRegistry, origin: string): UpstreamErrors {
-  registry.acquire(
-    'metrics:upstream',
-    () =>
-      registry.metrics.registerMetric(
-        scrapedMetric(NAME, 'HTTP backend failures by origin and kind (connect_refused, connect_timeout, read_timeout, send_timeout, response_broken, ...).', 'counter', () =>
-          registry.list<UpstreamErrors>(PREFIX).flatMap((u) => [...u.byKind].map(([kind, value]) => ({ labels: { origin: u.origin, kind }, value }))),
-        ),
-      ),
-    () => registry.metrics.removeSingleMetric(NAME),
-  );
+  useScrapedMetrics(registry, 'upstream', () => [
+    scrapedMetric(NAME, 'HTTP backend failures by origin and kind (connect_refused, connect_timeout, read_timeout, send_timeout, response_broken, ...).', 'counter', () =>
+      registry.list<UpstreamErrors>(PREFIX).flatMap((u) => [...u.byKind].map(([kind, value]) => ({ labels: { origin: u.origin, kind }, value }))),
+    ),
+  ]);
   return registry.acquire(`${PREFIX}${origin}`, () => new UpstreamErrors(origin), () => undefined);
 }

@@ -18,7 +18,7 @@
 import { requestHasBody } from '../lib/body.ts';
 import { isHeaderName, isToken } from '../lib/header_name.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
-import { scrapedMetric, type Sample } from '../lib/route_stats.ts';
+import { scrapedMetric, useScrapedMetrics, type Sample } from '../lib/scraped_metrics.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
 import type { CompileContext, GatewayRequest } from '../types.ts';
 
@@ -132,12 +132,7 @@ const STATS_PREFIX = 'stats:validation:';
 const METRIC = 'gatehouse_validation_failures_total';
 
 function validationStats(registry: SharedRegistry, deployment: string, route: string): ValidationStats {
-  registry.acquire('metrics:validation', () => registerMetric(registry), (name) => registry.metrics.removeSingleMetric(name));
-  return registry.acquire(`${STATS_PREFIX}${deployment}\0${route}`, () => new ValidationStats(deployment, route), () => undefined);
-}
-
-function registerMetric(registry: SharedRegistry): string {
-  registry.metrics.registerMetric(
+  useScrapedMetrics(registry, 'validation', () => [
     scrapedMetric(METRIC, 'Requests that failed a request validation policy, by deployment, route pattern and validation mode (one count per failed policy).', 'counter', () => {
       const out: Sample[] = [];
       for (const s of registry.list<ValidationStats>(STATS_PREFIX)) {
@@ -146,8 +141,8 @@ function registerMetric(registry: SharedRegistry): string {
       }
       return out;
     }),
-  );
-  return METRIC;
+  ]);
+  return registry.acquire(`${STATS_PREFIX}${deployment}\0${route}`, () => new ValidationStats(deployment, route), () => undefined);
 }
 
 /** `a`, or `a, b` with the plural noun. */

@@ -30,8 +30,6 @@ export interface AdminDeps {
   state: DataPlaneState;
   registry: SharedRegistry;
   info: AdminInfo;
-  /** What keeps the plan from being ready: empty when every authentication policy has usable keys. */
-  readiness(): Promise<NotReady[]>;
   reload(): Promise<{ applied: boolean; errors: string[] }>;
 }
 
@@ -52,7 +50,7 @@ export function json(status: number, value: unknown): AdminAnswer {
 }
 
 /** Every deployment whose key store has no usable keys (waiting briefly for a first load), with the reason. */
-export async function readinessOf(plan: Plan): Promise<NotReady[]> {
+async function readinessOf(plan: Plan): Promise<NotReady[]> {
   const out: NotReady[] = [];
   await Promise.all(
     plan.readiness.map(async (check) => {
@@ -71,15 +69,22 @@ export function liveness(draining: boolean, extra: Record<string, unknown> = {})
   return json(draining ? 503 : 200, { status: draining ? 'draining' : 'live', ...extra });
 }
 
+/**
+ * `/health/ready`: 503 `draining` once shutdown has started (without calling `notReady`); else 200
+ * when `notReady()` finds nothing to report, 503 with its reasons otherwise.
+ */
+export async function readiness(draining: boolean, notReady: () => Promise<unknown[]>, extra: Record<string, unknown> = {}): Promise<AdminAnswer> {
+  if (draining) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
+  const reasons = await notReady();
+  const ok = reasons.length === 0;
+  return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', draining: false, ...extra, reasons });
+}
+
 /** Answers one admin request. */
 export async function answerAdmin(deps: AdminDeps, method: string, path: string): Promise<AdminAnswer> {
   const get = method === 'GET' || method === 'HEAD';
   if (get && path === '/health/live') return liveness(deps.state.draining);
-  if (get && path === '/health/ready') {
-    if (deps.state.draining) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
-    const reasons = await deps.readiness();
-    return json(reasons.length === 0 ? 200 : 503, { status: reasons.length === 0 ? 'ready' : 'not ready', draining: false, reasons });
-  }
+  if (get && path === '/health/ready') return readiness(deps.state.draining, () => readinessOf(deps.state.plan));
   if (get && path === '/metrics') return { status: 200, contentType: deps.registry.metrics.contentType, body: await deps.registry.metrics.metrics() };
   if (get && path === '/admin/plan') {
     const plan = deps.state.plan;

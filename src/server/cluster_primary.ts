@@ -19,7 +19,7 @@ import type { Logger } from '../lib/log.ts';
 import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
-import { createAdminHandler, json, liveness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
 import { isToPrimary, type ToWorker } from './cluster_protocol.ts';
 import { listen, type ReloadResult } from './gateway.ts';
 
@@ -156,6 +156,22 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     workers.set(w.id, w);
   }
 
+  /** Why the workers are not all ready: each worker's own reasons, tagged with its pid. */
+  async function workersNotReady(live: Worker[]): Promise<(NotReady | { worker: number | undefined; reason: string })[]> {
+    // A worker still starting has no handler for asks yet: it is not ready, and asking it would only wait out the timeout.
+    const answers = await Promise.all(live.map((w) => (listening.has(w.id) ? askAdmin(w, 'GET', '/health/ready') : Promise.resolve('starting' as const))));
+    const reasons: (NotReady | { worker: number | undefined; reason: string })[] = [];
+    if (live.length < opts.workers) reasons.push({ worker: undefined, reason: `${live.length} of ${opts.workers} workers running` });
+    answers.forEach((a, i) => {
+      if (a !== 'starting' && a?.status === 200) return;
+      const pid = live[i]?.process.pid;
+      if (a === 'starting') reasons.push({ worker: pid, reason: 'worker starting' });
+      else if (a === null) reasons.push({ worker: pid, reason: 'worker did not answer' });
+      else for (const r of (JSON.parse(a.body) as { reasons?: NotReady[] }).reasons ?? []) reasons.push({ ...r, worker: pid });
+    });
+    return reasons;
+  }
+
   async function answer(method: string, path: string): Promise<AdminAnswer> {
     const live = [...workers.values()];
     if (path === '/health/live') return liveness(shuttingDown, { workers: live.length });
@@ -163,22 +179,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       const text = `${await aggregator.clusterMetrics()}\n${await ownMetrics.metrics()}`;
       return { status: 200, contentType: aggregator.contentType, body: text };
     }
-    if (path === '/health/ready') {
-      if (shuttingDown) return json(503, { status: 'not ready', draining: true, reasons: [{ reason: 'shutting down' }] });
-      // A worker still starting has no handler for asks yet: it is not ready, and asking it would only wait out the timeout.
-      const answers = await Promise.all(live.map((w) => (listening.has(w.id) ? askAdmin(w, 'GET', '/health/ready') : Promise.resolve('starting' as const))));
-      const reasons: (NotReady | { worker: number | undefined; reason: string })[] = [];
-      if (live.length < opts.workers) reasons.push({ worker: undefined, reason: `${live.length} of ${opts.workers} workers running` });
-      answers.forEach((a, i) => {
-        if (a !== 'starting' && a?.status === 200) return;
-        const pid = live[i]?.process.pid;
-        if (a === 'starting') reasons.push({ worker: pid, reason: 'worker starting' });
-        else if (a === null) reasons.push({ worker: pid, reason: 'worker did not answer' });
-        else for (const r of (JSON.parse(a.body) as { reasons?: NotReady[] }).reasons ?? []) reasons.push({ ...r, worker: pid });
-      });
-      const ok = reasons.length === 0;
-      return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', draining: false, workers: live.length, reasons });
-    }
+    if (path === '/health/ready') return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
     if (method === 'POST' && path === '/admin/reload') {
       const results = await Promise.all(live.map((w) => askReload(w)));
       const applied = results.every((r) => r?.applied === true);

@@ -22,7 +22,7 @@ import { listenerUrl } from '../lib/listen_url.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
-import { answerAdmin, createAdminHandler, readinessOf, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
+import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
 
 export interface GatewayOptions {
   /** Reads and compiles the configuration: at start and on every reload. */
@@ -53,8 +53,6 @@ export interface RunningGateway {
   readonly idp: RunningIdentityProvider | null;
   /** The gateway's resources and its metrics registry. */
   readonly registry: SharedRegistry;
-  /** True once shutdown has started. */
-  readonly draining: boolean;
   reload(): Promise<ReloadResult>;
   /** The admin plane's answer to one request (what a cluster worker sends its primary). */
   admin(method: string, path: string): Promise<AdminAnswer>;
@@ -174,7 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   }
 
   const answer = (method: string, path: string) =>
-    answerAdmin({ state, registry, info, readiness: () => readinessOf(state.plan), reload }, method, path);
+    answerAdmin({ state, registry, info, reload }, method, path);
   const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
 
   try {
@@ -257,9 +255,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     info,
     get plan() {
       return state.plan;
-    },
-    get draining() {
-      return state.draining;
     },
     idp,
     registry,

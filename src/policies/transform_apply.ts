@@ -33,16 +33,48 @@ export interface RenameStep {
   readonly toKey: string;
 }
 
-/** One transformation policy, compiled. */
+/** A step as the runner holds it: `kept` is false when the policy's filter removes its result. */
+type Kept<T> = T & { readonly kept: boolean };
+
+/** One transformation policy, compiled (`editProgram`). */
 export interface EditProgram {
-  readonly set: readonly SetStep[];
-  readonly rename: readonly RenameStep[];
+  readonly set: readonly Kept<SetStep>[];
+  readonly rename: readonly Kept<RenameStep>[];
   /** null: no filter. */
   readonly filter: { readonly allow: boolean; readonly keys: ReadonlySet<string> } | null;
   /** Keys an OVERWRITE replaces or a rename moves away: dropped from the original whatever happens. */
   readonly dropped: ReadonlySet<string>;
   /** Keys no transformation may touch (protected headers): an ALLOW filter keeps them. */
-  readonly alwaysKept: ReadonlySet<string>;
+  readonly alwaysKept: { has(key: string): boolean };
+  /** Index in `rename` by source and by target key (names are unique across a policy). */
+  readonly renameFrom: ReadonlyMap<string, number>;
+  readonly renameTo: ReadonlyMap<string, number>;
+  /** Keys of the SKIP set steps, whose presence in the original is looked at. */
+  readonly skip: ReadonlySet<string>;
+}
+
+/**
+ * Builds the program the runners below take from the compiled steps, with everything that does not
+ * depend on the request worked out here: which results the filter removes, and the lookup tables.
+ */
+export function editProgram(
+  set: readonly SetStep[],
+  rename: readonly RenameStep[],
+  filter: EditProgram['filter'],
+  dropped: ReadonlySet<string>,
+  alwaysKept: { has(key: string): boolean },
+): EditProgram {
+  const p = { filter, alwaysKept };
+  return {
+    set: set.map((s) => ({ ...s, kept: keeps(p, s.key) })),
+    rename: rename.map((r) => ({ ...r, kept: keeps(p, r.toKey) })),
+    filter,
+    dropped,
+    alwaysKept,
+    renameFrom: new Map(rename.map((r, i) => [r.fromKey, i])),
+    renameTo: new Map(rename.map((r, i) => [r.toKey, i])),
+    skip: new Set(set.filter((s) => s.ifExists === 'SKIP').map((s) => s.key)),
+  };
 }
 
 /** Characters a header value cannot carry: controls other than HTAB, DEL, and anything above U+00FF. */
@@ -53,90 +85,109 @@ export function isHeaderValue(value: string): boolean {
   return !NOT_IN_HEADER.test(value);
 }
 
-function keeps(p: EditProgram, key: string): boolean {
+function keeps(p: Pick<EditProgram, 'filter' | 'alwaysKept'>, key: string): boolean {
   const f = p.filter;
   if (f === null) return true;
   return f.allow ? f.keys.has(key) || p.alwaysKept.has(key) : !f.keys.has(key);
 }
 
 /**
- * The values of each set step, rendered from the original request and passed through `accept`
- * (null refuses a value). A step with a refused value is ignored as a whole, as OCI ignores a
+ * The values of a set step, rendered from the original request and passed through `accept` (null
+ * refuses a value). A step with a refused value is ignored as a whole (null), as OCI ignores a
  * transformation whose result is invalid; an OVERWRITE still removes the client's copy (`dropped`),
- * so a header the operator meant the gateway to set is never the client's.
+ * so a header the operator meant the gateway to set is never the client's. Only steps whose result
+ * is sent are rendered.
  */
-function renderSet(p: EditProgram, ctx: GatewayRequest, accept: (v: string) => string | null): (string[] | null)[] {
-  return p.set.map((step) => {
-    const out: string[] = [];
-    for (const t of step.values) {
-      const v = accept(t.render(ctx));
-      if (v === null) {
-        ctx.log.debug({ transformation: step.where }, 'transformation ignored: a value cannot be carried');
-        return null;
-      }
-      out.push(v);
+function render(step: SetStep, ctx: GatewayRequest, accept: (v: string) => string | null): string[] | null {
+  const out: string[] = [];
+  for (const t of step.values) {
+    const v = accept(t.render(ctx));
+    if (v === null) {
+      ctx.log.debug({ transformation: step.where }, 'transformation ignored: a value cannot be carried');
+      return null;
     }
-    return out;
-  });
+    out.push(v);
+  }
+  return out;
 }
 
 function acceptHeaderValue(v: string): string | null {
   return isHeaderValue(v) ? v : null;
 }
 
-function headerLines(raw: readonly string[], key: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === key) out.push(raw[i + 1] as string);
-  return out;
+/**
+ * One pass over the original entries (`keyAt(i)` the key of the i-th): what each rename moves
+ * (`tailAt(i)`: the value, or for a query pair what follows its name) and which SKIP keys are there.
+ */
+function collect(
+  count: number,
+  keyAt: (i: number) => string,
+  tailAt: (i: number) => string,
+  p: EditProgram,
+): { keys: string[]; moved: (string[] | undefined)[]; present: Set<string> | null } {
+  const keys: string[] = new Array(count);
+  const moved: (string[] | undefined)[] = [];
+  let present: Set<string> | null = null;
+  for (let i = 0; i < count; i++) {
+    const key = keyAt(i);
+    keys[i] = key;
+    const r = p.renameFrom.get(key);
+    if (r !== undefined) (moved[r] ??= []).push(tailAt(i));
+    if (p.skip.has(key)) (present ??= new Set()).add(key);
+  }
+  return { keys, moved, present };
+}
+
+/** Whether the original entry with `key` goes out unchanged. */
+function passes(p: EditProgram, key: string, moved: readonly (string[] | undefined)[]): boolean {
+  if (p.dropped.has(key) || !keeps(p, key)) return false;
+  // A rename whose source is there replaces its target.
+  const r = p.renameTo.get(key);
+  return r === undefined || moved[r] === undefined;
 }
 
 /** Request headers: `raw` is node's `rawHeaders`; returns the list to forward. */
 export function editRawHeaders(raw: readonly string[], p: EditProgram, ctx: GatewayRequest): string[] {
-  const rendered = renderSet(p, ctx, acceptHeaderValue);
-  const moved = p.rename.map((r) => headerLines(raw, r.fromKey));
-  const replaced = p.rename.filter((_r, i) => (moved[i] as string[]).length > 0).map((r) => r.toKey);
-  const present = new Set<string>();
+  const { keys, moved, present } = collect(
+    raw.length / 2,
+    (i) => (raw[2 * i] as string).toLowerCase(),
+    (i) => raw[2 * i + 1] as string,
+    p,
+  );
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const key = name.toLowerCase();
-    present.add(key);
-    if (p.dropped.has(key) || replaced.includes(key) || !keeps(p, key)) continue;
-    out.push(name, raw[i + 1] as string);
+  for (let i = 0; i < keys.length; i++) if (passes(p, keys[i] as string, moved)) out.push(raw[2 * i] as string, raw[2 * i + 1] as string);
+  for (const step of p.set) {
+    if (!step.kept || (step.ifExists === 'SKIP' && present?.has(step.key) === true)) continue;
+    const values = render(step, ctx, acceptHeaderValue);
+    if (values !== null) for (const v of values) out.push(step.name, v);
   }
-  p.set.forEach((step, i) => {
-    const values = rendered[i] as string[] | null;
-    if (values === null || (step.ifExists === 'SKIP' && present.has(step.key)) || !keeps(p, step.key)) return;
-    for (const v of values) out.push(step.name, v);
-  });
   p.rename.forEach((r, i) => {
-    if (!keeps(p, r.toKey)) return;
-    for (const v of moved[i] as string[]) out.push(r.to, v);
+    if (r.kept) for (const v of moved[i] ?? []) out.push(r.to, v);
   });
   return out;
 }
 
 /** Response headers: `headers` has lower-case names; edited in place. */
 export function editHeaderMap(headers: Record<string, string | string[]>, p: EditProgram, ctx: GatewayRequest): void {
-  const rendered = renderSet(p, ctx, acceptHeaderValue);
-  const moved = p.rename.map((r) => headers[r.fromKey]);
-  p.set.forEach((step, i) => {
-    const values = rendered[i] as string[] | null;
+  // Set and rename keys are distinct (names are unique across a policy), so the steps cannot read
+  // each other's results and each rename reads its source as the backend sent it.
+  for (const step of p.set) {
     const current = headers[step.key];
+    if (current !== undefined && step.ifExists === 'SKIP') continue;
+    const values = step.kept ? render(step, ctx, acceptHeaderValue) : null;
     if (values === null) {
       if (step.ifExists === 'OVERWRITE') delete headers[step.key];
-      return;
+      continue;
     }
-    if (current !== undefined && step.ifExists === 'SKIP') return;
     if (current !== undefined && step.ifExists === 'APPEND') headers[step.key] = [...(Array.isArray(current) ? current : [current]), ...values];
     else headers[step.key] = values.length === 1 ? (values[0] as string) : values;
-  });
-  p.rename.forEach((r, i) => {
-    const v = moved[i];
-    if (v === undefined) return;
+  }
+  for (const r of p.rename) {
+    const v = headers[r.fromKey];
+    if (v === undefined) continue;
     delete headers[r.fromKey];
-    headers[r.toKey] = v;
-  });
+    if (r.kept) headers[r.toKey] = v;
+  }
   if (p.filter !== null) for (const key of Object.keys(headers)) if (!keeps(p, key)) delete headers[key];
 }
 
@@ -156,31 +207,32 @@ function pairName(rawName: string): string {
  * Untouched pairs keep their bytes; set values are percent-encoded; a rename keeps the value's bytes.
  */
 export function editSearch(search: string, p: EditProgram, ctx: GatewayRequest): string {
-  const rendered = renderSet(p, ctx, encodeComponent);
   const pairs = search.length > 1 ? search.slice(1).split('&') : [];
-  const names = pairs.map((pair) => {
-    const eq = pair.indexOf('=');
-    return pairName(eq === -1 ? pair : pair.slice(0, eq));
-  });
-  const replaced = p.rename.filter((r) => names.includes(r.fromKey)).map((r) => r.toKey);
+  const { keys, moved, present } = collect(
+    pairs.length,
+    (i) => {
+      const pair = pairs[i] as string;
+      const eq = pair.indexOf('=');
+      return pairName(eq === -1 ? pair : pair.slice(0, eq));
+    },
+    (i) => {
+      const pair = pairs[i] as string;
+      const eq = pair.indexOf('=');
+      return eq === -1 ? '' : pair.slice(eq);
+    },
+    p,
+  );
   const out: string[] = [];
   pairs.forEach((pair, i) => {
-    const key = names[i] as string;
-    if (pair === '' || p.dropped.has(key) || replaced.includes(key) || !keeps(p, key)) return;
-    out.push(pair);
+    if (pair !== '' && passes(p, keys[i] as string, moved)) out.push(pair);
   });
-  p.set.forEach((step, i) => {
-    const values = rendered[i] as string[] | null;
-    if (values === null || (step.ifExists === 'SKIP' && names.includes(step.key)) || !keeps(p, step.key)) return;
-    for (const v of values) out.push(`${step.name}=${v}`);
-  });
-  for (const r of p.rename) {
-    if (!keeps(p, r.toKey)) continue;
-    pairs.forEach((pair, i) => {
-      if (names[i] !== r.fromKey || pair === '') return;
-      const eq = pair.indexOf('=');
-      out.push(eq === -1 ? r.to : r.to + pair.slice(eq));
-    });
+  for (const step of p.set) {
+    if (!step.kept || (step.ifExists === 'SKIP' && present?.has(step.key) === true)) continue;
+    const values = render(step, ctx, encodeComponent);
+    if (values !== null) for (const v of values) out.push(`${step.name}=${v}`);
   }
+  p.rename.forEach((r, i) => {
+    if (r.kept) for (const tail of moved[i] ?? []) out.push(r.to + tail);
+  });
   return out.length === 0 ? '' : `?${out.join('&')}`;
 }

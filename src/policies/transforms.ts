@@ -24,6 +24,7 @@ import { nonEmptyString, object } from '../lib/json_schema.ts';
 import {
   editHeaderMap,
   editRawHeaders,
+  editProgram,
   editSearch,
   isHeaderValue,
   type EditProgram,
@@ -273,7 +274,7 @@ function compilePolicy(policy: Policy, kind: Kind, path: string, ctx: CompileCon
 
   if (ctx.issues.length > before) return null;
   if (set.length === 0 && rename.length === 0 && (filter === null || (!filter.allow && filter.keys.size === 0))) return null;
-  return { set, rename, filter, dropped, alwaysKept: new Set(kind.untouchable.keys()) };
+  return editProgram(set, rename, filter, dropped, kind.untouchable);
 }
 
 interface HeaderPolicy {

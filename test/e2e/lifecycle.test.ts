@@ -7,8 +7,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { eventually } from '../helpers/eventually.ts';
-import { ROOT, startGateway } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 
 function stockConfig(routes: Record<string, string>): object {
   return {
@@ -94,20 +94,33 @@ describe('hot reload (e2e)', () => {
   });
 });
 
+/** A real upstream and a gateway whose one route, /slow, waits `ms` on it before answering 'late'. */
+async function slowGateway(ms: number): Promise<{ up: Upstream; gw: RunningGatewayProcess }> {
+  const up = await startUpstream();
+  const gw = await startGateway({
+    config: {
+      server: { host: '127.0.0.1' },
+      deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [{ path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=${ms}` } }] } }],
+    },
+  });
+  return { up, gw };
+}
+
+/** Sends GET /slow, and once the upstream holds it, SIGTERMs the gateway and waits until it drains. */
+async function sigtermWithRequestInFlight({ up, gw }: { up: Upstream; gw: RunningGatewayProcess }): Promise<{ inFlight: Promise<Response> }> {
+  const inFlight = fetch(`${gw.url}/slow`);
+  inFlight.catch(() => undefined); // awaited by the caller; a failed assertion before then must not turn into an unhandled rejection
+  await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
+  gw.proc.kill('SIGTERM');
+  await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
+  return { inFlight };
+}
+
 describe('graceful shutdown (e2e)', () => {
   it('finishes the request in flight on SIGTERM, refuses new connections, and exits 0', async () => {
-    const up = await startUpstream();
-    const gw = await startGateway({
-      config: {
-        server: { host: '127.0.0.1' },
-        deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [{ path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=800` } }] } }],
-      },
-    });
+    const { up, gw } = await slowGateway(800);
     try {
-      const inFlight = fetch(`${gw.url}/slow`);
-      await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
-      gw.proc.kill('SIGTERM');
-      await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
+      const { inFlight } = await sigtermWithRequestInFlight({ up, gw });
       await assert.rejects(fetch(`${gw.url}/slow`, { headers: { connection: 'close' } }), 'no new connections once draining');
       const res = await inFlight;
       assert.equal(res.status, 200);
@@ -122,23 +135,13 @@ describe('graceful shutdown (e2e)', () => {
 
 describe('health during shutdown (e2e)', () => {
   it('regression: /health/live answered 200 "live" while the gateway drained', async () => {
-    const up = await startUpstream();
-    const gw = await startGateway({
-      config: {
-        server: { host: '127.0.0.1' },
-        deployments: [{ name: 'app', pathPrefix: '/', specification: { routes: [{ path: '/slow', backend: { type: 'HTTP_BACKEND', url: `${up.url}/slow-headers?ms=3000` } }] } }],
-      },
-    });
+    const { up, gw } = await slowGateway(3000);
     try {
       const live = await fetch(`${gw.adminUrl}/health/live`);
       assert.equal(live.status, 200);
       assert.deepEqual(await live.json(), { status: 'live' });
       // A request held by a slow upstream keeps the gateway draining after SIGTERM.
-      const inFlight = fetch(`${gw.url}/slow`);
-      inFlight.catch(() => undefined); // awaited below; a failed assertion before then must not turn into an unhandled rejection
-      await eventually('the slow request reached the upstream', () => up.received.some((r) => r.url.startsWith('/slow-headers')));
-      gw.proc.kill('SIGTERM');
-      await gw.waitFor((r) => r['msg'] === 'shutting down: draining in-flight requests');
+      const { inFlight } = await sigtermWithRequestInFlight({ up, gw });
       const draining = await fetch(`${gw.adminUrl}/health/live`);
       assert.equal(draining.status, 503);
       assert.deepEqual(await draining.json(), { status: 'draining' });

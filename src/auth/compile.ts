@@ -10,6 +10,7 @@ import type { AuthenticationPolicy, AuthorizationPolicy } from './types.ts';
 import type { AuthenticationConfig, AuthorizationConfig, KeySourceConfig, StaticKeyConfig, VerifyClaimConfig } from './config.ts';
 import { AUTH_DEFAULTS } from './config.ts';
 import { coarseClock, type Clock } from '../lib/clock.ts';
+import { isHeaderName } from '../lib/header_name.ts';
 import { createExtractor } from './extract.ts';
 import { compileClaimChecks } from './claims.ts';
 import { Authenticator, DEFAULT_MAX_TOKEN_CHARS } from './authenticator.ts';
@@ -134,7 +135,7 @@ export function compileAuthentication(
     // would let a spec pass locally that never deploys.
     ctx.issue(`${path}.additionalValidationPolicy`, 'belongs inside validationPolicy (as in OCI): move it into validationPolicy');
   }
-  if (cfg.tokenHeader !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cfg.tokenHeader)) {
+  if (cfg.tokenHeader !== undefined && !isHeaderName(cfg.tokenHeader)) {
     ctx.issue(`${path}.tokenHeader`, 'is not a valid header name');
   }
   const headerless = cfg.tokenHeader === undefined && cfg.tokenQueryParam !== undefined;

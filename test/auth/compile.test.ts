@@ -145,6 +145,14 @@ test('regression: the default token size limit admits any token that fits in the
   assert.ok(DEFAULT_MAX_TOKEN_CHARS >= DEFAULTS.server.maxHeaderBytes);
 });
 
+test('compile: a tokenHeader that is not an HTTP field name is refused with its path', async () => {
+  const ctx = compileContext();
+  assert.equal(compileAuthentication({ ...jwt, tokenHeader: 'X Token' }, AUTH_PATH, ctx), null);
+  assert.deepEqual(ctx.issues, [{ path: `${AUTH_PATH}.tokenHeader`, message: 'is not a valid header name' }]);
+  assert.ok(compileAuthentication({ ...jwt, tokenHeader: 'X-Token' }, AUTH_PATH, ctx));
+  await ctx.registry.closeAll();
+});
+
 test('compile: semantic problems are reported with their path', () => {
   const ctx = compileContext();
   const path = 'deployments[0].specification.requestPolicies.authentication';

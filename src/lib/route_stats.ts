@@ -9,9 +9,6 @@
 import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from './scraped_metrics.ts';
 import type { SharedRegistry } from './shared_registry.ts';
 
-// Still imported from here by backends/metrics.ts and policies/validation.ts.
-export { scrapedMetric, type Sample };
-
 /** Histogram upper bounds, seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER'];

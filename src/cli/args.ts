@@ -1,6 +1,6 @@
 /** Small helpers shared by the commands' argument parsing. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ConfigError } from '../errors.ts';
+import type { ConfigError, ConfigIssue } from '../errors.ts';
 
 /** parseArgs with strict checking; a usage error is printed and returned as null. */
 export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
@@ -13,7 +13,7 @@ export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: strin
 }
 
 /** True when `--help` or `-h` comes before any `--` (after it, arguments are positional). */
-export function asksForHelp(argv: readonly string[]): boolean {
+function asksForHelp(argv: readonly string[]): boolean {
   for (const a of argv) {
     if (a === '--') return false;
     if (a === '--help' || a === '-h') return true;
@@ -46,4 +46,10 @@ export function parsePort(value: string | undefined, flag: string): number | und
 /** `<file>: <what>, N problem(s):` then one indented line per problem, each with its path. */
 export function explainConfigError(file: string, what: string, err: ConfigError): string {
   return `${file}: ${what}, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+/** `<file>: N warning(s):` then one indented line per warning, each with its path; '' when there is none. */
+export function explainWarnings(file: string, warnings: readonly ConfigIssue[]): string {
+  if (warnings.length === 0) return '';
+  return `${file}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${w.path ? `${w.path}: ` : ''}${w.message}`).join('\n')}\n`;
 }

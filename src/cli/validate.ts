@@ -4,17 +4,13 @@ import { loadConfigFile } from '../config/load.ts';
 import { compilePlan } from '../config/compile.ts';
 import { createLogger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
-import { explainConfigError, parseOrExplain } from './args.ts';
+import { explainConfigError, explainWarnings, parseWithHelp } from './args.ts';
 
 const USAGE = 'Usage: gatehouse validate [--config FILE]   (default gatehouse.yaml)';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseOrExplain({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }, argv, USAGE);
-  if (args === null) return 2;
-  if (args.values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = parseWithHelp({ options: { config: { type: 'string', short: 'c' } } }, argv, USAGE);
+  if (typeof args === 'number') return args;
   const file = args.values.config ?? 'gatehouse.yaml';
   const registry = new SharedRegistry();
   try {
@@ -23,9 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     const routes = plan.deployments.reduce((n, d) => n + d.routes, 0);
     process.stdout.write(`${file}: valid (${plan.deployments.length} deployment(s), ${routes} route(s))\n`);
     // Warnings do not fail validation: OCI accepts these configurations too.
-    if (plan.warnings.length > 0) {
-      process.stderr.write(`${file}: ${plan.warnings.length} warning(s):\n${plan.warnings.map((w) => `  ${w.path}: ${w.message}`).join('\n')}\n`);
-    }
+    process.stderr.write(explainWarnings(file, plan.warnings));
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

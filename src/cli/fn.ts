@@ -12,9 +12,8 @@ import { compileFunctions } from '../functions/compile.ts';
 import { functionName, scaffoldFunction } from '../functions/scaffold.ts';
 import { createLogger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
-import type { CompileContext } from '../types.ts';
-import type { ConfigIssue } from '../errors.ts';
-import { explainConfigError, parseWithHelp } from './args.ts';
+import { createCompileContext } from '../config/compile_context.ts';
+import { explainConfigError, explainWarnings, parseWithHelp } from './args.ts';
 
 const INIT_USAGE = `Usage: gatehouse fn init <dir> [--name NAME]
       Create a Node function (func.yaml, func.js, package.json) using @fnproject/fdk.
@@ -97,25 +96,15 @@ async function invoke(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const issues: ConfigIssue[] = [];
-  const warnings: ConfigIssue[] = [];
   const registry = new SharedRegistry();
   // Function output and call failures go to stderr; stdout carries only the result body.
-  const ctx: CompileContext = {
-    registry,
-    log: createLogger({ destination: process.stderr }),
-    baseDir: loaded.baseDir,
-    issues,
-    issue: (path, message) => void issues.push({ path, message }),
-    warnings,
-    warn: (path, message) => void warnings.push({ path, message }),
-  };
+  const ctx = createCompileContext(loaded, registry, createLogger({ destination: process.stderr }));
   try {
     const catalog = compileFunctions(loaded.config.functions, 'functions', ctx);
     const invoker = catalog.get(functionId);
-    for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-    if (issues.length > 0 || invoker === undefined) {
-      for (const i of issues) process.stderr.write(`${i.path}: ${i.message}\n`);
+    process.stderr.write(explainWarnings(file, ctx.warnings));
+    if (ctx.issues.length > 0 || invoker === undefined) {
+      if (ctx.issues.length > 0) process.stderr.write(explainConfigError(file, 'invalid', new ConfigError(ctx.issues)));
       if (!catalog.has(functionId)) process.stderr.write(`unknown function "${functionId}" (not in functions of ${file})\n`);
       return 1;
     }

@@ -32,7 +32,7 @@ Run 'gatehouse <command> --help' for a command's options.`;
  * other stream error still surfaces. The gateway's JSON logs do not go through process.stdout:
  * pino's destination already stops logging on EPIPE and the gateway keeps serving.
  */
-export function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
     throw err;

@@ -45,32 +45,44 @@ export const HTTP_BACKEND_DEFAULTS = {
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
-/**
- * The headers a request transformation left (policies/transforms.ts), as a header map; repeated
- * names become arrays, which undici sends as one line each.
- */
-function transformedHeaders(raw: readonly string[], listed: Set<string> | null, out: Record<string, string | string[]>): void {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
-    const v = raw[i + 1] as string;
-    const prev = out[name];
-    out[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+type HeaderMap = Record<string, string | string[]>;
+
+/** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
+function crosses(name: string, skip: ReadonlySet<string>, listed: Set<string> | null): boolean {
+  return !skip.has(name) && (listed === null || !listed.has(name));
+}
+
+/** Copies the headers of a node header map that may cross (`crosses`) into `out`. */
+function copyHeaders(src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, skip: ReadonlySet<string>, listed: Set<string> | null, out: HeaderMap): void {
+  for (const name in src) {
+    if (!crosses(name, skip, listed)) continue;
+    const v = src[name];
+    if (v !== undefined) out[name] = v;
   }
 }
 
-function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): Record<string, string | string[]> {
+/**
+ * Copies the lines a request transformation left (policies/transforms.ts) into `out`; repeated
+ * names become arrays, which undici sends as one line each.
+ */
+function copyRawHeaders(raw: readonly string[], listed: Set<string> | null, out: HeaderMap): void {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!crosses(name, NOT_FORWARDED, listed)) continue;
+    const v = raw[i + 1] as string;
+    const prev = out[name];
+    if (prev === undefined) out[name] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[name] = [prev, v];
+  }
+}
+
+function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   const src = ctx.req.headers;
   const listed = connectionListed(src.connection);
-  const out: Record<string, string | string[]> = {};
-  if (ctx.forwardRawHeaders !== null) transformedHeaders(ctx.forwardRawHeaders, listed, out);
-  else {
-    for (const name in src) {
-      if (NOT_FORWARDED.has(name) || (listed !== null && listed.has(name))) continue;
-      const v = src[name];
-      if (v !== undefined) out[name] = v;
-    }
-  }
+  const out: HeaderMap = {};
+  if (ctx.forwardRawHeaders !== null) copyRawHeaders(ctx.forwardRawHeaders, listed, out);
+  else copyHeaders(src, NOT_FORWARDED, listed, out);
   // The protected headers below come from the request as sent: a transformation cannot touch them.
   const prior = src['x-forwarded-for'];
   out['x-forwarded-for'] = prior === undefined ? ctx.clientIp : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.clientIp}`;
@@ -81,14 +93,9 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): Record<strin
   return out;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const listed = connectionListed(headers['connection']);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue;
-    const v = headers[name];
-    if (v !== undefined) out[name] = v;
-  }
+function responseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): HeaderMap {
+  const out: HeaderMap = {};
+  copyHeaders(headers, HOP_BY_HOP, connectionListed(headers['connection']), out);
   return out;
 }
 

@@ -49,7 +49,6 @@ export function startFix(cause: string | null, dir: string, command: string): st
 export class StartFailure extends Error {
   /** The first lines the function wrote (at most START_OUTPUT_LINES), for the one log record of the failure. */
   readonly output: readonly StartOutput[];
-  readonly fix: string | null;
 
   constructor(reason: string, output: readonly StartOutput[], dir: string, command: string) {
     const cause = startCause(output) ?? (/\b(ENOENT|EACCES)\b/.test(reason) ? reason : null);
@@ -59,6 +58,5 @@ export class StartFailure extends Error {
     if (fix !== null) message += ` (fix: ${fix})`;
     super(message);
     this.output = output;
-    this.fix = fix;
   }
 }

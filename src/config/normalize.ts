@@ -9,6 +9,7 @@
  *   are left for the backend to expand.
  */
 import type { ConfigIssue } from '../errors.ts';
+import { join } from './source_path.ts';
 
 /** Keys whose values are user-named maps: their own keys are data, never camel-cased. */
 const MAP_VALUED_KEYS = new Set(['content', 'parameters', 'config']);
@@ -23,10 +24,6 @@ function camel(key: string): string {
  * dropped). Lets an error name the field the way its author wrote it (issue 11).
  */
 export type Spelling = Map<string, string>;
-
-function keyPath(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}
 
 /**
  * Drops nulls everywhere and, under `specification` keys, converts kebab-case keys to camelCase.
@@ -48,11 +45,11 @@ export function normalizeKeys(value: unknown, camelCase: boolean, spelling?: Spe
   for (const [rawKey, v] of Object.entries(value)) {
     if (v === null) continue;
     const key = camelCase ? camel(rawKey) : rawKey;
-    const at = keyPath(path, key);
+    const at = join(path, key);
     if (spelling !== undefined && key !== rawKey) spelling.set(at, rawKey);
     if (camelCase && MAP_VALUED_KEYS.has(key) && typeof v === 'object' && !Array.isArray(v)) {
       const map: Record<string, unknown> = {};
-      for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true, spelling, keyPath(at, name));
+      for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true, spelling, join(at, name));
       out[key] = map;
     } else {
       out[key] = normalizeKeys(v, camelCase || key === 'specification', spelling, at);

@@ -38,7 +38,12 @@ interface Token {
   present: boolean;
 }
 
-function join(path: string, segment: string): string {
+/**
+ * `routes` + `[0]` → `routes[0]`, `routes[0]` + `path` → `routes[0].path`: how every normalised
+ * path is built (normalize.ts records spellings under it, validate.ts names problems with it), so
+ * the paths this file looks up are spelled the same way.
+ */
+export function join(path: string, segment: string): string {
   return segment.startsWith('[') || path === '' ? `${path}${segment}` : `${path}.${segment}`;
 }
 

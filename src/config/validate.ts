@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigIssue } from '../errors.ts';
 import { configSchema } from './schema/index.ts';
+import { join } from './source_path.ts';
 import { closestName } from './suggest.ts';
 
 /** A schema problem; an unknown field also carries the known field closest to it, if any. */
@@ -45,13 +46,9 @@ export function formatPath(pointer: string): string {
   let out = '';
   for (const raw of pointer.split('/').slice(1)) {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+    out = join(out, /^\d+$/.test(seg) ? `[${seg}]` : seg);
   }
   return out;
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
 }
 
 function describe(e: ErrorObject): SchemaIssue | null {

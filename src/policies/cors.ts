@@ -95,7 +95,7 @@ export const CORS_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Status of a preflight answer: no content, as the Fetch standard's CORS-preflight fetch expects an ok status. */
-export const PREFLIGHT_STATUS = 204;
+const PREFLIGHT_STATUS = 204;
 
 const VARY_ACTUAL = 'Origin';
 // The preflight answer depends on all three request headers (Fetch §3.2.5 "CORS protocol and HTTP caches").

@@ -17,6 +17,7 @@
 import { compileStringTemplate, type StringTemplate } from '../backends/context_vars.ts';
 import { encodeComponent } from '../backends/url_template.ts';
 import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
+import { CORS_RESPONSE_HEADERS } from './cors.ts';
 import { isHeaderName } from '../lib/header_name.ts';
 import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
 import type { CompileContext, RequestTransform, ResponseHeaderTransform } from '../types.ts';
@@ -134,16 +135,11 @@ const REQUEST_UNTOUCHABLE: ReadonlyMap<string, string> = new Map([
   ...[...GATEWAY_OWNED].map((h) => [h, 'belongs to the gateway, which sets it for the backend: transformations cannot change it'] as const),
 ]);
 
-/** Response headers no transformation may touch: OCI's list and hop-by-hop ones. */
+/** Response headers no transformation may touch: OCI's list (the CORS ones among them) and hop-by-hop ones. */
 const RESPONSE_UNTOUCHABLE: ReadonlyMap<string, string> = new Map(
   [
     ...PROTECTED_BOTH,
-    'access-control-allow-credentials',
-    'access-control-allow-headers',
-    'access-control-allow-methods',
-    'access-control-allow-origin',
-    'access-control-expose-headers',
-    'access-control-max-age',
+    ...CORS_RESPONSE_HEADERS,
     'proxy-authenticate',
     'public-key-pins',
     'retry-after',

@@ -336,15 +336,20 @@ function createCorsPolicy(p: CompiledCors): CorsPolicy {
  * backend's `Vary` keeps `Origin` (a cache must not serve one origin's answer to another).
  */
 export function corsResponseHeaders(then: ResponseHeaderTransform | null): ResponseHeaderTransform {
+  if (then === null) return { apply: policyWins };
   return {
     apply(headers, ctx) {
-      if (then !== null) then.apply(headers, ctx);
-      for (const name of CORS_RESPONSE_HEADERS) if (name in headers) delete headers[name];
-      const vary = headers['vary'];
-      if (vary === undefined) return;
-      const list = Array.isArray(vary) ? vary.join(', ') : vary;
-      if (list.trim() === '*' || /(^|,)\s*origin\s*(,|$)/i.test(list)) return;
-      headers['vary'] = list.trim() === '' ? VARY_ACTUAL : `${list}, ${VARY_ACTUAL}`;
+      then.apply(headers, ctx);
+      policyWins(headers);
     },
   };
+}
+
+function policyWins(headers: Record<string, string | string[]>): void {
+  for (const name of CORS_RESPONSE_HEADERS) delete headers[name];
+  const vary = headers['vary'];
+  if (vary === undefined) return;
+  const list = Array.isArray(vary) ? vary.join(', ') : vary;
+  if (list.trim() === '*' || /(^|,)\s*origin\s*(,|$)/i.test(list)) return;
+  headers['vary'] = list.trim() === '' ? VARY_ACTUAL : `${list}, ${VARY_ACTUAL}`;
 }

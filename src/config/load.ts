@@ -63,13 +63,10 @@ function parseFailure(file: string, text: string, offset: number, reason: string
   let shown = '';
   if (at.source.trim() !== '') shown = excerpt(at.line, at.source, at.column);
   else {
-    const lines = text.slice(0, offset).split('\n');
-    for (let n = lines.length - 1; n >= 0; n--) {
-      const source = (lines[n] ?? '').replace(/\r$/, '');
-      if (source.trim() !== '') {
-        shown = excerpt(n + 1, source);
-        break;
-      }
+    const last = text.slice(0, offset).trimEnd().length - 1;
+    if (last >= 0) {
+      const before = lineAt(text, last);
+      shown = excerpt(before.line, before.source);
     }
   }
   return new ConfigError([{ path: '', message: `${file}: cannot parse: line ${at.line}, column ${at.column}: ${reason}${shown}` }], cause === undefined ? {} : { cause });

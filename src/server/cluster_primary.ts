@@ -174,12 +174,14 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
 
   async function answer(method: string, path: string): Promise<AdminAnswer> {
     const live = [...workers.values()];
-    if (path === '/health/live') return liveness(shuttingDown, { workers: live.length });
-    if (path === '/metrics') {
+    // Other methods on these paths go to a worker, which refuses them as one gateway does (404).
+    const get = method === 'GET' || method === 'HEAD';
+    if (get && path === '/health/live') return liveness(shuttingDown, { workers: live.length });
+    if (get && path === '/metrics') {
       const text = `${await aggregator.clusterMetrics()}\n${await ownMetrics.metrics()}`;
       return { status: 200, contentType: aggregator.contentType, body: text };
     }
-    if (path === '/health/ready') return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
+    if (get && path === '/health/ready') return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
     if (method === 'POST' && path === '/admin/reload') {
       const results = await Promise.all(live.map((w) => askReload(w)));
       const applied = results.every((r) => r?.applied === true);

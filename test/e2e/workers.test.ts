@@ -80,6 +80,13 @@ describe('serve --workers (e2e)', () => {
     assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 200);
   });
 
+  it('regression: the --workers primary answered POST /metrics, /health/live and /health/ready, which one gateway refuses with 404', async () => {
+    for (const path of ['/metrics', '/health/live', '/health/ready']) {
+      assert.equal((await fetch(`${gw.adminUrl}${path}`, { method: 'POST' })).status, 404, path);
+      assert.equal((await fetch(`${gw.adminUrl}${path}`, { method: 'HEAD' })).status, 200, path);
+    }
+  });
+
   it('accepts a rotated-in kid at once; a random-kid flood over both workers costs no further fetch', async () => {
     const rotated = await makeKey('RS256', 'k2');
     jwks.keys = [key, rotated];

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ConfigError, ConfigIssue } from '../errors.ts';
 
 /** parseArgs with strict checking; a usage error is printed and returned as null. */
-export function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
+function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
   try {
     return parseArgs({ ...config, args: argv, strict: true } as T);
   } catch (err) {

@@ -19,7 +19,7 @@ import type { AdminInfo } from '../server/admin_plane.ts';
 import { createBrokerFetcher, runWorker } from '../server/cluster_worker.ts';
 import { startPrimary } from '../server/cluster_primary.ts';
 import { logPlanWarnings, startGateway, type GatewayOptions } from '../server/gateway.ts';
-import { explainConfigError, parseOrExplain, parsePort } from './args.ts';
+import { explainConfigError, parsePort, parseWithHelp } from './args.ts';
 
 const USAGE = `Usage: gatehouse serve [options]
 
@@ -54,7 +54,7 @@ function banner(gw: { info: AdminInfo; plan: Plan; idp: RunningIdentityProvider 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseOrExplain(
+  const args = parseWithHelp(
     {
       options: {
         config: { type: 'string', short: 'c' },
@@ -71,12 +71,8 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     USAGE,
   );
-  if (args === null) return 2;
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const ports = { port: parsePort(v.port, '--port'), adminPort: parsePort(v['admin-port'], '--admin-port'), idpPort: parsePort(v['idp-port'], '--idp-port') };
   for (const p of Object.values(ports)) {
     if (typeof p === 'string') {

@@ -9,7 +9,7 @@ import { explainConfigError, explainWarnings, parseWithHelp } from './args.ts';
 const USAGE = 'Usage: gatehouse validate [--config FILE]   (default gatehouse.yaml)';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseWithHelp({ options: { config: { type: 'string', short: 'c' } } }, argv, USAGE);
+  const args = parseWithHelp({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }, argv, USAGE);
   if (typeof args === 'number') return args;
   const file = args.values.config ?? 'gatehouse.yaml';
   const registry = new SharedRegistry();

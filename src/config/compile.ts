@@ -27,6 +27,7 @@ import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
 import { DEFAULTS } from './defaults.ts';
 import { redactConfig } from './redact.ts';
+import { createCompileContext } from './compile_context.ts';
 
 function joinPath(prefix: string, path: string): string {
   const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
@@ -148,19 +149,9 @@ export function compilePlan(
   opts: { offline?: boolean; fetchDocument?: DocumentFetcher } = {},
 ): Plan {
   const { config } = loaded;
-  const issues: CompileContext['issues'] = [];
-  const warnings: CompileContext['warnings'] = [];
-  const ctx: CompileContext = {
-    registry,
-    log,
-    baseDir: loaded.baseDir,
-    issues,
-    issue: (path, message) => void issues.push({ path, message }),
-    warnings,
-    warn: (path, message) => void warnings.push({ path, message }),
-    offline: opts.offline === true,
-    ...(opts.fetchDocument !== undefined ? { fetchDocument: opts.fetchDocument } : {}),
-  };
+  // Problems inside a specificationFile are named by that file and its own paths (sourcePath).
+  const ctx = createCompileContext(loaded, registry, log, opts);
+  const { issues, warnings } = ctx;
   const names = new Set<string>();
   config.deployments.forEach((d, i) => {
     if (names.has(d.name)) ctx.issue(`deployments[${i}].name`, `"${d.name}" is used by another deployment`);

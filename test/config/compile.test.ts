@@ -73,3 +73,31 @@ describe('redactConfig', () => {
     );
   });
 });
+
+describe('compile: problems inside a specificationFile', () => {
+  it('regression: a compile-time problem in a specificationFile is named by that file and its own path and spelling', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadConfigFile } = await import('../../src/config/load.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compile-'));
+    try {
+      writeFileSync(join(dir, 'gatehouse.yaml'), 'deployments:\n  - name: a\n    pathPrefix: /a\n    specificationFile: cli.json\n');
+      // As the oci CLI exports it: kebab-case, wrapped in `data`, with a null first route.
+      writeFileSync(join(dir, 'cli.json'), JSON.stringify({ data: { specification: { routes: [null, { path: '/x', backend: { type: 'HTTP_BACKEND', url: 'nope' } }] } } }));
+      const loaded = loadConfigFile(join(dir, 'gatehouse.yaml'), {});
+      const registry = new SharedRegistry();
+      let issues: string[] = [];
+      try {
+        compilePlan(loaded, registry, createLogger({ level: 'silent' }), { offline: true });
+      } catch (err) {
+        issues = (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+      await registry.closeAll();
+      assert.equal(issues.length, 1, issues.join('\n'));
+      assert.match(issues[0] ?? '', /^cli\.json: data\.specification\.routes\[1\]\.backend\.url: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -148,7 +148,9 @@ describe('JWT authentication and scope authorization (e2e)', () => {
       assert.ok(!r.body.includes(reason) && !/expired|signature|issuer|audience|kid/i.test(r.body), `generic body: ${r.body}`);
     }
     // The reasons are in the access log, in /admin/auth and in the metrics.
-    await gw.waitFor((rec) => rec['msg'] === 'access' && rec['auth'] === 'token_malformed');
+    // Wait for every line: an earlier attack also logs token_malformed, so waiting for one reason is not enough.
+    const reasonsLogged = () => new Set(gw.records().filter((rec) => rec['msg'] === 'access').map((rec) => rec['auth']));
+    await eventually('every refused request has its access line', () => attacks.every(([, reason]) => reasonsLogged().has(reason)));
     const logged = gw.records().filter((rec) => rec['msg'] === 'access' && rec['status'] === 401).map((rec) => rec['auth']);
     for (const [, reason] of attacks) assert.ok(logged.includes(reason), `access log has ${reason}`);
     const state = await adminJson(gw, '/admin/auth');

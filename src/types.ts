@@ -7,6 +7,7 @@ import type { Logger } from './lib/log.ts';
 import type { SharedRegistry } from './lib/shared_registry.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { DocumentFetcher } from './auth/jwks/http_fetch.ts';
+import type { SharedStore } from './state/types.ts';
 
 /** What a verified token tells the rest of the request path. */
 export interface AuthContext {
@@ -41,8 +42,13 @@ export interface GatewayRequest {
   readonly wildcardFrom: number;
   /** The verified token, when the route has an authentication policy and it passed. */
   auth: AuthContext | null;
-  /** Client address as seen on the socket. */
+  /**
+   * The client's address: the socket's peer, or — when that peer is one of `server.trustedProxies` —
+   * the nearest untrusted address in `X-Forwarded-For`.
+   */
   readonly clientIp: string;
+  /** `request.usage_plan[id]`: the usage plan the request was admitted under, once the usage-plan check passed; else null. */
+  usagePlan: string | null;
   /** `http` or `https`, as seen by the gateway. */
   readonly protocol: string;
   /** Largest request body the server accepts, bytes (`server.maxBodyBytes`). */
@@ -78,6 +84,37 @@ export interface ResponseHeaderTransform {
   apply(headers: Record<string, string | string[]>, ctx: GatewayRequest): void;
 }
 
+/**
+ * Why a policy refused a request before the backend: the answer to send and the reason for the
+ * access log (`rate_limited`, `quota_exceeded`, `client_token_missing`, ...).
+ */
+export interface Refusal {
+  readonly status: number;
+  readonly message: string;
+  readonly reason: string;
+  /** Extra response headers (`Retry-After`, `RateLimit`, ...). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A policy that decides whether a request may go on: the deployment's rate limit (run before
+ * authentication) and its usage plans (run after authorization). Resolves null to let it through.
+ * It never rejects because shared state is unreachable: it lets the request through instead.
+ */
+export interface AdmissionPolicy {
+  admit(ctx: GatewayRequest): Promise<Refusal | null> | Refusal | null;
+}
+
+/** A route's response cache (policies/response_cache.ts): lookup before the backend, store after. */
+export interface ResponseCachePolicy {
+  /**
+   * Answers the request from the cache and resolves true (`X-Cache-Status: HIT`); otherwise sets
+   * `X-Cache-Status` (MISS or BYPASS), arranges for a storable answer to be stored once the backend
+   * has written it, and resolves false: the caller then runs the backend.
+   */
+  serve(ctx: GatewayRequest): Promise<boolean>;
+}
+
 /** A compiled backend. `handle` writes the whole response, including errors. */
 export interface Backend {
   readonly type: string;
@@ -109,4 +146,9 @@ export interface CompileContext {
    * neither fetch nor schedule refreshes. Default false.
    */
   readonly offline?: boolean;
+  /**
+   * The in-memory shared store to use when the configuration names no Redis: in a `--workers`
+   * worker, the primary's (over IPC), so workers share limits; else a store in this process.
+   */
+  readonly localStore?: () => SharedStore;
 }

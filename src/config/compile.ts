@@ -11,7 +11,6 @@ import { routeStats } from '../lib/route_stats.ts';
 import type { Backend, CompileContext } from '../types.ts';
 import type { DeploymentSummary, Plan, ReadinessCheck, RoutePlan, ServerSettings } from '../plan.ts';
 import type { AuthenticationPolicy } from '../auth/types.ts';
-import type { DocumentFetcher } from '../auth/jwks/http_fetch.ts';
 import { Authenticator } from '../auth/authenticator.ts';
 import { compileAuthentication, compileAuthorization } from '../auth/compile.ts';
 import { createStockBackend } from '../backends/stock.ts';
@@ -27,7 +26,7 @@ import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
 import { DEFAULTS } from './defaults.ts';
 import { redactConfig } from './redact.ts';
-import { createCompileContext } from './compile_context.ts';
+import { createCompileContext, type CompileOptions } from './compile_context.ts';
 
 function joinPath(prefix: string, path: string): string {
   const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
@@ -146,7 +145,7 @@ export function compilePlan(
   loaded: LoadedConfig,
   registry: SharedRegistry,
   log: Logger,
-  opts: { offline?: boolean; fetchDocument?: DocumentFetcher } = {},
+  opts: CompileOptions = {},
 ): Plan {
   const { config } = loaded;
   // Problems inside a specificationFile are named by that file and its own paths (sourcePath).

@@ -7,14 +7,21 @@ import type { DocumentFetcher } from '../auth/jwks/http_fetch.ts';
 import type { Logger } from '../lib/log.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { CompileContext } from '../types.ts';
+import type { SharedStore } from '../state/types.ts';
 import type { LoadedConfig } from './load.ts';
+
+export interface CompileOptions {
+  offline?: boolean;
+  fetchDocument?: DocumentFetcher;
+  localStore?: () => SharedStore;
+}
 
 /** A fresh context for compiling `loaded`; read `issues` and `warnings` once it is done. */
 export function createCompileContext(
   loaded: LoadedConfig,
   registry: SharedRegistry,
   log: Logger,
-  opts: { offline?: boolean; fetchDocument?: DocumentFetcher } = {},
+  opts: CompileOptions = {},
 ): CompileContext {
   const issues: CompileContext['issues'] = [];
   const warnings: CompileContext['warnings'] = [];
@@ -28,5 +35,6 @@ export function createCompileContext(
     warn: (path, message) => void warnings.push({ path: loaded.sourcePath(path), message }),
     offline: opts.offline === true,
     ...(opts.fetchDocument !== undefined ? { fetchDocument: opts.fetchDocument } : {}),
+    ...(opts.localStore !== undefined ? { localStore: opts.localStore } : {}),
   };
 }

@@ -18,6 +18,7 @@ export class RequestContext implements GatewayRequest {
   readonly wildcardFrom: number;
   auth: AuthContext | null;
   readonly clientIp: string;
+  usagePlan: string | null;
   readonly protocol: string;
   readonly maxBodyBytes: number;
   readonly log: Logger;
@@ -56,6 +57,7 @@ export class RequestContext implements GatewayRequest {
     this.wildcardFrom = wildcardFrom;
     this.auth = null;
     this.clientIp = req.socket.remoteAddress ?? '';
+    this.usagePlan = null;
     this.protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
     this.maxBodyBytes = maxBodyBytes;
     this.log = log;

@@ -54,6 +54,7 @@ export function request(headers: [string, string][] = [], search = ''): GatewayR
     forwardRawHeaders: null,
     forwardSearch: null,
     responseTransform: null,
+    usagePlan: null,
   };
   return ctx as GatewayRequest;
 }

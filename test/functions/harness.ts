@@ -83,6 +83,7 @@ export async function startHarness(functions: Record<string, unknown>, auth: Aut
       forwardRawHeaders: null,
       forwardSearch: null,
       responseTransform: null,
+      usagePlan: null,
     };
     void backend.handle(g);
   });

@@ -79,6 +79,7 @@ class Harness {
         forwardRawHeaders: null,
         forwardSearch: null,
         responseTransform: null,
+        usagePlan: null,
       };
       const message = this.validation === null ? null : this.validation.check(g);
       req.resume();

@@ -10,7 +10,7 @@ import type { SharedRegistry } from './lib/shared_registry.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Router } from './router/router.ts';
 import type { AuthenticationPolicy, AuthorizationPolicy } from './auth/types.ts';
-import type { Backend, RequestTransform, ResponseHeaderTransform } from './types.ts';
+import type { AdmissionPolicy, Backend, RequestTransform, ResponseCachePolicy, ResponseHeaderTransform } from './types.ts';
 import type { CorsPolicy } from './policies/cors.ts';
 import type { RequestValidation } from './policies/validation.ts';
 
@@ -19,9 +19,15 @@ export interface RoutePlan {
   readonly deployment: string;
   /** Full route pattern (`/v1/items/{id}`): the metrics label and the access-log field. */
   readonly route: string;
+  /** The deployment's rate limit, counted before authentication; null when it has none. */
+  readonly rateLimit: AdmissionPolicy | null;
   readonly authentication: AuthenticationPolicy | null;
   readonly authorization: AuthorizationPolicy | null;
+  /** The deployment's usage plans, checked after authorization; null when it has none. */
+  readonly usagePlans: AdmissionPolicy | null;
   readonly backend: Backend;
+  /** The route's response cache, consulted just before the backend; null when it has none. */
+  readonly responseCache: ResponseCachePolicy | null;
   /** CORS: the route's own policy, else its deployment's. A preflight is answered before authentication. */
   readonly cors: CorsPolicy | null;
   /** Header, query and body validations, run after authorization; null when none or all DISABLED. */

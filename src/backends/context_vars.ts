@@ -31,7 +31,7 @@
 import { isHeaderName } from '../lib/header_name.ts';
 import type { GatewayRequest } from '../types.ts';
 
-export type ContextTable = 'path' | 'query' | 'headers' | 'auth' | 'host' | 'subdomain';
+export type ContextTable = 'path' | 'query' | 'headers' | 'auth' | 'host' | 'subdomain' | 'usage_plan';
 
 /** One compiled variable. */
 export interface ContextVariable {
@@ -56,10 +56,10 @@ export interface StringTemplate {
   render(ctx: GatewayRequest): string;
 }
 
-const SUPPORTED = 'use request.path[…], request.query[…], request.headers[…], request.auth[…], request.host or request.subdomain[…]';
+const SUPPORTED = 'use request.path[…], request.query[…], request.headers[…], request.auth[…], request.host, request.subdomain[…] or request.usage_plan[id]';
 
 /** Tables OCI has that Gatehouse does not fill yet. */
-const NOT_YET = new Set(['cert', 'usage_plan']);
+const NOT_YET = new Set(['cert']);
 
 const EXPRESSION = /^request\.([A-Za-z_]+)((?:\[[^[\]]*\])*)$/;
 
@@ -132,6 +132,15 @@ export function compileContextVariable(expression: string, pathParams: ReadonlyM
       'host',
       (ctx) => ctx.req.headers.host ?? '',
       (ctx) => (ctx.req.headers.host === undefined ? [] : [ctx.req.headers.host]),
+    );
+  }
+  if (table === 'usage_plan') {
+    if (keys.length !== 1 || keys[0] !== 'id') return `${where}: request.usage_plan has one key, id, as in request.usage_plan[id]`;
+    return variable(
+      expression,
+      'usage_plan',
+      (ctx) => ctx.usagePlan ?? '',
+      (ctx) => (ctx.usagePlan === null ? [] : [ctx.usagePlan]),
     );
   }
   if (table !== 'path' && table !== 'query' && table !== 'headers' && table !== 'auth' && table !== 'subdomain') {

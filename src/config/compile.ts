@@ -103,9 +103,12 @@ function compileDeployment(
     const plan: RoutePlan = Object.freeze({
       deployment: d.name,
       route: pattern,
+      rateLimit: null,
       authentication,
       authorization,
+      usagePlans: null,
       backend,
+      responseCache: null,
       cors,
       validation,
       requestTransform,

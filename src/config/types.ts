@@ -55,6 +55,8 @@ export interface SpecificationConfig {
 
 export interface DeploymentConfig {
   name: string;
+  /** The deployment's OCID, so usage-plan `deploymentId` targets written for OCI resolve. */
+  id?: string;
   pathPrefix: string;
   /** Always set after load: `specificationFile` is read and put here. */
   specification: SpecificationConfig;

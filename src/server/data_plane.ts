@@ -1,7 +1,8 @@
 /**
  * The data plane's request handler: request id, path checks, routing, CORS (a preflight is
- * answered here), authentication, authorization, validations, backend, then one access-log line
- * and the request metrics. Each policy is a field of the route's plan, null when the route has
+ * answered here), the deployment's rate limit, authentication, authorization, usage plans,
+ * validations, request transformations, the response cache, backend, then one access-log line and
+ * the request metrics. Each policy is a field of the route's plan, null when the route has
  * none, so a route pays only for the policies it uses.
  *
  * The plan is read once per request from `state.plan`, so a hot reload swaps it atomically:
@@ -11,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan, RoutePlan } from '../plan.ts';
 import type { AuthVerdict } from '../auth/types.ts';
+import type { AdmissionPolicy, Refusal } from '../types.ts';
 import { accessLogger, type Logger } from '../lib/log.ts';
 import { sendError } from '../lib/respond.ts';
 import { splitPath } from '../router/path.ts';
@@ -69,8 +71,8 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   }
 
   /**
-   * After authorization: validations, then request transformations, then the backend. A policy
-   * or backend that throws costs this request a 500, never the process.
+   * After usage plans: validations, then request transformations, then the response cache and the
+   * backend. A policy or backend that throws costs this request a 500, never the process.
    */
   function proceed(ctx: RequestContext, route: RoutePlan): void {
     let done;
@@ -80,12 +82,37 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
         if (refused !== null) return sendError(ctx.res, 400, refused);
       }
       if (route.requestTransform !== null) route.requestTransform.apply(ctx);
-      done = route.backend.handle(ctx);
+      done = route.responseCache === null ? route.backend.handle(ctx) : route.responseCache.serve(ctx).then((hit) => (hit ? undefined : route.backend.handle(ctx)));
     } catch (err) {
       internalError(ctx, err);
       return;
     }
     if (done !== undefined) done.catch((err: unknown) => internalError(ctx, err));
+  }
+
+  function refuse(ctx: RequestContext, r: Refusal): void {
+    ctx.authReason = r.reason;
+    sendError(ctx.res, r.status, r.message, r.headers);
+  }
+
+  /**
+   * Runs an admission policy (rate limit, usage plans), then `next` when it lets the request
+   * through. Synchronous answers stay synchronous; a policy that throws or rejects costs a 500.
+   */
+  function admit(ctx: RequestContext, route: RoutePlan, policy: AdmissionPolicy, next: (ctx: RequestContext, route: RoutePlan) => void): void {
+    let r;
+    try {
+      r = policy.admit(ctx);
+    } catch (err) {
+      return internalError(ctx, err);
+    }
+    if (!(r instanceof Promise)) return r === null ? next(ctx, route) : refuse(ctx, r);
+    r.then((refusal) => (refusal === null ? next(ctx, route) : refuse(ctx, refusal))).catch((err: unknown) => internalError(ctx, err));
+  }
+
+  function afterAuthorization(ctx: RequestContext, route: RoutePlan): void {
+    if (route.usagePlans === null) return proceed(ctx, route);
+    admit(ctx, route, route.usagePlans, proceed);
   }
 
   function internalError(ctx: RequestContext, err: unknown): void {
@@ -108,7 +135,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
         return deny(ctx, denial);
       }
     }
-    proceed(ctx, route);
+    afterAuthorization(ctx, route);
   }
 
   /**
@@ -189,8 +216,12 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
 
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
+    if (route.rateLimit === null) return authenticate(ctx, route);
+    admit(ctx, route, route.rateLimit, authenticate);
+  }
 
-    if (route.authentication === null) return proceed(ctx, route);
+  function authenticate(ctx: RequestContext, route: RoutePlan): void {
+    if (route.authentication === null) return afterAuthorization(ctx, route);
     let v;
     try {
       v = route.authentication.authenticate(ctx);

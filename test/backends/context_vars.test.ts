@@ -120,7 +120,8 @@ describe('context variable errors (compile time)', () => {
     ['request.path[nope]', /the route has no parameter \{nope\}/],
     ['request.subdomain[bad/suffix]', /not a host name suffix/],
     ['request.cert[client_base64]', /request\.cert is not supported yet/],
-    ['request.usage_plan[id]', /request\.usage_plan is not supported yet/],
+    ['request.usage_plan[name]', /request\.usage_plan has one key, id/],
+    ['request.usage_plan', /request\.usage_plan has one key, id/],
     ['request.headers[x', /unknown context variable/],
   ];
   for (const [expression, pattern] of errors) {
@@ -131,6 +132,20 @@ describe('context variable errors (compile time)', () => {
       assert.ok((v as string).startsWith(`\${${expression}}`), 'the message names the expression');
     });
   }
+});
+
+describe('request.usage_plan[id]', () => {
+  it('reads the plan the usage-plan check admitted the request under, and is empty before', () => {
+    const v = compileContextVariable('request.usage_plan[id]', ROUTE);
+    assert.notEqual(typeof v, 'string');
+    const cv = v as Exclude<typeof v, string>;
+    const ctx = { usagePlan: null } as unknown as Parameters<typeof cv.text>[0];
+    assert.equal(cv.text(ctx), '');
+    assert.deepEqual(cv.values(ctx), []);
+    (ctx as { usagePlan: string | null }).usagePlan = 'ocid1.apigatewayusageplan.oc1..gold';
+    assert.equal(cv.text(ctx), 'ocid1.apigatewayusageplan.oc1..gold');
+    assert.deepEqual(cv.values(ctx), ['ocid1.apigatewayusageplan.oc1..gold']);
+  });
 });
 
 describe('templates', () => {

@@ -118,6 +118,7 @@ const deploymentSchema = {
         patternMessage: 'must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
         description: 'Unique; used in logs and metrics.',
       },
+      id: { type: 'string', minLength: 1, description: 'The deployment\'s OCID (optional): usage-plan targets may name it as deploymentId (the name matches too).' },
       pathPrefix: { type: 'string', pattern: '^/', patternMessage: 'must start with /', description: 'Path on which every route of the specification is served.' },
       specification: specificationSchema,
       specificationFile: { type: 'string', minLength: 1, description: 'OCI-exported specification JSON (or YAML), relative to this file.' },

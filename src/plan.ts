@@ -4,6 +4,7 @@
  * stage, and the config stage can build one without importing the server: the stages depend one
  * way only.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from './lib/log.ts';
 import type { RouteStats } from './lib/route_stats.ts';
 import type { SharedRegistry } from './lib/shared_registry.ts';
@@ -84,6 +85,8 @@ export interface ReadinessCheck {
 export interface Plan {
   readonly router: Router<RoutePlan>;
   readonly server: Readonly<ServerSettings>;
+  /** How to read a request's client address when `server.trustedProxies` is set; null: the socket's peer. */
+  readonly clientAddress: ((req: IncomingMessage) => string) | null;
   readonly admin: { readonly host: string; readonly port: number };
   readonly deployments: readonly DeploymentSummary[];
   /** What readiness waits for: one entry per deployment with an authentication policy. */

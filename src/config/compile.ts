@@ -21,6 +21,7 @@ import { compileCors, corsResponseHeaders } from '../policies/cors.ts';
 import { compileRequestTransform, compileResponseTransform } from '../policies/transforms.ts';
 import { routeParameters } from '../backends/context_vars.ts';
 import { compileValidation } from '../policies/validation.ts';
+import { compileClientAddress } from '../lib/client_ip.ts';
 import { RouteConflict, Router } from '../router/router.ts';
 import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
@@ -167,10 +168,14 @@ export function compilePlan(
     const routes = compileDeployment(d, i, ctx, router, functions, readiness, paths);
     return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
   });
-  if (issues.length > 0) throw new ConfigError(issues);
+  const proxies = config.server?.trustedProxies;
+  const clientAddress = proxies === undefined || proxies.length === 0 ? null : compileClientAddress(proxies);
+  if (typeof clientAddress === 'string') ctx.issue('server.trustedProxies', clientAddress);
+  if (issues.length > 0 || typeof clientAddress === 'string') throw new ConfigError(issues);
   return Object.freeze({
     router,
     server: Object.freeze(settings(config.server)),
+    clientAddress,
     admin: Object.freeze({ host: config.admin?.host ?? DEFAULTS.admin.host, port: config.admin?.port ?? DEFAULTS.admin.port }),
     deployments,
     readiness,

@@ -19,6 +19,7 @@ export interface ServerConfig extends ListenerConfig {
   requestTimeoutInSeconds?: number;
   keepAliveTimeoutInSeconds?: number;
   shutdownTimeoutInSeconds?: number;
+  trustedProxies?: string[];
 }
 
 export type BackendConfig = HttpBackendConfig | StockBackendConfig | FunctionBackendConfig;

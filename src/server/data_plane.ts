@@ -180,6 +180,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       route?.log ?? log,
       route,
       startNs,
+      plan.clientAddress === null ? (req.socket.remoteAddress ?? '') : plan.clientAddress(req),
     );
     state.inFlight++;
     dispatch(ctx, req, res, plan, segments, match, route);

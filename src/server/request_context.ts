@@ -46,6 +46,7 @@ export class RequestContext implements GatewayRequest {
     log: Logger,
     route: RoutePlan | null,
     startNs: bigint,
+    clientIp: string,
   ) {
     this.req = req;
     this.res = res;
@@ -56,7 +57,7 @@ export class RequestContext implements GatewayRequest {
     this.segments = segments;
     this.wildcardFrom = wildcardFrom;
     this.auth = null;
-    this.clientIp = req.socket.remoteAddress ?? '';
+    this.clientIp = clientIp;
     this.usagePlan = null;
     this.protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
     this.maxBodyBytes = maxBodyBytes;

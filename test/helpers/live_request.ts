@@ -46,6 +46,7 @@ function contextFor(req: import('node:http').IncomingMessage, res: import('node:
     // The context takes its response transformation from the route: a route holding only that.
     opts.responseTransform == null ? null : ({ responseTransform: opts.responseTransform } as RoutePlan),
     0n,
+    req.socket.remoteAddress ?? '',
   );
   if (opts.claims !== undefined) rc.auth = authContext(opts.claims);
   return rc;

@@ -9,6 +9,7 @@ import { authenticationSchema, authorizationSchema } from './auth.ts';
 import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
+import { trustedProxiesSchema } from '../../lib/client_ip.ts';
 import { queryParameterTransformationsSchema, requestHeaderTransformationsSchema, responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
 import { bodyValidationSchema, headerValidationsSchema, queryParameterValidationsSchema } from '../../policies/validation.ts';
 
@@ -30,6 +31,7 @@ const serverSchema = object({
   requestTimeoutInSeconds: { ...seconds(3600), description: 'Time allowed to receive the whole request (default 60).' },
   keepAliveTimeoutInSeconds: { ...seconds(3600), description: 'Idle keep-alive connections are closed after this (default 5).' },
   shutdownTimeoutInSeconds: { ...seconds(3600), description: 'On SIGTERM, in-flight requests get this long to finish (default 30).' },
+  trustedProxies: trustedProxiesSchema,
 });
 
 const headerList = {

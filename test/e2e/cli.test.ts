@@ -15,10 +15,10 @@ describe('gatehouse CLI (e2e)', () => {
       const ok = await runCli(['validate', '--config', join(dir, 'ok.yaml')]);
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stdout, /valid \(1 deployment\(s\), 1 route\(s\)\)/);
-      writeFileSync(join(dir, 'bad.yaml'), 'deployments:\n  - name: a\n    pathPrefix: /a\n    specification:\n      routes:\n        - { path: /x, backend: { type: HTTP_BACKEND, url: "not a url" } }\n      requestPolicies: { usagePlans: { tokenLocations: ["request.headers[k]"] } }\n');
+      writeFileSync(join(dir, 'bad.yaml'), 'deployments:\n  - name: a\n    pathPrefix: /a\n    specification:\n      routes:\n        - { path: /x, backend: { type: HTTP_BACKEND, url: "not a url" } }\n      requestPolicies: { dynamicAuthentication: { selectionSource: { type: SINGLE, selector: "request.headers[k]" } } }\n');
       const bad = await runCli(['validate', '--config', join(dir, 'bad.yaml')]);
       assert.equal(bad.code, 1);
-      assert.match(bad.stderr, /deployments\[0\]\.specification\.requestPolicies\.usagePlans: not supported yet/);
+      assert.match(bad.stderr, /deployments\[0\]\.specification\.requestPolicies\.dynamicAuthentication: not supported yet/);
       const missing = await runCli(['validate', '--config', join(dir, 'nope.yaml')]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /cannot read .*nope\.yaml: ENOENT/);

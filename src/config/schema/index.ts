@@ -10,6 +10,9 @@ import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
 import { trustedProxiesSchema } from '../../lib/client_ip.ts';
+import { rateLimitingSchema } from '../../policies/rate_limit.ts';
+import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
+import { responseCacheLookupSchema, responseCacheStoreSchema } from '../../policies/response_cache.ts';
 import { queryParameterTransformationsSchema, requestHeaderTransformationsSchema, responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
 import { bodyValidationSchema, headerValidationsSchema, queryParameterValidationsSchema } from '../../policies/validation.ts';
 
@@ -83,12 +86,12 @@ const routeSchema = object(
       cors: corsSchema,
       headerTransformations: requestHeaderTransformationsSchema,
       queryParameterTransformations: queryParameterTransformationsSchema,
-      responseCacheLookup: NOT_SUPPORTED,
+      responseCacheLookup: responseCacheLookupSchema,
       bodyValidation: bodyValidationSchema,
       headerValidations: headerValidationsSchema,
       queryParameterValidations: queryParameterValidationsSchema,
     }),
-    responsePolicies: object({ headerTransformations: responseHeaderTransformationsSchema, responseCacheStore: NOT_SUPPORTED }),
+    responsePolicies: object({ headerTransformations: responseHeaderTransformationsSchema, responseCacheStore: responseCacheStoreSchema }),
     loggingPolicies,
   },
   ['path', 'backend'],
@@ -102,8 +105,8 @@ export const specificationSchema = object(
       authentication: authenticationSchema,
       cors: corsSchema,
       mutualTls: NOT_SUPPORTED,
-      rateLimiting: NOT_SUPPORTED,
-      usagePlans: NOT_SUPPORTED,
+      rateLimiting: rateLimitingSchema,
+      usagePlans: usagePlansPolicySchema,
       dynamicAuthentication: NOT_SUPPORTED,
     }),
     routes: { type: 'array', items: routeSchema },
@@ -141,6 +144,8 @@ export const configSchema = {
       deployments: { type: 'array', items: deploymentSchema },
       functions: functionsSchema,
       identityProvider: identityProviderSchema,
+      usagePlans: usagePlansSchema,
+      subscribers: subscribersSchema,
     },
     ['deployments'],
   ),

@@ -1,0 +1,61 @@
+/**
+ * Counters on top of rate-limiter-flexible: one limiter per LimitSpec name, made by the store's own
+ * factory (memory, Redis, cluster), and one translation of its answers. The library was chosen for
+ * its atomic Redis script and its memory and cluster variants with one API (issue 13), so the three
+ * stores count the same way: a fixed window that starts at a key's first hit.
+ *
+ * rate-limiter-flexible resolves with a RateLimiterRes under the limit and rejects with one over it;
+ * any other rejection (an Error) means the store failed, and `consume` rejects with it.
+ */
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Consumed, Counters, LimitSpec } from './types.ts';
+
+/** Makes the limiter for one spec: `keyPrefix` = spec.name, `points`, `duration` = windowSeconds. */
+export type LimiterFactory = (spec: LimitSpec) => RateLimiterAbstract;
+
+function consumed(res: RateLimiterRes, allowed: boolean): Consumed {
+  return { allowed, remaining: allowed ? res.remainingPoints : 0, resetMs: Math.max(0, res.msBeforeNext) };
+}
+
+/**
+ * Counters whose limiters `create` makes. A spec seen again with other points or window (a reload
+ * changed the limit under the same name) updates its limiter in place, so the counts carry on.
+ */
+export function limiterCounters(create: LimiterFactory, onResult?: (failed: boolean) => void): Counters {
+  const limiters = new Map<string, { limiter: RateLimiterAbstract; points: number; windowSeconds: number }>();
+  function limiterFor(spec: LimitSpec): RateLimiterAbstract {
+    const found = limiters.get(spec.name);
+    if (found === undefined) {
+      const limiter = create(spec);
+      limiters.set(spec.name, { limiter, points: spec.points, windowSeconds: spec.windowSeconds });
+      return limiter;
+    }
+    if (found.points !== spec.points || found.windowSeconds !== spec.windowSeconds) {
+      found.limiter.points = spec.points;
+      found.limiter.duration = spec.windowSeconds;
+      found.points = spec.points;
+      found.windowSeconds = spec.windowSeconds;
+    }
+    return found.limiter;
+  }
+  return {
+    consume(spec, key, windowSeconds) {
+      const limiter = limiterFor(spec);
+      const options = windowSeconds === undefined ? {} : { customDuration: windowSeconds };
+      return limiter.consume(key, 1, options).then(
+        (res) => {
+          onResult?.(false);
+          return consumed(res, true);
+        },
+        (err: unknown) => {
+          if (err instanceof RateLimiterRes) {
+            onResult?.(false);
+            return consumed(err, false);
+          }
+          onResult?.(true);
+          throw err instanceof Error ? err : new Error(String(err));
+        },
+      );
+    },
+  };
+}

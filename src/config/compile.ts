@@ -22,6 +22,11 @@ import { compileRequestTransform, compileResponseTransform } from '../policies/t
 import { routeParameters } from '../backends/context_vars.ts';
 import { compileValidation } from '../policies/validation.ts';
 import { compileClientAddress } from '../lib/client_ip.ts';
+import { compileRateLimit } from '../policies/rate_limit.ts';
+import { compileUsagePlanCatalog, type UsagePlanCatalog } from '../policies/usage_plans.ts';
+import { compileResponseCache } from '../policies/response_cache.ts';
+import { sharedStores, type SharedStores } from '../state/index.ts';
+import { STATE_DEFAULTS } from '../state/config.ts';
 import { RouteConflict, Router } from '../router/router.ts';
 import type { LoadedConfig } from './load.ts';
 import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } from './types.ts';
@@ -69,17 +74,30 @@ function readinessOf(deployment: string, policy: AuthenticationPolicy): Readines
   };
 }
 
+/** What every deployment of one plan shares: functions, shared state (made on first use), usage plans. */
+interface PlanParts {
+  readonly functions: FunctionCatalog;
+  shared(): SharedStores;
+  usagePlans(): UsagePlanCatalog;
+  /** Largest response body the response cache stores, bytes. */
+  readonly maxCacheEntryBytes: number;
+}
+
 function compileDeployment(
   d: DeploymentConfig,
   i: number,
   ctx: CompileContext,
   router: Router<RoutePlan>,
-  functions: FunctionCatalog,
+  parts: PlanParts,
   readiness: ReadinessCheck[],
   paths: DeploymentSummary['paths'],
 ): number {
   const base = `deployments[${i}].specification`;
   const spec = d.specification;
+  const rateConfig = spec.requestPolicies?.rateLimiting;
+  const rateLimit = rateConfig === undefined ? null : compileRateLimit(rateConfig, `${base}.requestPolicies.rateLimiting`, d.name, parts.shared().counters, ctx);
+  const usagePlansConfig = spec.requestPolicies?.usagePlans;
+  const deploymentRef = d.id === undefined ? { name: d.name } : { name: d.name, id: d.id };
   const authConfig = spec.requestPolicies?.authentication;
   const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
   if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
@@ -97,19 +115,34 @@ function compileDeployment(
     const requestTransform = compileRequestTransform(policies, `${path}.requestPolicies`, ctx, params);
     const ownResponseTransform = compileResponseTransform(r.responsePolicies ?? {}, `${path}.responsePolicies`, ctx, params);
     const responseTransform = cors === null ? ownResponseTransform : corsResponseHeaders(ownResponseTransform);
-    const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, functions);
+    const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, parts.functions);
     if (backend === null) return;
+    const usagePlans =
+      usagePlansConfig === undefined ? null : parts.usagePlans().policyFor(deploymentRef, usagePlansConfig, `${base}.requestPolicies.usagePlans`, params);
+    const cacheLookup = policies.responseCacheLookup;
+    const cacheStore = r.responsePolicies?.responseCacheStore;
+    const responseCache =
+      cacheLookup === undefined && cacheStore === undefined
+        ? null
+        : compileResponseCache(
+            cacheLookup,
+            cacheStore,
+            path,
+            { deployment: d.name, ...(d.id !== undefined ? { deploymentId: d.id } : {}), pattern, params, maxEntryBytes: parts.maxCacheEntryBytes },
+            parts.shared().cache,
+            ctx,
+          );
     const logging = r.loggingPolicies ?? spec.loggingPolicies;
     const routeLog = loggerFor(ctx.log, d.name, logging);
     const plan: RoutePlan = Object.freeze({
       deployment: d.name,
       route: pattern,
-      rateLimit: null,
+      rateLimit,
       authentication,
       authorization,
-      usagePlans: null,
+      usagePlans,
       backend,
-      responseCache: null,
+      responseCache,
       cors,
       validation,
       requestTransform,
@@ -160,12 +193,21 @@ export function compilePlan(
     if (names.has(d.name)) ctx.issue(`deployments[${i}].name`, `"${d.name}" is used by another deployment`);
     names.add(d.name);
   });
-  const functions = compileFunctions(config.functions, 'functions', ctx);
+  let stores: SharedStores | null = null;
+  let catalog: UsagePlanCatalog | null = null;
+  const parts: PlanParts = {
+    functions: compileFunctions(config.functions, 'functions', ctx),
+    shared: () => (stores ??= sharedStores(config, ctx)),
+    usagePlans: () => (catalog ??= compileUsagePlanCatalog(config as Parameters<typeof compileUsagePlanCatalog>[0], parts.shared().counters, ctx)),
+    maxCacheEntryBytes: config.state?.cache?.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes,
+  };
+  // Declared plans and subscribers are checked even when no deployment uses them yet.
+  if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();
   const router = new Router<RoutePlan>();
   const readiness: ReadinessCheck[] = [];
   const deployments = config.deployments.map((d, i): DeploymentSummary => {
     const paths: DeploymentSummary['paths'] = [];
-    const routes = compileDeployment(d, i, ctx, router, functions, readiness, paths);
+    const routes = compileDeployment(d, i, ctx, router, parts, readiness, paths);
     return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
   });
   const proxies = config.server?.trustedProxies;

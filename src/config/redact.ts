@@ -3,7 +3,10 @@
 const SECRET_KEY = /secret|password|passphrase|private|masterkey|authorization|token$|^d$|^p$|^q$|^dp$|^dq$|^qi$|^k$/i;
 const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i;
 
-/** Blanks values under secret-looking keys, credentials inside URLs and every function `config` value. */
+/**
+ * Blanks values under secret-looking keys, credentials inside URLs, every function `config` value
+ * and every value of the `secrets:` map given inline (a `{ file }` entry keeps its path).
+ */
 export function redactConfig(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
     if (SECRET_KEY.test(key)) return '[redacted]';
@@ -13,7 +16,7 @@ export function redactConfig(value: unknown, key = ''): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = key === 'config' && typeof v !== 'object' ? '[redacted]' : redactConfig(v, k);
+      out[k] = (key === 'config' || key === 'secrets') && typeof v !== 'object' ? '[redacted]' : redactConfig(v, k);
     }
     return out;
   }

@@ -3,6 +3,7 @@
  * other stages (authentication, functions, identityProvider) stay `unknown` here and are typed by
  * the stage that compiles them; each backend's fields are typed in its own file under backends/.
  */
+import type { StateSection } from '../state/config.ts';
 import type { FunctionBackendConfig } from '../backends/function.ts';
 import type { HttpBackendConfig } from '../backends/http.ts';
 import type { StockBackendConfig } from '../backends/stock.ts';
@@ -43,14 +44,15 @@ export interface RouteConfig {
     bodyValidation?: unknown;
     headerTransformations?: unknown;
     queryParameterTransformations?: unknown;
+    responseCacheLookup?: unknown;
   };
-  responsePolicies?: { headerTransformations?: unknown };
+  responsePolicies?: { headerTransformations?: unknown; responseCacheStore?: unknown };
   loggingPolicies?: LoggingPolicies;
 }
 
 export interface SpecificationConfig {
   loggingPolicies?: LoggingPolicies;
-  requestPolicies?: { authentication?: unknown; cors?: unknown };
+  requestPolicies?: { authentication?: unknown; cors?: unknown; rateLimiting?: unknown; usagePlans?: unknown };
   routes: RouteConfig[];
 }
 
@@ -70,4 +72,9 @@ export interface GatehouseConfig {
   deployments: DeploymentConfig[];
   functions?: unknown;
   identityProvider?: unknown;
+  state?: StateSection;
+  responseCacheDetails?: unknown;
+  secrets?: Record<string, unknown>;
+  usagePlans?: unknown[];
+  subscribers?: unknown[];
 }

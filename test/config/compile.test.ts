@@ -72,6 +72,21 @@ describe('redactConfig', () => {
       { identityProvider: { database: 'postgres://[redacted]@db/x', applications: [{ clientId: 'id', clientSecret: '[redacted]' }] }, functions: { f: { config: { API_KEY: '[redacted]' } } } },
     );
   });
+
+  it('blanks the secrets map, Redis credentials and subscriber client tokens (issue 13)', () => {
+    assert.deepEqual(
+      redactConfig({
+        secrets: { 'ocid1.vaultsecret.oc1..a': 'hunter2', 'ocid1.vaultsecret.oc1..b': { file: '/run/secrets/b' } },
+        state: { redis: { url: 'redis://:pw@cache:6379/0', password: 'pw' } },
+        subscribers: [{ id: 's', clients: [{ name: 'c', token: 'ghk_abc' }] }],
+      }),
+      {
+        secrets: { 'ocid1.vaultsecret.oc1..a': '[redacted]', 'ocid1.vaultsecret.oc1..b': { file: '/run/secrets/b' } },
+        state: { redis: { url: 'redis://[redacted]@cache:6379/0', password: '[redacted]' } },
+        subscribers: [{ id: 's', clients: [{ name: 'c', token: '[redacted]' }] }],
+      },
+    );
+  });
 });
 
 describe('compile: problems inside a specificationFile', () => {

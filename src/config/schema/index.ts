@@ -13,6 +13,7 @@ import { trustedProxiesSchema } from '../../lib/client_ip.ts';
 import { rateLimitingSchema } from '../../policies/rate_limit.ts';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
 import { responseCacheLookupSchema, responseCacheStoreSchema } from '../../policies/response_cache.ts';
+import { responseCacheDetailsSchema, secretsSchema, stateSchema } from '../../state/config.ts';
 import { queryParameterTransformationsSchema, requestHeaderTransformationsSchema, responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
 import { bodyValidationSchema, headerValidationsSchema, queryParameterValidationsSchema } from '../../policies/validation.ts';
 
@@ -146,6 +147,9 @@ export const configSchema = {
       identityProvider: identityProviderSchema,
       usagePlans: usagePlansSchema,
       subscribers: subscribersSchema,
+      state: stateSchema,
+      responseCacheDetails: responseCacheDetailsSchema,
+      secrets: secretsSchema,
     },
     ['deployments'],
   ),

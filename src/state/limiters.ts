@@ -17,15 +17,23 @@ function consumed(res: RateLimiterRes, allowed: boolean): Consumed {
   return { allowed, remaining: allowed ? res.remainingPoints : 0, resetMs: Math.max(0, res.msBeforeNext) };
 }
 
+/** Told of every answer: the store answered (`answered`) or failed (`failed`, with the error). */
+export interface CountersObserver {
+  answered(): void;
+  failed(err: Error): void;
+}
+
 /**
  * Counters whose limiters `create` makes. A spec seen again with other points or window (a reload
- * changed the limit under the same name) updates its limiter in place, so the counts carry on.
+ * changed the limit under the same name) updates its limiter in place, so the counts carry on; with
+ * `replaceOnChange` it gets a new limiter from `create` instead (the cluster store, whose primary
+ * keeps each limiter's settings by key prefix and ignores later ones).
  */
-export function limiterCounters(create: LimiterFactory, onResult?: (failed: boolean) => void): Counters {
+export function limiterCounters(create: LimiterFactory, observe?: CountersObserver, replaceOnChange = false): Counters {
   const limiters = new Map<string, { limiter: RateLimiterAbstract; points: number; windowSeconds: number }>();
   function limiterFor(spec: LimitSpec): RateLimiterAbstract {
     const found = limiters.get(spec.name);
-    if (found === undefined) {
+    if (found === undefined || (replaceOnChange && (found.points !== spec.points || found.windowSeconds !== spec.windowSeconds))) {
       const limiter = create(spec);
       limiters.set(spec.name, { limiter, points: spec.points, windowSeconds: spec.windowSeconds });
       return limiter;
@@ -44,16 +52,17 @@ export function limiterCounters(create: LimiterFactory, onResult?: (failed: bool
       const options = windowSeconds === undefined ? {} : { customDuration: windowSeconds };
       return limiter.consume(key, 1, options).then(
         (res) => {
-          onResult?.(false);
+          observe?.answered();
           return consumed(res, true);
         },
         (err: unknown) => {
           if (err instanceof RateLimiterRes) {
-            onResult?.(false);
+            observe?.answered();
             return consumed(err, false);
           }
-          onResult?.(true);
-          throw err instanceof Error ? err : new Error(String(err));
+          const error = err instanceof Error ? err : new Error(String(err));
+          observe?.failed(error);
+          throw error;
         },
       );
     },

@@ -9,7 +9,8 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { limiterCounters } from './limiters.ts';
 import { STATE_DEFAULTS } from './config.ts';
-import type { Cache, SharedStore, StoreHealth } from './types.ts';
+import type { ObservedStore } from './observed.ts';
+import type { Cache, StoreHealth } from './types.ts';
 
 export interface MemoryStoreOptions {
   /** Bytes the cache may hold (keys and values); default 64 MiB. */
@@ -64,13 +65,35 @@ export function createMemoryCache(opts: MemoryStoreOptions = {}): Cache & { read
 
 const HEALTH: StoreHealth = { kind: 'memory', target: 'memory', up: true, lastError: null, downSince: null, failures: 0 };
 
+export interface MemoryStore extends ObservedStore {
+  /**
+   * Applies new cache bounds (a reload changed `state.cache`): the cache starts empty under them,
+   * the counters carry on. Same bounds: nothing happens.
+   */
+  configureCache(opts: Pick<MemoryStoreOptions, 'maxBytes' | 'maxEntryBytes'>): void;
+  /** Bytes and entries the cache holds now. */
+  cacheUsage(): { bytes: number; entries: number };
+}
+
+const NO_FAILURES = Object.freeze({ consume: 0, get: 0, set: 0 });
+
 /** A store in this process's memory. */
-export function createMemoryStore(opts: MemoryStoreOptions = {}): SharedStore {
+export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   const counters = limiterCounters((spec) => new RateLimiterMemory({ keyPrefix: spec.name, points: spec.points, duration: spec.windowSeconds }));
-  const cache = createMemoryCache(opts);
+  let bounds = { maxBytes: opts.maxBytes ?? STATE_DEFAULTS.cacheMaxBytes, maxEntryBytes: opts.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes };
+  let cache = createMemoryCache({ ...opts, ...bounds });
   return {
     counters,
-    cache,
+    // Delegates, so a cache replaced by configureCache is the one every holder of this store uses.
+    cache: { get: (key) => cache.get(key), set: (key, value, ttlMs) => cache.set(key, value, ttlMs) },
+    failuresByOp: NO_FAILURES,
+    configureCache(next) {
+      const wanted = { maxBytes: next.maxBytes ?? STATE_DEFAULTS.cacheMaxBytes, maxEntryBytes: next.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes };
+      if (wanted.maxBytes === bounds.maxBytes && wanted.maxEntryBytes === bounds.maxEntryBytes) return;
+      bounds = wanted;
+      cache = createMemoryCache({ ...opts, ...bounds });
+    },
+    cacheUsage: () => ({ bytes: cache.bytes, entries: cache.size }),
     health: () => HEALTH,
     close: () => Promise.resolve(),
   };

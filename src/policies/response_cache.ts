@@ -1,10 +1,36 @@
 /**
  * Response caching (OCI `requestPolicies.responseCacheLookup` and `responsePolicies.responseCacheStore`
- * on a route; OCI "Caching Responses to Improve Performance").
+ * on a route; OCI "Caching Responses to Improve Performance"): an answer to GET, HEAD or OPTIONS with
+ * status 200, 204, 301 or 410 is kept in the shared store (memory by default, Redis with
+ * `state.redis` or OCI's `responseCacheDetails`) for `timeToLiveInSeconds`, and the same request is
+ * then answered from it without calling the backend. `Cache-Control` in the request and in the
+ * response is ignored, as OCI documents. Every answer of a cacheable request says what happened in
+ * `X-Cache-Status`: HIT, MISS (fetched from the backend, stored if storable) or BYPASS (not
+ * consulted: a request with credentials on a route without private caching, or the store failing).
+ *
+ * The key (compiled once, a sha256 per request): the deployment's id (its name when it has none),
+ * the method, the path without the query, each `cacheKeyAdditions` value, and the principal — the
+ * token's subject and client id, else the Authorization value — when private caching is on.
+ * The parts are length-prefixed before hashing, so no two requests share a key by how their
+ * parts happen to join.
+ *
+ * Choices where OCI's documentation is silent are written down in docs/response-caching.md: HEAD
+ * and GET are cached separately, `isEnabled` defaults to true, a request counts as carrying
+ * credentials when it has an Authorization header or the route authenticated it, stored headers
+ * are the ones sent after the route's response transformation.
+ *
+ * Recording the backend's answer and the entry format are in response_capture.ts.
  */
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { compileContextVariable, compileStringTemplate } from '../backends/context_vars.ts';
+import { coarseClock, type Clock } from '../lib/clock.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
-import type { SharedStore } from '../state/types.ts';
-import type { CompileContext, ResponseCachePolicy } from '../types.ts';
+import { scrapedMetric, useScrapedMetrics, type Sample } from '../lib/scraped_metrics.ts';
+import type { SharedRegistry } from '../lib/shared_registry.ts';
+import type { Cache, SharedStore } from '../state/types.ts';
+import type { CompileContext, GatewayRequest, ResponseCachePolicy } from '../types.ts';
+import { captureResponse, decodeEntry, encodeEntry, headerObject, type CaptureOptions, type CaptureOutcome, type CachedResponse } from './response_capture.ts';
 
 /** Longest `timeToLiveInSeconds` accepted: one day (OCI does not document a limit). */
 export const MAX_TTL_SECONDS = 86400;
@@ -27,24 +53,37 @@ export interface ResponseCacheStoreConfig {
 export const responseCacheLookupSchema: Record<string, unknown> = {
   ...object(
     {
-      type: { const: 'SIMPLE_LOOKUP_POLICY' },
-      isEnabled: { type: 'boolean' },
-      isPrivateCachingEnabled: { type: 'boolean' },
-      cacheKeyAdditions: { type: 'array', items: nonEmptyString },
+      type: { const: 'SIMPLE_LOOKUP_POLICY', description: 'The only lookup policy OCI has.' },
+      isEnabled: { type: 'boolean', description: 'Default true; false caches nothing on this route (with a warning).' },
+      isPrivateCachingEnabled: {
+        type: 'boolean',
+        description:
+          'Default false: a request with an Authorization header, or one the route authenticated, is neither looked up nor stored (X-Cache-Status: BYPASS). ' +
+          'True: such requests are cached too, each principal apart (token subject and client id, else the Authorization value), Set-Cookie included.',
+      },
+      cacheKeyAdditions: {
+        type: 'array',
+        items: nonEmptyString,
+        description:
+          'Request context variables added to the cache key, such as ${request.headers[Accept]} or request.query[page] (with or without ${}). ' +
+          'The default key is the deployment, the method and the path without the query.',
+      },
     },
     ['type'],
   ),
+  description: 'Answers GET, HEAD and OPTIONS requests from the response cache; needs responsePolicies.responseCacheStore on the same route.',
 };
 
 /** JSON-schema fragment for `routes[].responsePolicies.responseCacheStore`. */
 export const responseCacheStoreSchema: Record<string, unknown> = {
   ...object(
     {
-      type: { const: 'FIXED_TTL_STORE_POLICY' },
-      timeToLiveInSeconds: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS },
+      type: { const: 'FIXED_TTL_STORE_POLICY', description: 'The only store policy OCI has.' },
+      timeToLiveInSeconds: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS, description: `How long an answer is kept, seconds (1 to ${MAX_TTL_SECONDS}).` },
     },
     ['type', 'timeToLiveInSeconds'],
   ),
+  description: 'Stores answers with status 200, 204, 301 or 410 to GET, HEAD and OPTIONS requests; needs requestPolicies.responseCacheLookup on the same route.',
 };
 
 /** What compileResponseCache needs to know about the route. */
@@ -57,14 +96,196 @@ export interface ResponseCacheRoute {
   readonly pattern: string;
   /** The route's path parameters (context_vars.ts routeParameters). */
   readonly params: ReadonlyMap<string, boolean>;
-  /** Largest response body stored, bytes. */
+  /** Largest response body stored, bytes; a longer answer is passed on but not stored. */
   readonly maxEntryBytes: number;
+}
+
+/** Statuses OCI stores. */
+const STORED_STATUSES: ReadonlySet<number> = new Set([200, 204, 301, 410]);
+
+/** Methods OCI caches; a request with any other method passes the cache untouched, without X-Cache-Status. */
+const CACHED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const NOT_SERVED: Promise<boolean> = Promise.resolve(false);
+const SERVED: Promise<boolean> = Promise.resolve(true);
+
+/** What each cacheable request came to, for `gatehouse_response_cache_total`. */
+type Result = 'hit' | 'miss' | 'bypass' | 'stored' | 'too_large';
+const RESULTS: readonly Result[] = ['hit', 'miss', 'bypass', 'stored', 'too_large'];
+
+/** Counts of one route, read when `/metrics` is scraped. */
+class CacheStats {
+  readonly deployment: string;
+  readonly route: string;
+  hit = 0;
+  miss = 0;
+  bypass = 0;
+  stored = 0;
+  too_large = 0;
+
+  constructor(deployment: string, route: string) {
+    this.deployment = deployment;
+    this.route = route;
+  }
+}
+
+const STATS_PREFIX = 'stats:response_cache:';
+const METRIC = 'gatehouse_response_cache_total';
+
+function cacheStats(registry: SharedRegistry, deployment: string, route: string): CacheStats {
+  useScrapedMetrics(registry, 'response_cache', () => [
+    scrapedMetric(
+      METRIC,
+      'Cacheable requests on routes with a response cache, by deployment, route pattern and result: hit, miss, bypass (credentials without private caching, or the store failing); ' +
+        'and answers stored, or too large to store.',
+      'counter',
+      () => {
+        const out: Sample[] = [];
+        for (const s of registry.list<CacheStats>(STATS_PREFIX)) {
+          for (const result of RESULTS) out.push({ labels: { deployment: s.deployment, route: s.route, result }, value: s[result] });
+        }
+        return out;
+      },
+    ),
+  ]);
+  return registry.acquire(`${STATS_PREFIX}${deployment}\0${route}`, () => new CacheStats(deployment, route), () => undefined);
+}
+
+/** One `cacheKeyAdditions` item, compiled: its value for a request. */
+type KeyAddition = (ctx: GatewayRequest) => string;
+
+/** `${request.x[y]}` (possibly inside text) or bare `request.x[y]`, as OCI and Terraform write them. */
+function compileAddition(text: string, params: ReadonlyMap<string, boolean>): KeyAddition | string {
+  if (text.includes('${')) {
+    const t = compileStringTemplate(text, params);
+    if (typeof t === 'string') return t;
+    if (t.constant !== null) return `${JSON.stringify(text)} has no context variable, so it adds nothing to the key`;
+    return t.render;
+  }
+  const v = compileContextVariable(text.trim(), params);
+  return typeof v === 'string' ? v : v.text;
+}
+
+/** Appends `part` to a key under construction: its length, `:`, itself; nothing a part holds can end it early. */
+function part(s: string): string {
+  return `${s.length}:${s}`;
+}
+
+/** The principal part of a private request's key (an Authorization value never appears in clear in the key: it is hashed with the rest). */
+function principal(ctx: GatewayRequest): string {
+  const auth = ctx.auth;
+  if (auth !== null && (auth.subject !== undefined || auth.clientId !== undefined)) return part('token') + part(auth.subject ?? '') + part(auth.clientId ?? '');
+  const authorization = ctx.req.headers.authorization;
+  if (authorization !== undefined) return part('authorization') + part(authorization);
+  // Authenticated by a token elsewhere (tokenHeader, tokenQueryParam) that names no subject: its claims.
+  return auth === null ? part('anonymous') : part('claims') + part(JSON.stringify(auth.claims));
+}
+
+class RouteCache implements ResponseCachePolicy {
+  readonly #cache: Cache;
+  readonly #scope: string;
+  readonly #additions: readonly KeyAddition[];
+  readonly #private: boolean;
+  readonly #ttlMs: number;
+  readonly #maxEntryBytes: number;
+  readonly #stats: CacheStats;
+  readonly #clock: Clock;
+
+  constructor(cache: Cache, scope: string, additions: KeyAddition[], privateCaching: boolean, ttlMs: number, maxEntryBytes: number, stats: CacheStats, clock: Clock) {
+    this.#cache = cache;
+    this.#scope = scope;
+    this.#additions = additions;
+    this.#private = privateCaching;
+    this.#ttlMs = ttlMs;
+    this.#maxEntryBytes = maxEntryBytes;
+    this.#stats = stats;
+    this.#clock = clock;
+  }
+
+  serve(ctx: GatewayRequest): Promise<boolean> {
+    const method = ctx.req.method ?? 'GET';
+    if (!CACHED_METHODS.has(method)) return NOT_SERVED;
+    const withCredentials = ctx.auth !== null || ctx.req.headers.authorization !== undefined;
+    if (withCredentials && !this.#private) return this.#bypass(ctx);
+    const key = this.#keyOf(ctx, method);
+    let pending;
+    try {
+      pending = this.#cache.get(key);
+    } catch {
+      return this.#bypass(ctx);
+    }
+    return pending.then(
+      (value) => this.#answer(ctx, method, key, withCredentials, value),
+      () => this.#bypass(ctx),
+    );
+  }
+
+  /** The store key of a request: `resp:` and a sha256 of the parts. */
+  #keyOf(ctx: GatewayRequest, method: string): string {
+    let text = this.#scope + part(method) + part(ctx.path);
+    for (const addition of this.#additions) text += part(addition(ctx));
+    text += this.#private ? principal(ctx) : part('public');
+    // UTF-16 bytes, so every string, even one with a lone surrogate, hashes apart from every other.
+    return `resp:${createHash('sha256').update(text, 'utf16le').digest('base64url')}`;
+  }
+
+  #bypass(ctx: GatewayRequest): Promise<boolean> {
+    this.#stats.bypass++;
+    ctx.res.setHeader('x-cache-status', 'BYPASS');
+    return NOT_SERVED;
+  }
+
+  #answer(ctx: GatewayRequest, method: string, key: string, withCredentials: boolean, value: Buffer | null): Promise<boolean> {
+    const entry = value === null ? null : decodeEntry(value);
+    if (entry !== null) {
+      this.#stats.hit++;
+      this.#writeHit(ctx.res, method, entry);
+      return SERVED;
+    }
+    this.#stats.miss++;
+    const res = ctx.res;
+    res.setHeader('x-cache-status', 'MISS');
+    const opts: CaptureOptions = {
+      statuses: STORED_STATUSES,
+      maxBodyBytes: this.#maxEntryBytes,
+      keepSetCookie: withCredentials,
+      keepContentLength: method === 'HEAD',
+      recordBody: method !== 'HEAD',
+    };
+    captureResponse(res, opts, (outcome) => this.#store(key, outcome));
+    return NOT_SERVED;
+  }
+
+  #writeHit(res: ServerResponse, method: string, entry: CachedResponse): void {
+    const headers = headerObject(entry.headers);
+    // A HEAD entry keeps the content-length its backend sent; a body's is its length.
+    if (method !== 'HEAD' && entry.status !== 204) headers['content-length'] = entry.body.length;
+    res.setHeader('x-cache-status', 'HIT');
+    res.setHeader('age', Math.max(0, Math.floor((this.#clock.nowMs() - entry.storedAtMs) / 1000)));
+    res.writeHead(entry.status, headers);
+    res.end(method === 'HEAD' || entry.body.length === 0 ? undefined : entry.body);
+  }
+
+  #store(key: string, outcome: CaptureOutcome): void {
+    if (outcome.kind === 'too_large') {
+      this.#stats.too_large++;
+      return;
+    }
+    if (outcome.kind !== 'complete') return;
+    const value = encodeEntry({ status: outcome.status, storedAtMs: this.#clock.nowMs(), headers: outcome.headers, body: outcome.body });
+    // A store that cannot keep it counts the failure itself (its health); the answer has gone out already.
+    this.#cache.set(key, value, this.#ttlMs).then(
+      () => void this.#stats.stored++,
+      () => undefined,
+    );
+  }
 }
 
 /**
  * Compiles a route's response cache. `path` is the route's config path; problems are reported
  * under `${path}.requestPolicies.responseCacheLookup` and `${path}.responsePolicies.responseCacheStore`.
- * Returns null when the route caches nothing (no policy, disabled, or only one of the two).
+ * Returns null when the route caches nothing: no policy, `isEnabled: false`, or only one of the two
+ * policies (each of the last two with a warning saying why). `clock` dates entries for `Age`.
  */
 export function compileResponseCache(
   lookup: unknown | undefined,
@@ -73,12 +294,37 @@ export function compileResponseCache(
   route: ResponseCacheRoute,
   cache: SharedStore,
   ctx: CompileContext,
+  clock: Clock = coarseClock,
 ): ResponseCachePolicy | null {
-  void lookup;
-  void store;
-  void path;
-  void route;
-  void cache;
-  void ctx;
-  return null;
+  const lookupPath = `${path}.requestPolicies.responseCacheLookup`;
+  const storePath = `${path}.responsePolicies.responseCacheStore`;
+  if (lookup == null && store == null) return null;
+  const l = lookup == null ? null : (lookup as ResponseCacheLookupConfig);
+  const s = store == null ? null : (store as ResponseCacheStoreConfig);
+  const additions: KeyAddition[] = [];
+  (l?.cacheKeyAdditions ?? []).forEach((text, i) => {
+    const compiled = compileAddition(text, route.params);
+    if (typeof compiled === 'string') ctx.issue(`${lookupPath}.cacheKeyAdditions[${i}]`, compiled);
+    else additions.push(compiled);
+  });
+  if (l === null) {
+    ctx.warn(storePath, 'has no requestPolicies.responseCacheLookup on the same route, so nothing is cached (a cache needs both policies)');
+    return null;
+  }
+  if (l.isEnabled === false) {
+    ctx.warn(`${lookupPath}.isEnabled`, 'is false, so nothing on this route is cached');
+    return null;
+  }
+  if (s === null) {
+    ctx.warn(lookupPath, 'has no responsePolicies.responseCacheStore on the same route, so nothing is stored and nothing is cached (a cache needs both policies)');
+    return null;
+  }
+  if (additions.length !== (l.cacheKeyAdditions ?? []).length) return null;
+  // The route's key shape (how many additions, private or not) leads the key: with it, a key built
+  // under one configuration can never equal one built under another (after a reload, or on another
+  // instance sharing the store), whatever values the parts take.
+  const privateCaching = l.isPrivateCachingEnabled === true;
+  const scope = part(route.deploymentId ?? route.deployment) + part(String(additions.length)) + part(privateCaching ? 'private' : 'public');
+  const stats = cacheStats(ctx.registry, route.deployment, route.pattern);
+  return new RouteCache(cache.cache, scope, additions, privateCaching, s.timeToLiveInSeconds * 1000, route.maxEntryBytes, stats, clock);
 }

@@ -1,119 +1,64 @@
 /**
- * Usage plans and subscribers (OCI §7): the deployment policy `requestPolicies.usagePlans`, the
- * top-level `usagePlans:` and `subscribers:` sections, and the catalog compiled from them once per
- * plan. A deployment's policy reads the client token at its `tokenLocations`, finds the subscriber,
- * takes the first of its plans that targets the deployment, and counts the entitlement's rate limit
- * and quota in shared state.
+ * Usage plans and subscribers (OCI §7): the catalog compiled once per plan from the top-level
+ * `usagePlans:` and `subscribers:` sections, and each deployment's usage-plan check built from it
+ * (usage_admission.ts runs it per request).
+ *
+ * Compile time resolves everything a request would otherwise look up: config-declared client
+ * tokens become a Map by SHA-256, each entitlement's limits become LimitSpecs, and each deployment
+ * gets a Map from plan reference to the entitlement that targets it. Subscribers managed through
+ * the CLI and the admin API come from the subscriber store's index (usage_subscribers.ts), opened
+ * only when the config has usage plans.
+ *
+ * Counter names encode the plan id, the entitlement name and the numbers, so changing a limit
+ * starts a new count, and changing it back resumes the old one when its period has not ended (as
+ * OCI documents for a changed quota period).
  */
-import { nonEmptyString, object } from '../lib/json_schema.ts';
-import type { SharedStore } from '../state/types.ts';
+import { coarseClock, type Clock } from '../lib/clock.ts';
+import { compileContextVariable, type ContextVariable } from '../backends/context_vars.ts';
+import { hashClientToken, subscriberDatabase } from '../state/subscribers.ts';
+import type { LimitSpec, SharedStore } from '../state/types.ts';
 import type { AdmissionPolicy, CompileContext } from '../types.ts';
+import { catalogInfo, publishCatalogInfo } from './usage_admin.ts';
+import { createUsagePlanAdmission, type Grant, type QuotaRule, type RateRule } from './usage_admission.ts';
+import { denialStats, entitlementStats, failOpenWarner } from './usage_metrics.ts';
+import { longestPeriodSec, PeriodTracker, type QuotaUnit } from './usage_periods.ts';
+import { subscriberIndex, SUBSCRIBER_POLL_MS, type SubscriberEntry, type SubscriberIndex } from './usage_subscribers.ts';
 
-/** JSON-schema fragment for a deployment's `requestPolicies.usagePlans` (OCI UsagePlansPolicy). */
-export const usagePlansPolicySchema: Record<string, unknown> = {
-  ...object(
-    {
-      tokenLocations: {
-        type: 'array',
-        minItems: 1,
-        items: nonEmptyString,
-        description:
-          'Where the client token is read, as context variables: request.headers[name], request.query[name], request.auth[claim], request.path[name] or request.host. The first location with a value is used.',
-      },
-    },
-    ['tokenLocations'],
-  ),
-  description: 'Usage plans: only clients of a subscriber to a usage plan that targets this deployment get through (403 otherwise); the plan\'s rate limit and quota apply (429 on breach).',
-};
+export { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from './usage_schema.ts';
 
-const entitlementSchema = object(
-  {
-    name: { ...nonEmptyString, description: 'Unique within the plan; names the counters.' },
-    description: { type: 'string' },
-    rateLimit: {
-      anyOf: [
-        { type: 'null' },
-        object(
-          {
-            value: { type: 'integer', minimum: 1, description: 'Requests allowed per unit.' },
-            unit: { enum: ['SECOND'], description: 'SECOND (the only unit OCI has).' },
-          },
-          ['value', 'unit'],
-        ),
-      ],
-      description: 'Requests per second for each subscriber, shared by its clients and by every targeted deployment. Absent: unlimited.',
-    },
-    quota: {
-      anyOf: [
-        { type: 'null' },
-        object(
-          {
-            value: { type: 'integer', minimum: 1, description: 'Requests allowed per period.' },
-            unit: { enum: ['MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH'], description: 'The period; calendar periods in UTC, weeks start on Monday.' },
-            resetPolicy: { enum: ['CALENDAR'], description: 'CALENDAR: the count starts again at the start of each period.' },
-            operationOnBreach: { enum: ['REJECT', 'ALLOW'], description: 'REJECT: 429 until the period ends; ALLOW: let it through (counted in the metrics).' },
-          },
-          ['value', 'unit', 'resetPolicy', 'operationOnBreach'],
-        ),
-      ],
-      description: 'Requests per calendar period for each subscriber. Absent: unlimited.',
-    },
-    targets: {
-      type: 'array',
-      items: object({ deploymentId: { ...nonEmptyString, description: 'A deployment\'s id (its OCID) or name.' } }, ['deploymentId']),
-      description: 'The deployments this entitlement covers; a deployment may appear in one entitlement per plan.',
-    },
-  },
-  ['name'],
-);
+interface EntitlementConfig {
+  name: string;
+  rateLimit?: { value: number; unit: 'SECOND' };
+  quota?: { value: number; unit: QuotaUnit; resetPolicy: 'CALENDAR'; operationOnBreach: 'REJECT' | 'ALLOW' };
+  targets?: { deploymentId: string }[];
+}
 
-/** JSON-schema fragment for the top-level `usagePlans:` list (OCI UsagePlan + `id`). */
-export const usagePlansSchema: Record<string, unknown> = {
-  type: 'array',
-  items: object(
-    {
-      id: { ...nonEmptyString, description: 'Unique id (an OCID, or any name); what subscribers and request.usage_plan[id] use.' },
-      displayName: { ...nonEmptyString, description: 'A readable name; subscribers may name the plan by it too.' },
-      compartmentId: { type: 'string', description: 'OCI field; ignored.' },
-      entitlements: { type: 'array', minItems: 1, items: entitlementSchema },
-      freeformTags: { type: 'object', description: 'OCI field; ignored.' },
-      definedTags: { type: 'object', description: 'OCI field; ignored.' },
-    },
-    ['id', 'entitlements'],
-  ),
-  description: 'Usage plans (OCI UsagePlan): entitlements with rate limits and quotas, each targeting deployments.',
-};
+interface PlanConfig {
+  id: string;
+  displayName?: string;
+  entitlements: EntitlementConfig[];
+}
 
-/** JSON-schema fragment for the top-level `subscribers:` list (OCI Subscriber + `id`). */
-export const subscribersSchema: Record<string, unknown> = {
-  type: 'array',
-  items: object(
-    {
-      id: { ...nonEmptyString, description: 'Unique id (an OCID, or any name).' },
-      displayName: nonEmptyString,
-      compartmentId: { type: 'string', description: 'OCI field; ignored.' },
-      clients: {
-        type: 'array',
-        items: object(
-          {
-            name: { ...nonEmptyString, description: 'Unique within the subscriber.' },
-            token: { ...nonEmptyString, description: 'The client token (API key), usually ${VAR}; unique across all subscribers.' },
-          },
-          ['name', 'token'],
-        ),
-      },
-      usagePlans: {
-        type: 'array',
-        items: nonEmptyString,
-        description: 'Plan ids (or displayNames). Order matters: the first plan that targets a deployment is used.',
-      },
-      freeformTags: { type: 'object', description: 'OCI field; ignored.' },
-      definedTags: { type: 'object', description: 'OCI field; ignored.' },
-    },
-    ['id', 'clients', 'usagePlans'],
-  ),
-  description: 'Subscribers (OCI Subscriber) declared in the config; more are managed with `gatehouse subscribers` and the admin API.',
-};
+interface SubscriberConfig {
+  id: string;
+  displayName?: string;
+  clients: { name: string; token: string }[];
+  usagePlans: string[];
+}
+
+interface CompiledEntitlement {
+  readonly name: string;
+  readonly path: string;
+  readonly targets: ReadonlySet<string>;
+  readonly rate: RateRule | null;
+  readonly quota: QuotaRule | null;
+}
+
+interface CompiledPlan {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly entitlements: readonly CompiledEntitlement[];
+}
 
 export interface UsagePlanCatalog {
   /**
@@ -124,22 +69,217 @@ export interface UsagePlanCatalog {
   policyFor(deployment: { name: string; id?: string }, policy: unknown | undefined, path: string, pathParams: ReadonlyMap<string, boolean>): AdmissionPolicy | null;
 }
 
-/** The parts of the configuration the catalog reads. */
+/** The parts of the configuration the catalog reads (schema-valid). */
 export interface UsagePlanConfig {
   usagePlans?: unknown[];
   subscribers?: unknown[];
   state?: { database?: string };
   identityProvider?: { database?: string };
+  /** When given, targets that name no deployment are warned about. */
+  deployments?: readonly { name: string; id?: string }[];
+}
+
+export interface UsagePlanCatalogOptions {
+  /** Default: the coarse clock (100 ms resolution). */
+  clock?: Clock;
+  /** How often the subscriber store is polled, ms (default 2000). */
+  pollIntervalMs?: number;
+}
+
+/** Tables a client token may be read from (OCI: auth parameter, header, query, path parameter, Host). */
+const TOKEN_TABLES = new Set(['headers', 'query', 'auth', 'path', 'host']);
+
+/** A counter-name part: encoded so that `:` only ever separates parts. */
+const part = (s: string): string => encodeURIComponent(s);
+
+/** A policy name for the RateLimit headers: a structured-field string without quotes or backslashes. */
+const label = (s: string): string => s.replace(/[^\x20-\x7e]|["\\]/g, '_');
+
+function compilePlan(p: PlanConfig, i: number, ctx: CompileContext): CompiledPlan {
+  const seenNames = new Map<string, number>();
+  const seenTargets = new Map<string, number>();
+  const entitlements = p.entitlements.map((e, k): CompiledEntitlement => {
+    const path = `usagePlans[${i}].entitlements[${k}]`;
+    const first = seenNames.get(e.name);
+    if (first !== undefined) ctx.issue(`${path}.name`, `duplicates entitlements[${first}].name: entitlement names are unique within a plan`);
+    seenNames.set(e.name, k);
+    (e.targets ?? []).forEach((t, j) => {
+      const before = seenTargets.get(t.deploymentId);
+      if (before !== undefined) {
+        ctx.issue(`${path}.targets[${j}].deploymentId`, `deployment ${JSON.stringify(t.deploymentId)} is already a target of entitlements[${before}]: within one plan a deployment may be the target of one entitlement only`);
+      }
+      seenTargets.set(t.deploymentId, k);
+    });
+    const base = `${part(p.id)}:${part(e.name)}`;
+    const rate: RateRule | null =
+      e.rateLimit === undefined
+        ? null
+        : { value: e.rateLimit.value, spec: { name: `usage-rate:${base}:${e.rateLimit.value}`, points: e.rateLimit.value, windowSeconds: 1 }, label: label(`${p.id}/${e.name}/rate`) };
+    const quota: QuotaRule | null =
+      e.quota === undefined
+        ? null
+        : {
+            value: e.quota.value,
+            allow: e.quota.operationOnBreach === 'ALLOW',
+            spec: { name: `usage-quota:${base}:${e.quota.unit}:${e.quota.value}`, points: e.quota.value, windowSeconds: longestPeriodSec(e.quota.unit) } satisfies LimitSpec,
+            periods: new PeriodTracker(e.quota.unit),
+            label: label(`${p.id}/${e.name}/quota`),
+          };
+    return { name: e.name, path, targets: new Set((e.targets ?? []).map((t) => t.deploymentId)), rate, quota };
+  });
+  return { id: p.id, displayName: p.displayName ?? null, entitlements };
+}
+
+/** The config path that names the subscriber database (for an issue). */
+function databasePath(config: UsagePlanConfig): string {
+  if (config.state?.database !== undefined) return 'state.database';
+  if (config.identityProvider?.database !== undefined) return 'identityProvider.database';
+  return 'usagePlans';
 }
 
 /**
- * Compiled once per plan from the top-level sections; validates cross references (plan ids exist,
- * entitlement names unique, a deployment not targeted twice within one plan, client tokens unique),
- * reporting `ctx.issue` with paths.
+ * Compiled once per plan from the top-level sections; validates cross references (plan ids
+ * exist, entitlement names unique, a deployment not targeted twice within one plan, client tokens
+ * unique) reporting `ctx.issue` with paths. Opens the subscriber store (unless `ctx.offline`) when
+ * there are usage plans.
  */
-export function compileUsagePlanCatalog(config: UsagePlanConfig, counters: SharedStore, ctx: CompileContext): UsagePlanCatalog {
-  void config;
-  void counters;
-  void ctx;
-  return { policyFor: () => null };
+export function compileUsagePlanCatalog(config: UsagePlanConfig, counters: SharedStore, ctx: CompileContext, opts: UsagePlanCatalogOptions = {}): UsagePlanCatalog {
+  const clock = opts.clock ?? coarseClock;
+  const planConfigs = (config.usagePlans ?? []) as PlanConfig[];
+  const subscriberConfigs = (config.subscribers ?? []) as SubscriberConfig[];
+  const info = catalogInfo(config);
+
+  const planIndex = new Map<string, number>();
+  const plans = planConfigs.map((p, i) => {
+    const first = planIndex.get(p.id);
+    if (first !== undefined) ctx.issue(`usagePlans[${i}].id`, `duplicates usagePlans[${first}].id: plan ids are unique`);
+    planIndex.set(p.id, i);
+    return compilePlan(p, i, ctx);
+  });
+
+  if (config.deployments !== undefined) {
+    const known = new Set(config.deployments.flatMap((d) => (d.id === undefined ? [d.name] : [d.name, d.id])));
+    planConfigs.forEach((p, i) =>
+      p.entitlements.forEach((e, k) =>
+        (e.targets ?? []).forEach((t, j) => {
+          if (!known.has(t.deploymentId)) ctx.warn(`usagePlans[${i}].entitlements[${k}].targets[${j}].deploymentId`, `no deployment has the id or name ${JSON.stringify(t.deploymentId)}`);
+        }),
+      ),
+    );
+  }
+
+  // Config-declared subscribers, by token hash, with their plan references resolved to ids.
+  const configByHash = new Map<string, SubscriberEntry>();
+  const tokenAt = new Map<string, string>();
+  const subscriberAt = new Map<string, number>();
+  subscriberConfigs.forEach((s, i) => {
+    const at = `subscribers[${i}]`;
+    const first = subscriberAt.get(s.id);
+    if (first !== undefined) ctx.issue(`${at}.id`, `duplicates subscribers[${first}].id: subscriber ids are unique`);
+    subscriberAt.set(s.id, i);
+    const planIds: string[] = [];
+    s.usagePlans.forEach((ref, j) => {
+      const r = info.directory.resolve(ref);
+      if ('problem' in r) ctx.issue(`${at}.usagePlans[${j}]`, r.problem);
+      else planIds.push(r.id);
+    });
+    const entry: SubscriberEntry = Object.freeze({ id: s.id, displayName: s.displayName ?? s.id, plans: Object.freeze(planIds) });
+    const names = new Map<string, number>();
+    s.clients.forEach((c, k) => {
+      const cat = `${at}.clients[${k}]`;
+      const sameName = names.get(c.name);
+      if (sameName !== undefined) ctx.issue(`${cat}.name`, `duplicates clients[${sameName}].name: client names are unique within a subscriber`);
+      names.set(c.name, k);
+      const hash = hashClientToken(c.token);
+      const other = tokenAt.get(hash);
+      // Never print the token: name where the same one was written.
+      if (other !== undefined) ctx.issue(`${cat}.token`, `the same token as ${other}: a client token identifies one client`);
+      tokenAt.set(hash, cat);
+      configByHash.set(hash, entry);
+    });
+  });
+
+  let index: SubscriberIndex | null = null;
+  if (plans.length > 0) {
+    publishCatalogInfo(ctx.registry, info);
+    if (ctx.offline !== true) {
+      try {
+        index = subscriberIndex(ctx.registry, subscriberDatabase(config), ctx.baseDir, ctx.log, opts.pollIntervalMs ?? SUBSCRIBER_POLL_MS);
+      } catch (err) {
+        ctx.issue(databasePath(config), `cannot open the subscriber database: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  const lookup = index === null ? (hash: string) => configByHash.get(hash) : (hash: string) => configByHash.get(hash) ?? (index as SubscriberIndex).get(hash);
+  const pending = index === null ? () => null : () => ((index as SubscriberIndex).loaded ? null : (index as SubscriberIndex).whenLoaded());
+  const warner = failOpenWarner(ctx.registry, ctx.log, () => clock.nowMs());
+
+  const grantsByDeployment = new Map<string, Map<string, Grant>>();
+  function grantsFor(deployment: { name: string; id?: string }): Map<string, Grant> {
+    const key = `${deployment.name}\0${deployment.id ?? ''}`;
+    const found = grantsByDeployment.get(key);
+    if (found !== undefined) return found;
+    const grants = new Map<string, Grant>();
+    const byId = new Map<string, Grant>();
+    for (const plan of plans) {
+      const matching = plan.entitlements.filter((e) => e.targets.has(deployment.name) || (deployment.id !== undefined && e.targets.has(deployment.id)));
+      const e = matching[0];
+      if (e === undefined) continue;
+      if (matching.length > 1) {
+        ctx.issue(`${(matching[1] as CompiledEntitlement).path}.targets`, `targets deployment ${deployment.name} (by its id or name), as ${e.path} of the same plan does: within one plan a deployment may be the target of one entitlement only`);
+      }
+      const grant: Grant = { planId: plan.id, rate: e.rate, quota: e.quota, stats: entitlementStats(ctx.registry, deployment.name, plan.id, e.name) };
+      byId.set(plan.id, grant);
+      if (plan.displayName !== null && !('problem' in info.directory.resolve(plan.displayName))) grants.set(plan.displayName, grant);
+    }
+    // An id wins over another plan's displayName.
+    for (const [id, g] of byId) grants.set(id, g);
+    grantsByDeployment.set(key, grants);
+    return grants;
+  }
+
+  const reported = new Set<string>();
+  function issueOnce(path: string, message: string): void {
+    const key = `${path}\0${message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    ctx.issue(path, message);
+  }
+
+  return {
+    policyFor(deployment, policy, path, pathParams) {
+      if (policy === undefined) return null;
+      const { tokenLocations } = policy as { tokenLocations: string[] };
+      const locations: ContextVariable[] = [];
+      let absentParam: { at: string; name: string } | null = null;
+      tokenLocations.forEach((loc, i) => {
+        const at = `${path}.tokenLocations[${i}]`;
+        // The policy belongs to the deployment: a route without the path parameter never has a token there.
+        const param = /^request\.path\[([^[\]]+)\]$/.exec(loc)?.[1];
+        if (param !== undefined && !pathParams.has(param)) {
+          absentParam ??= { at, name: param };
+          return;
+        }
+        const v = compileContextVariable(loc, pathParams);
+        if (typeof v === 'string') return issueOnce(at, v);
+        if (!TOKEN_TABLES.has(v.table)) return issueOnce(at, `\${${loc}}: a client token is read from request.headers[…], request.query[…], request.auth[…], request.path[…] or request.host`);
+        locations.push(v);
+      });
+      if (locations.length === 0 && absentParam !== null) {
+        const a = absentParam as { at: string; name: string };
+        issueOnce(a.at, `a route of this deployment has no parameter {${a.name}}, and no other token location applies to it`);
+      }
+      return createUsagePlanAdmission({
+        locations,
+        lookup,
+        pending,
+        grants: grantsFor(deployment),
+        counters: counters.counters,
+        denials: denialStats(ctx.registry, deployment.name),
+        warner,
+        clock,
+      });
+    },
+  };
 }

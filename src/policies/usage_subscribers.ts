@@ -1,0 +1,144 @@
+/**
+ * The gateway's in-memory index of API-managed subscribers: client-token hash → subscriber, built
+ * from the subscriber store (state/subscribers.ts) and refreshed by polling its revision, so a
+ * client created with the CLI, the admin API or another instance works here within one poll, with
+ * no restart. It is a resource of the gateway's SharedRegistry: a reload that keeps the database
+ * keeps the index (and its connection), and the request path only reads a Map.
+ *
+ * A store that cannot be read keeps the last contents it gave (and retries on the next poll); a
+ * store never read since start holds no subscriber, so its clients get 403 until it answers.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from '../lib/log.ts';
+import type { SharedRegistry } from '../lib/shared_registry.ts';
+import { SubscriberStore, type StoredSubscriber } from '../state/subscribers.ts';
+
+/** What the request path needs of a subscriber. */
+export interface SubscriberEntry {
+  readonly id: string;
+  readonly displayName: string;
+  /** Usage-plan references (ids or displayNames), in the subscriber's order. */
+  readonly plans: readonly string[];
+}
+
+/** How often a gateway asks the store whether anything changed. */
+export const SUBSCRIBER_POLL_MS = 2000;
+
+export class SubscriberIndex {
+  readonly store: SubscriberStore;
+  readonly #log: Logger;
+  #byHash = new Map<string, SubscriberEntry>();
+  #subscribers: readonly StoredSubscriber[] = [];
+  #revision = -1;
+  #migrated = false;
+  #loaded = false;
+  readonly #firstLoad: Promise<void>;
+  #running: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #lastError: string | null = null;
+
+  constructor(store: SubscriberStore, log: Logger, pollIntervalMs: number) {
+    this.store = store;
+    this.#log = log;
+    this.#firstLoad = this.refresh();
+    this.#timer = setInterval(() => void this.refresh(), pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** The subscriber owning the client token whose hash is `tokenHash`. */
+  get(tokenHash: string): SubscriberEntry | undefined {
+    return this.#byHash.get(tokenHash);
+  }
+
+  /** True once the store has been read (or failed to be) at least once. */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /** Resolves once the first read has succeeded or failed. */
+  whenLoaded(): Promise<void> {
+    return this.#firstLoad;
+  }
+
+  /** The subscribers as last read (for the admin API). */
+  get subscribers(): readonly StoredSubscriber[] {
+    return this.#subscribers;
+  }
+
+  /** The last read failure, or null when the last read worked. */
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
+  /**
+   * Reads the store when its revision moved (always with `force`). One read at a time: a call
+   * while one runs waits for it, then reads again only when forced (a write just happened).
+   */
+  refresh(force = false): Promise<void> {
+    if (this.#running !== null) return force ? this.#running.then(() => this.refresh(true)) : this.#running;
+    this.#running = this.#read(force).finally(() => {
+      this.#running = null;
+      this.#loaded = true;
+    });
+    return this.#running;
+  }
+
+  async #read(force: boolean): Promise<void> {
+    try {
+      if (!this.#migrated) {
+        await this.store.migrate();
+        this.#migrated = true;
+      }
+      if (!force && this.#revision !== -1 && (await this.store.revision()) === this.#revision) return;
+      const { revision, subscribers } = await this.store.load();
+      const byHash = new Map<string, SubscriberEntry>();
+      for (const s of subscribers) {
+        const entry: SubscriberEntry = Object.freeze({ id: s.id, displayName: s.displayName, plans: Object.freeze([...s.usagePlans]) });
+        for (const c of s.clients) byHash.set(c.tokenHash, entry);
+      }
+      this.#byHash = byHash;
+      this.#subscribers = subscribers;
+      this.#revision = revision;
+      if (this.#lastError !== null) this.#log.info({ store: this.store.description }, 'subscriber store readable again');
+      this.#lastError = null;
+    } catch (err) {
+      const message = (err as Error).message;
+      // Said once per outage, not once per poll.
+      if (this.#lastError === null) this.#log.warn({ store: this.store.description, err: message }, 'cannot read the usage-plan subscriber store; keeping the subscribers last read');
+      this.#lastError = message;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => undefined);
+    await this.store.close();
+  }
+}
+
+const PREFIX = 'usage:subscribers:';
+
+/** Where `database` points, as a registry key: a SQLite path made absolute, or the URL as written. */
+function locate(database: string, baseDir: string): string {
+  if (/^postgres(ql)?:\/\//.test(database)) return database;
+  return isAbsolute(database) ? database : resolve(baseDir, database);
+}
+
+/**
+ * The index over `database` (SQLite path relative to `baseDir`, or postgres:// URL), opened and
+ * polled the first time a plan asks for it. Throws when the database cannot be opened.
+ */
+export function subscriberIndex(registry: SharedRegistry, database: string, baseDir: string, log: Logger, pollIntervalMs = SUBSCRIBER_POLL_MS): SubscriberIndex {
+  const where = locate(database, baseDir);
+  return registry.acquire(
+    `${PREFIX}${where}`,
+    () => new SubscriberIndex(SubscriberStore.open(where, baseDir), log, pollIntervalMs),
+    (index) => index.close(),
+  );
+}
+
+/** The live index, if the current plan uses one (the admin API manages subscribers through it). */
+export function liveSubscriberIndex(registry: SharedRegistry): SubscriberIndex | null {
+  return registry.list<SubscriberIndex>(PREFIX)[0] ?? null;
+}

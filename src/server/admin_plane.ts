@@ -1,12 +1,13 @@
 /**
  * The admin plane (loopback by default): health, Prometheus metrics, the current plan (redacted),
- * auth state, and a reload trigger. It never serves a token, a secret or an Authorization value.
+ * auth state, shared-state health (`/admin/state`), and a reload trigger. It never serves a token, a secret or an Authorization value.
  * `answerAdmin` is the plane's logic without the socket, so a cluster worker can answer the
  * primary's admin plane over IPC with the same code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from '../lib/respond.ts';
 import { authAdminState } from '../auth/compile.ts';
+import { storesHealth } from '../state/index.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { Plan } from '../plan.ts';
 import type { DataPlaneState } from './data_plane.ts';
@@ -91,6 +92,7 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string)
     return json(200, { deployments: plan.deployments, warnings: plan.warnings, config: plan.redacted });
   }
   if (get && path === '/admin/auth') return json(200, { ...(authAdminState({ registry: deps.registry }) as object), warnings: deps.state.plan.warnings });
+  if (get && path === '/admin/state') return json(200, { stores: storesHealth(deps.registry) });
   if (get && path === '/admin/info') return json(200, { ...deps.info, inFlight: deps.state.inFlight, pid: process.pid });
   if (method === 'POST' && path === '/admin/reload') {
     const r = await deps.reload();

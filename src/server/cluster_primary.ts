@@ -6,6 +6,7 @@
  *   primary ── admin plane (metrics summed over workers; other answers from a worker)
  *           ── the local identity provider, when configured
  *           ── JWKS broker: every worker's key fetch goes through it (one fetch per refresh)
+ *           ── shared state: the memory whose counters and cache the workers share (state/cluster.ts)
  *           ── supervision: a worker that dies is replaced; SIGHUP reloads all; SIGTERM drains all
  *              and exits as soon as the last worker has
  */
@@ -20,6 +21,7 @@ import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
 import { createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { createClusterStateServer } from '../state/cluster.ts';
 import { isToPrimary, type ToWorker } from './cluster_protocol.ts';
 import { listen, type ReloadResult } from './gateway.ts';
 
@@ -35,6 +37,8 @@ export interface PrimaryOptions {
   idpPort?: number;
   /** How long an ask to a worker may take before it counts as unanswered, ms (default 5000). */
   askTimeoutMs?: number;
+  /** `state.cache`: bounds of the cache the workers share (default 64 MiB, 1 MiB per entry); read once at start. */
+  stateCache?: { maxBytes?: number; maxEntryBytes?: number };
 }
 
 export interface RunningPrimary {
@@ -77,6 +81,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
 
   const broker = new JwksBroker();
   registerBrokerMetrics(ownMetrics, broker);
+  const sharedState = createClusterStateServer(opts.stateCache ?? {});
   const aggregator = new client.AggregatorRegistry();
   const workers = new Map<number, Worker>();
   /** Workers whose data plane is listening (and so answer asks): ids. */
@@ -128,6 +133,10 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
           return;
         case 'reload-reply':
           replies.get(m.id)?.settle(m.result);
+          return;
+        case 'state-get':
+        case 'state-set':
+          sharedState.handle(w, m);
           return;
         case 'jwks':
           broker.fetch(m.req).then(

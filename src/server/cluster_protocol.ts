@@ -5,6 +5,7 @@
  */
 import type { BrokerRequest } from '../auth/jwks/broker.ts';
 import type { FetchResult } from '../auth/jwks/http_fetch.ts';
+import type { StateAsk, StateReply } from '../state/cluster.ts';
 import type { AdminAnswer } from './admin_plane.ts';
 import type { ReloadResult } from './gateway.ts';
 
@@ -17,7 +18,9 @@ export type ToPrimary =
   /** The answer to an `admin` ask. */
   | { gh: 'admin-reply'; id: number; answer: AdminAnswer }
   /** The answer to a `reload` ask. */
-  | { gh: 'reload-reply'; id: number; result: ReloadResult };
+  | { gh: 'reload-reply'; id: number; result: ReloadResult }
+  /** Read or write the primary's shared cache (state/cluster.ts); answered by `state-reply` with the same id. */
+  | StateAsk;
 
 /** Primary → worker. */
 export type ToWorker =
@@ -26,11 +29,12 @@ export type ToWorker =
   /** Answer this admin request with the worker's own admin logic. */
   | { gh: 'admin'; id: number; method: string; path: string }
   | { gh: 'reload'; id: number }
+  | StateReply
   /** Drain and exit. */
   | { gh: 'shutdown' };
 
-const TO_PRIMARY = new Set<string>(['listening', 'jwks', 'admin-reply', 'reload-reply']);
-const TO_WORKER = new Set<string>(['jwks-reply', 'admin', 'reload', 'shutdown']);
+const TO_PRIMARY = new Set<string>(['listening', 'jwks', 'admin-reply', 'reload-reply', 'state-get', 'state-set']);
+const TO_WORKER = new Set<string>(['jwks-reply', 'admin', 'reload', 'shutdown', 'state-reply']);
 
 function kind(m: unknown): string | null {
   if (typeof m !== 'object' || m === null) return null;

@@ -9,6 +9,8 @@ import { brokerRequest } from '../auth/jwks/broker.ts';
 import { json } from './admin_plane.ts';
 import { startGateway, type GatewayOptions } from './gateway.ts';
 import { isToWorker, type ToPrimary } from './cluster_protocol.ts';
+import { createClusterStore } from '../state/cluster.ts';
+import type { SharedStore } from '../state/types.ts';
 
 function send(m: ToPrimary): void {
   process.send?.(m);
@@ -40,6 +42,16 @@ export function createBrokerFetcher(): DocumentFetcher {
       });
       send({ gh: 'jwks', id, req: brokerRequest(url, opts) });
     });
+}
+
+let localStore: SharedStore | null = null;
+
+/**
+ * The worker's shared store: the primary's memory over IPC (state/cluster.ts), one per process.
+ * Hand it to compiles as the `localStore` compile option, so the workers share limits and cache.
+ */
+export function clusterLocalStore(): SharedStore {
+  return (localStore ??= createClusterStore());
 }
 
 /** Runs one cluster worker until the primary or a signal stops it; returns the exit code. */

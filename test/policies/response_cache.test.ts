@@ -16,6 +16,7 @@ import { createStockBackend } from '../../src/backends/stock.ts';
 import { createHttpBackend } from '../../src/backends/http.ts';
 import { routeParameters } from '../../src/backends/context_vars.ts';
 import { createMemoryStore } from '../../src/state/memory.ts';
+import { createRedisStore, createUnavailableStore, settingsFromUrl } from '../../src/state/redis.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
@@ -27,6 +28,7 @@ import type { Backend, CompileContext, GatewayRequest, ResponseCachePolicy, Resp
 import { authContext } from '../helpers/live_request.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
+import { redisOrSkip, startRedis } from '../helpers/redis.ts';
 
 const ROUTE_PATH = 'deployments[0].specification.routes[0]';
 const LOOKUP = { type: 'SIMPLE_LOOKUP_POLICY' };
@@ -527,6 +529,65 @@ describe('response cache: HTTP backend (streamed answers)', () => {
     assert.equal((await h.send('/x')).status, 500);
     assert.equal((await h.send('/x')).headers['x-cache-status'], 'MISS');
     assert.equal(upstream.received.length - before, 2);
+  });
+});
+
+describe('response cache: store failures', () => {
+  const h = new Harness();
+  before(() => h.start());
+  after(() => h.close());
+
+  it('bypasses a store whose reads fail: the backend answers, X-Cache-Status: BYPASS', async () => {
+    const backend = counting(writer(200, { 'content-type': 'text/plain' }, 'fine'));
+    h.backend = backend;
+    const { policy, registry } = compile({ shared: createUnavailableStore('redis', 'redis://127.0.0.1:1/0', 'secret missing') });
+    h.policy = policy;
+    for (let i = 0; i < 2; i++) {
+      const a = await h.send('/down');
+      assert.equal(a.status, 200);
+      assert.equal(a.body.toString(), 'fine');
+      assert.equal(a.headers['x-cache-status'], 'BYPASS');
+    }
+    assert.equal(backend.calls, 2);
+    assert.equal(await metricValue(registry, 'bypass'), 2);
+  });
+
+  it('with a real Redis: HIT across two policies sharing it, BYPASS while it is down, caching again once it is back', async (t) => {
+    if (redisOrSkip(t) === null) return;
+    const redis = await startRedis();
+    const settings = settingsFromUrl(redis.url, { connectTimeoutMs: 500, commandTimeoutMs: 500 });
+    const a = createRedisStore(settings, { log: createLogger({ level: 'silent' }) });
+    const b = createRedisStore(settings, { log: createLogger({ level: 'silent' }) });
+    try {
+      const backend = counting(writer(200, { 'content-type': 'application/octet-stream' }, Buffer.from([0, 255, 1, 254])));
+      h.backend = backend;
+      h.policy = compile({ shared: a }).policy;
+      await eventually('the store is up', () => a.health().up);
+      assert.equal((await h.send('/r')).headers['x-cache-status'], 'MISS');
+      await h.untilHit('/r');
+      // Another instance (another connection, another policy) reads the same entry.
+      h.policy = compile({ shared: b }).policy;
+      const other = await h.send('/r');
+      assert.equal(other.headers['x-cache-status'], 'HIT');
+      assert.deepEqual(other.body, Buffer.from([0, 255, 1, 254]));
+      assert.equal(backend.calls, 1);
+
+      await redis.stop();
+      await eventually('the store notices the outage', () => !b.health().up);
+      const down = await h.send('/r');
+      assert.equal(down.status, 200, 'never a failed request');
+      assert.equal(down.headers['x-cache-status'], 'BYPASS');
+      assert.deepEqual(down.body, Buffer.from([0, 255, 1, 254]));
+
+      await redis.restart();
+      await eventually('the store reconnects on its own', () => b.health().up, { timeoutMs: 15000 });
+      assert.equal((await h.send('/r')).headers['x-cache-status'], 'MISS', 'the restarted server is empty');
+      await h.untilHit('/r');
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.close();
+    }
   });
 });
 

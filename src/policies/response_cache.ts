@@ -22,7 +22,7 @@
  * Recording the backend's answer and the entry format are in response_capture.ts.
  */
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { compileContextVariable, compileStringTemplate } from '../backends/context_vars.ts';
 import { coarseClock, type Clock } from '../lib/clock.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
@@ -181,6 +181,37 @@ function principal(ctx: GatewayRequest): string {
   return auth === null ? part('anonymous') : part('claims') + part(JSON.stringify(auth.claims));
 }
 
+/** A decoded entry with the header object its hits are written with. */
+interface PreparedHit {
+  readonly entry: CachedResponse;
+  readonly headers: OutgoingHttpHeaders;
+}
+
+/**
+ * Decoded entries by the Buffer they came from. The memory store hands back the same Buffer on
+ * every hit, so a hot entry is decoded once, and a hit from memory costs about what a stock
+ * response does; a Redis read is a new Buffer each time and is decoded each time.
+ */
+const decoded = new WeakMap<Buffer, PreparedHit>();
+
+/**
+ * The entry in `value`, ready to write; null when it is not one (treated as a miss). An entry is
+ * only ever read for the method it was stored for (the method is part of its key), so its headers
+ * are prepared once for that method.
+ */
+function prepared(value: Buffer, method: string): PreparedHit | null {
+  const known = decoded.get(value);
+  if (known !== undefined) return known;
+  const entry = decodeEntry(value);
+  if (entry === null) return null;
+  const headers = headerObject(entry.headers);
+  // A HEAD entry keeps the content-length its backend sent; a body's is its length (none for a 204).
+  if (method !== 'HEAD' && entry.status !== 204) headers['content-length'] = entry.body.length;
+  const hit = { entry, headers };
+  decoded.set(value, hit);
+  return hit;
+}
+
 class RouteCache implements ResponseCachePolicy {
   readonly #cache: Cache;
   readonly #scope: string;
@@ -236,10 +267,10 @@ class RouteCache implements ResponseCachePolicy {
   }
 
   #answer(ctx: GatewayRequest, method: string, key: string, withCredentials: boolean, value: Buffer | null): Promise<boolean> {
-    const entry = value === null ? null : decodeEntry(value);
-    if (entry !== null) {
+    const hit = value === null ? null : prepared(value, method);
+    if (hit !== null) {
       this.#stats.hit++;
-      this.#writeHit(ctx.res, method, entry);
+      this.#writeHit(ctx.res, method, hit);
       return SERVED;
     }
     this.#stats.miss++;
@@ -256,14 +287,11 @@ class RouteCache implements ResponseCachePolicy {
     return NOT_SERVED;
   }
 
-  #writeHit(res: ServerResponse, method: string, entry: CachedResponse): void {
-    const headers = headerObject(entry.headers);
-    // A HEAD entry keeps the content-length its backend sent; a body's is its length.
-    if (method !== 'HEAD' && entry.status !== 204) headers['content-length'] = entry.body.length;
+  #writeHit(res: ServerResponse, method: string, hit: PreparedHit): void {
     res.setHeader('x-cache-status', 'HIT');
-    res.setHeader('age', Math.max(0, Math.floor((this.#clock.nowMs() - entry.storedAtMs) / 1000)));
-    res.writeHead(entry.status, headers);
-    res.end(method === 'HEAD' || entry.body.length === 0 ? undefined : entry.body);
+    res.setHeader('age', Math.max(0, Math.floor((this.#clock.nowMs() - hit.entry.storedAtMs) / 1000)));
+    res.writeHead(hit.entry.status, hit.headers);
+    res.end(method === 'HEAD' || hit.entry.body.length === 0 ? undefined : hit.entry.body);
   }
 
   #store(key: string, outcome: CaptureOutcome): void {

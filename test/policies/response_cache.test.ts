@@ -203,8 +203,13 @@ describe('response cache: hits and misses', () => {
     assert.equal(hit.headers['age'], '3');
     assert.match(String(hit.headers['opc-request-id']), /^req-\d+$/);
     assert.notEqual(hit.headers['opc-request-id'], first.headers['opc-request-id'], 'the request id is this request\'s, not the stored one');
+    const again = await h.send('/items/1');
+    assert.equal(again.headers['x-cache-status'], 'HIT');
+    assert.deepEqual(again.body, body, 'a hot entry (decoded once) is written whole again');
+    assert.equal(again.headers['content-length'], String(body.length));
+    assert.equal(backend.calls, 1);
     assert.equal(await metricValue(registry, 'miss'), 1);
-    assert.ok((await metricValue(registry, 'hit')) >= 1);
+    assert.ok((await metricValue(registry, 'hit')) >= 2);
     assert.equal(await metricValue(registry, 'stored'), 1);
   });
 

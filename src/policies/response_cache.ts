@@ -96,7 +96,10 @@ export interface ResponseCacheRoute {
   readonly pattern: string;
   /** The route's path parameters (context_vars.ts routeParameters). */
   readonly params: ReadonlyMap<string, boolean>;
-  /** Largest response body stored, bytes; a longer answer is passed on but not stored. */
+  /**
+   * Largest entry stored, bytes: the body plus a small head (status and headers as JSON). A larger
+   * answer is passed on whole but not stored (`state.cache.maxEntryBytes`).
+   */
   readonly maxEntryBytes: number;
 }
 
@@ -301,6 +304,12 @@ class RouteCache implements ResponseCachePolicy {
     }
     if (outcome.kind !== 'complete') return;
     const value = encodeEntry({ status: outcome.status, storedAtMs: this.#clock.nowMs(), headers: outcome.headers, body: outcome.body });
+    // The limit is on the whole entry, as the store applies it (state.cache.maxEntryBytes); counted
+    // here, where it is known, rather than silently dropped by the store.
+    if (value.length > this.#maxEntryBytes) {
+      this.#stats.too_large++;
+      return;
+    }
     // A store that cannot keep it counts the failure itself (its health); the answer has gone out already.
     this.#cache.set(key, value, this.#ttlMs).then(
       () => void this.#stats.stored++,

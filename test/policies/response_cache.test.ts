@@ -337,22 +337,26 @@ describe('response cache: what is stored', () => {
     assert.equal(getHit.body.toString(), body);
   });
 
-  it('does not store a body over maxEntryBytes, and still sends it whole', async () => {
+  it('does not store an answer over maxEntryBytes (body and head), and still sends it whole', async () => {
     const body = Buffer.alloc(5000, 0x61);
     const backend = counting(writer(200, { 'content-type': 'text/plain' }, body));
     h.backend = backend;
-    const { policy, registry } = compile({ route: { maxEntryBytes: 4999 } });
-    h.policy = policy;
-    for (let i = 0; i < 2; i++) {
-      const a = await h.send('/big');
-      assert.equal(a.headers['x-cache-status'], 'MISS');
-      assert.deepEqual(a.body, body);
+    for (const maxEntryBytes of [4999, 5000]) {
+      // A body over the limit stops the recording at once; one that fits but whose entry does not is refused at store time.
+      const { policy, registry } = compile({ route: { maxEntryBytes } });
+      h.policy = policy;
+      for (let i = 0; i < 2; i++) {
+        const a = await h.send('/big');
+        assert.equal(a.headers['x-cache-status'], 'MISS');
+        assert.deepEqual(a.body, body);
+      }
+      await eventually('both answers counted as too large', async () => (await metricValue(registry, 'too_large')) === 2);
+      assert.equal(await metricValue(registry, 'stored'), 0);
     }
-    assert.equal(backend.calls, 2);
-    assert.equal(await metricValue(registry, 'too_large'), 2);
-    h.policy = compile({ route: { maxEntryBytes: 5000 } }).policy;
+    assert.equal(backend.calls, 4);
+    h.policy = compile({ route: { maxEntryBytes: 5200 } }).policy;
     await h.send('/big');
-    assert.deepEqual((await h.untilHit('/big')).body, body, 'exactly maxEntryBytes is stored');
+    assert.deepEqual((await h.untilHit('/big')).body, body, 'an entry within the limit is stored');
   });
 
   it('keeps the response headers but not per-request, hop-by-hop or CORS ones; repeated headers stay repeated', async () => {

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, string> = {
   token: 'get an access token from the local identity provider',
   idp: 'manage or run the local identity provider (apis, apps, grants, keys, serve)',
   fn: 'create or invoke functions (init, invoke)',
+  subscribers: 'manage usage-plan subscribers and their client tokens (list, create, add-client, ...)',
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]

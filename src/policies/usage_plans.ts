@@ -15,7 +15,7 @@
  */
 import { coarseClock, type Clock } from '../lib/clock.ts';
 import { compileContextVariable, type ContextVariable } from '../backends/context_vars.ts';
-import { hashClientToken, subscriberDatabase } from '../state/subscribers.ts';
+import { hashClientToken, identityProviderDatabase, subscriberDatabase } from '../state/subscribers.ts';
 import type { LimitSpec, SharedStore } from '../state/types.ts';
 import type { AdmissionPolicy, CompileContext } from '../types.ts';
 import { catalogInfo, publishCatalogInfo } from './usage_admin.ts';
@@ -74,7 +74,8 @@ export interface UsagePlanConfig {
   usagePlans?: unknown[];
   subscribers?: unknown[];
   state?: { database?: string };
-  identityProvider?: { database?: string };
+  /** The token service's section: its `database` is the default home of subscribers. */
+  identityProvider?: unknown;
   /** When given, targets that name no deployment are warned about. */
   deployments?: readonly { name: string; id?: string }[];
 }
@@ -133,7 +134,7 @@ function compilePlan(p: PlanConfig, i: number, ctx: CompileContext): CompiledPla
 /** The config path that names the subscriber database (for an issue). */
 function databasePath(config: UsagePlanConfig): string {
   if (config.state?.database !== undefined) return 'state.database';
-  if (config.identityProvider?.database !== undefined) return 'identityProvider.database';
+  if (identityProviderDatabase(config) !== undefined) return 'identityProvider.database';
   return 'usagePlans';
 }
 

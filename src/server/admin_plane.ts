@@ -1,13 +1,15 @@
 /**
  * The admin plane (loopback by default): health, Prometheus metrics, the current plan (redacted),
- * auth state, shared-state health (`/admin/state`), and a reload trigger. It never serves a token, a secret or an Authorization value.
+ * auth state, shared-state health (`/admin/state`), usage-plan subscribers (`/admin/subscribers`), and a reload trigger. It never serves a token, a secret or an Authorization value.
  * `answerAdmin` is the plane's logic without the socket, so a cluster worker can answer the
  * primary's admin plane over IPC with the same code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readRequestBody } from '../lib/body.ts';
 import { sendError } from '../lib/respond.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
+import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { Plan } from '../plan.ts';
 import type { DataPlaneState } from './data_plane.ts';
@@ -41,6 +43,9 @@ export interface AdminAnswer {
 }
 
 const JSON_TYPE = 'application/json';
+
+/** Largest admin request body (subscriber changes are small JSON objects). */
+const ADMIN_BODY_MAX_BYTES = 64 * 1024;
 
 /** How long readiness waits for a first key load before saying "not ready". */
 const READY_WAIT_MS = 250;
@@ -82,7 +87,7 @@ export async function readiness(draining: boolean, notReady: () => Promise<unkno
 }
 
 /** Answers one admin request. */
-export async function answerAdmin(deps: AdminDeps, method: string, path: string): Promise<AdminAnswer> {
+export async function answerAdmin(deps: AdminDeps, method: string, path: string, body = ''): Promise<AdminAnswer> {
   const get = method === 'GET' || method === 'HEAD';
   if (get && path === '/health/live') return liveness(deps.state.draining);
   if (get && path === '/health/ready') return readiness(deps.state.draining, () => readinessOf(deps.state.plan));
@@ -93,6 +98,10 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string)
   }
   if (get && path === '/admin/auth') return json(200, { ...(authAdminState({ registry: deps.registry }) as object), warnings: deps.state.plan.warnings });
   if (get && path === '/admin/state') return json(200, { stores: storesHealth(deps.registry) });
+  if (isSubscribersPath(path)) {
+    const a = await answerSubscribers(deps.registry, method, path, body);
+    return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
+  }
   if (get && path === '/admin/info') return json(200, { ...deps.info, inFlight: deps.state.inFlight, pid: process.pid });
   if (method === 'POST' && path === '/admin/reload') {
     const r = await deps.reload();
@@ -101,12 +110,14 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string)
   return json(404, { code: 404, message: 'Not Found' });
 }
 
-/** Serves `answer(method, path)` over HTTP. */
-export function createAdminHandler(answer: (method: string, path: string) => Promise<AdminAnswer>) {
+/** Serves `answer(method, path, body)` over HTTP; a request body over 64 KiB gets 413. */
+export function createAdminHandler(answer: (method: string, path: string, body: string) => Promise<AdminAnswer>) {
   return async function onAdminRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
-      const a = await answer(req.method ?? 'GET', path);
+      const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
+      if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`);
+      const a = await answer(req.method ?? 'GET', path, body.toString('utf8'));
       res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : a.body);
     } catch (err) {

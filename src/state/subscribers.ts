@@ -77,8 +77,14 @@ export function generateClientToken(): string {
 }
 
 /** The database that holds subscribers: `state.database`, else `identityProvider.database`, else the token service's default. */
-export function subscriberDatabase(config: { state?: { database?: string }; identityProvider?: { database?: string } }): string {
-  return config.state?.database ?? config.identityProvider?.database ?? DEFAULT_DATABASE;
+export function subscriberDatabase(config: { state?: { database?: string }; identityProvider?: unknown }): string {
+  return config.state?.database ?? identityProviderDatabase(config) ?? DEFAULT_DATABASE;
+}
+
+/** `identityProvider.database`, when set (the section is validated by its own schema). */
+export function identityProviderDatabase(config: { identityProvider?: unknown }): string | undefined {
+  const section = config.identityProvider as { database?: string } | undefined;
+  return section?.database;
 }
 
 /** Checks a subscriber id; an error message, or null. */

@@ -270,6 +270,8 @@ class RouteCache implements ResponseCachePolicy {
   }
 
   #answer(ctx: GatewayRequest, method: string, key: string, withCredentials: boolean, value: Buffer | null): Promise<boolean> {
+    // The client left while the store answered: nobody to answer, and nothing worth fetching.
+    if (ctx.res.destroyed) return SERVED;
     const hit = value === null ? null : prepared(value, method);
     if (hit !== null) {
       this.#stats.hit++;

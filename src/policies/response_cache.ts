@@ -312,8 +312,15 @@ class RouteCache implements ResponseCachePolicy {
       this.#stats.too_large++;
       return;
     }
-    // A store that cannot keep it counts the failure itself (its health); the answer has gone out already.
-    this.#cache.set(key, value, this.#ttlMs).then(
+    // A store that cannot keep it counts the failure itself (its health); the answer has gone out
+    // already. This runs in a response event listener, where a throw would end the process.
+    let pending;
+    try {
+      pending = this.#cache.set(key, value, this.#ttlMs);
+    } catch {
+      return;
+    }
+    pending.then(
       () => void this.#stats.stored++,
       () => undefined,
     );

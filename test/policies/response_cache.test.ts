@@ -561,6 +561,28 @@ describe('response cache: store failures', () => {
     assert.equal(await metricValue(registry, 'bypass'), 2);
   });
 
+  it('regression: a store whose set throws (instead of rejecting) costs nothing but the entry — the process keeps serving', async () => {
+    const memory = createMemoryStore();
+    const throwing: SharedStore = {
+      ...memory,
+      cache: {
+        get: (key) => memory.cache.get(key),
+        set: () => {
+          throw new Error('set failed synchronously');
+        },
+      },
+    };
+    const backend = counting(writer(200, { 'content-type': 'text/plain' }, 'ok'));
+    h.backend = backend;
+    h.policy = compile({ shared: throwing }).policy;
+    for (let i = 0; i < 3; i++) {
+      const a = await h.send('/throws');
+      assert.equal(a.status, 200);
+      assert.equal(a.headers['x-cache-status'], 'MISS');
+    }
+    assert.equal(backend.calls, 3);
+  });
+
   it('with a real Redis: HIT across two policies sharing it, BYPASS while it is down, caching again once it is back', async (t) => {
     if (redisOrSkip(t) === null) return;
     const redis = await startRedis();

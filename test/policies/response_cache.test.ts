@@ -228,7 +228,7 @@ describe('response cache: hits and misses', () => {
     assert.equal((await h.send('/items/1?page=1', { headers: { accept: 'text/html' } })).headers['x-cache-status'], 'MISS', 'another Accept');
   });
 
-  it('regression: key parts cannot run into each other (?a=x&b=yz and ?a=xy&b=z are different entries)', async () => {
+  it('key parts cannot run into each other (?a=x&b=yz and ?a=xy&b=z are different entries)', async () => {
     h.backend = writer(200, { 'content-type': 'text/plain' }, 'parts');
     h.policy = compile({ lookup: { ...LOOKUP, cacheKeyAdditions: ['${request.query[a]}', '${request.query[b]}'] } }).policy;
     await h.send('/items/1?a=x&b=yz');
@@ -521,7 +521,7 @@ describe('response cache: HTTP backend (streamed answers)', () => {
     assert.equal(upstream.received.length - before, 1, 'the upstream was called once');
   });
 
-  it('regression: an answer the upstream broke off is not stored (the next request is a MISS again)', async () => {
+  it('an answer the upstream broke off is not stored (the next request is a MISS again)', async () => {
     h.backend = proxyTo('/reset');
     const { policy, registry } = compile();
     h.policy = policy;

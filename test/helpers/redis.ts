@@ -11,13 +11,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from './net.ts';
 
 export interface RunningRedis {
-  /** `redis://127.0.0.1:<port>` (no password in it). */
+  /** `redis://127.0.0.1:<port>`, or `rediss://` with TLS (no password in it). */
   readonly url: string;
   readonly port: number;
   /** Pid of the current server process (changes on restart). */
@@ -33,6 +34,8 @@ export interface RunningRedis {
 export interface RedisOptions {
   /** Sets `requirepass`. */
   password?: string;
+  /** Serve TLS only (no plain port), with this PEM certificate and key. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** The redis-server binary to use. */
@@ -53,9 +56,9 @@ export function redisOrSkip(t: TestContext): string | null {
 }
 
 /** Answers true once the server answers PING (with PONG, or NOAUTH when it wants a password). */
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect(port, '127.0.0.1');
     let got = '';
     const done = (ok: boolean) => {
       s.destroy();
@@ -63,7 +66,7 @@ function answersPing(port: number): Promise<boolean> {
     };
     s.setTimeout(500, () => done(false));
     s.on('error', () => done(false));
-    s.on('connect', () => s.write('PING\r\n'));
+    s.on(tls ? 'secureConnect' : 'connect', () => s.write('PING\r\n'));
     s.on('data', (d: Buffer) => {
       got += d.toString('latin1');
       if (got.includes('\r\n')) done(got.startsWith('+PONG') || got.startsWith('-NOAUTH'));
@@ -71,11 +74,11 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForPing(port: number, tls: boolean, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode}): ${stderr()}`);
-    if (await answersPing(port)) return;
+    if (await answersPing(port, tls)) return;
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} within 10 s: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -86,8 +89,11 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RunningRedis>
   const bin = redisServerPath();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'));
+  const tls = opts.tls !== undefined;
   const conf = [
-    `port ${port}`,
+    ...(opts.tls !== undefined
+      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${opts.tls.certFile}`, `tls-key-file ${opts.tls.keyFile}`, 'tls-auth-clients no']
+      : [`port ${port}`]),
     'bind 127.0.0.1',
     'protected-mode no',
     'save ""',
@@ -107,7 +113,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RunningRedis>
     c.stdout?.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-4000)));
     c.stderr?.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-4000)));
     c.stdin?.end(`${conf}\n`);
-    await waitForPing(port, c, () => out);
+    await waitForPing(port, tls, c, () => out);
   }
 
   async function stop(): Promise<void> {
@@ -120,7 +126,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RunningRedis>
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     get pid() {
       return child?.pid ?? -1;

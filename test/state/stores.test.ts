@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,4 +166,46 @@ test('sharedStores: an offline compile (validate) does not connect', async (t) =
   const { stores } = compileWith(registry, { state: { redis: { url: redis.url } } }, { offline: true });
   assert.equal(stores.counters.health().kind, 'redis');
   assert.equal(await connectionsNamedGatehouse(redis.port), 0);
+});
+
+/** A self-signed certificate for 127.0.0.1 made with openssl, or null after skipping `t` (visibly). */
+function selfSignedCert(t: TestContext): { certFile: string; keyFile: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-tls-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  if (r.status === 0) return { certFile, keyFile };
+  if (process.env['GATEHOUSE_REQUIRE_REDIS'] === '1') assert.fail('openssl is needed to make the Redis TLS test certificate');
+  t.skip('openssl not installed: cannot make a certificate for the Redis TLS test');
+  return null;
+}
+
+test('sharedStores: TLS to Redis — rediss:// verifies against state.redis.tls.caFile, refuses an unknown CA, connects with isSslVerifyDisabled; responseCacheDetails isSslEnabled too', async (t) => {
+  if (redisOrSkip(t) === null) return;
+  const cert = selfSignedCert(t);
+  if (cert === null) return;
+  const redis = await startRedis({ tls: cert, password: 'tls-pw' });
+  t.after(() => redis.close());
+  assert.match(redis.url, /^rediss:/);
+
+  const verified = compileWith(newRegistry(t), { state: { redis: { url: redis.url, password: 'tls-pw', tls: { caFile: cert.certFile } } } }).stores;
+  await eventually('connected over TLS, certificate verified', () => verified.counters.health().up);
+  assert.equal((await verified.counters.counters.consume(limit, 'k')).allowed, true);
+  assert.equal(verified.counters.health().target, `${redis.url}/0`);
+
+  const unknownCa = compileWith(newRegistry(t), { state: { redis: { url: redis.url, password: 'tls-pw' } } }).stores;
+  await eventually('the unknown CA is the recorded failure', () => /certificate/i.test(unknownCa.counters.health().lastError ?? ''));
+  assert.equal(unknownCa.counters.health().up, false);
+  await assert.rejects(unknownCa.counters.counters.consume(limit, 'k'));
+
+  const unverified = compileWith(newRegistry(t), { state: { redis: { url: redis.url, password: 'tls-pw', tls: { isSslVerifyDisabled: true } } } }).stores;
+  await eventually('connected without verification', () => unverified.counters.health().up);
+
+  const oci = compileWith(newRegistry(t), {
+    responseCacheDetails: { type: 'EXTERNAL_RESP_CACHE', servers: [{ host: '127.0.0.1', port: redis.port }], authenticationSecretId: OCID, authenticationSecretVersionNumber: 1, isSslEnabled: true, isSslVerifyDisabled: true },
+    secrets: { [OCID]: 'tls-pw' },
+  }).stores;
+  await eventually('the OCI external cache connected over TLS', () => oci.cache.health().up);
+  await oci.cache.cache.set('k', Buffer.from('tls'), 10_000);
+  assert.deepEqual(await oci.cache.cache.get('k'), Buffer.from('tls'));
 });

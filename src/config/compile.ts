@@ -81,6 +81,8 @@ interface PlanParts {
   usagePlans(): UsagePlanCatalog;
   /** Largest response body the response cache stores, bytes. */
   readonly maxCacheEntryBytes: number;
+  /** `responseCacheDetails.type: NONE`: OCI refuses response cache policies on such a gateway. */
+  readonly cachingOff: boolean;
 }
 
 function compileDeployment(
@@ -121,8 +123,14 @@ function compileDeployment(
       usagePlansConfig === undefined ? null : parts.usagePlans().policyFor(deploymentRef, usagePlansConfig, `${base}.requestPolicies.usagePlans`, params);
     const cacheLookup = policies.responseCacheLookup;
     const cacheStore = r.responsePolicies?.responseCacheStore;
+    if ((cacheLookup !== undefined || cacheStore !== undefined) && parts.cachingOff) {
+      ctx.issue(
+        `${path}.${cacheLookup !== undefined ? 'requestPolicies.responseCacheLookup' : 'responsePolicies.responseCacheStore'}`,
+        'responseCacheDetails is NONE (no response cache for this gateway): remove the response cache policies or give responseCacheDetails a cache',
+      );
+    }
     const responseCache =
-      cacheLookup === undefined && cacheStore === undefined
+      (cacheLookup === undefined && cacheStore === undefined) || parts.cachingOff
         ? null
         : compileResponseCache(
             cacheLookup,
@@ -200,6 +208,7 @@ export function compilePlan(
     shared: () => (stores ??= sharedStores(config, ctx)),
     usagePlans: () => (catalog ??= compileUsagePlanCatalog(config as Parameters<typeof compileUsagePlanCatalog>[0], parts.shared().counters, ctx)),
     maxCacheEntryBytes: config.state?.cache?.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes,
+    cachingOff: (config.responseCacheDetails as { type?: string } | undefined)?.type === 'NONE',
   };
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();

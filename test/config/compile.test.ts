@@ -50,6 +50,20 @@ describe('compilePlan', () => {
     ]);
   });
 
+  it('refuses response cache policies on a gateway whose responseCacheDetails is NONE, as OCI does', () => {
+    const cached = {
+      path: '/c',
+      backend: stock,
+      requestPolicies: { responseCacheLookup: { type: 'SIMPLE_LOOKUP_POLICY' } },
+      responsePolicies: { responseCacheStore: { type: 'FIXED_TTL_STORE_POLICY', timeToLiveInSeconds: 60 } },
+    };
+    const deployments = [{ name: 'a', pathPrefix: '/', specification: { routes: [cached] } }];
+    assert.deepEqual(compileIssues({ responseCacheDetails: { type: 'NONE' }, deployments }), [
+      'deployments[0].specification.routes[0].requestPolicies.responseCacheLookup: responseCacheDetails is NONE (no response cache for this gateway): remove the response cache policies or give responseCacheDetails a cache',
+    ]);
+    assert.deepEqual(compileIssues({ deployments }), [], 'without responseCacheDetails the memory cache serves');
+  });
+
   it('shares one upstream pool per origin and settings, and keeps it across a recompile', async () => {
     const registry = new SharedRegistry();
     const cfg = (n: number) =>

@@ -93,9 +93,6 @@ const TOKEN_TABLES = new Set(['headers', 'query', 'auth', 'path', 'host']);
 /** A counter-name part: encoded so that `:` only ever separates parts. */
 const part = (s: string): string => encodeURIComponent(s);
 
-/** A policy name for the RateLimit headers: a structured-field string without quotes or backslashes. */
-const label = (s: string): string => s.replace(/[^\x20-\x7e]|["\\]/g, '_');
-
 function compilePlan(p: PlanConfig, i: number, ctx: CompileContext): CompiledPlan {
   const seenNames = new Map<string, number>();
   const seenTargets = new Map<string, number>();
@@ -115,7 +112,7 @@ function compilePlan(p: PlanConfig, i: number, ctx: CompileContext): CompiledPla
     const rate: RateRule | null =
       e.rateLimit === undefined
         ? null
-        : { value: e.rateLimit.value, spec: { name: `usage-rate:${base}:${e.rateLimit.value}`, points: e.rateLimit.value, windowSeconds: 1 }, label: label(`${p.id}/${e.name}/rate`) };
+        : { value: e.rateLimit.value, spec: { name: `usage-rate:${base}:${e.rateLimit.value}`, points: e.rateLimit.value, windowSeconds: 1 }, label: `${p.id}/${e.name}/rate` };
     const quota: QuotaRule | null =
       e.quota === undefined
         ? null
@@ -124,7 +121,7 @@ function compilePlan(p: PlanConfig, i: number, ctx: CompileContext): CompiledPla
             allow: e.quota.operationOnBreach === 'ALLOW',
             spec: { name: `usage-quota:${base}:${e.quota.unit}:${e.quota.value}`, points: e.quota.value, windowSeconds: longestPeriodSec(e.quota.unit) } satisfies LimitSpec,
             periods: new PeriodTracker(e.quota.unit),
-            label: label(`${p.id}/${e.name}/quota`),
+            label: `${p.id}/${e.name}/quota`,
           };
     return { name: e.name, path, targets: new Set((e.targets ?? []).map((t) => t.deploymentId)), rate, quota };
   });

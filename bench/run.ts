@@ -11,6 +11,7 @@ import { benchJwt } from './jwt.ts';
 import { benchIdp } from './idp.ts';
 import { benchAuth } from './auth.ts';
 import { benchPolicies } from './policies.ts';
+import { benchState } from './state.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   core: () => benchCore(opts),
   auth: () => benchAuth(opts),
   policies: () => benchPolicies({ ...opts, baseline: values.baseline }),
+  state: () => benchState(opts),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveSecret } from '../lib/secrets.ts';
-import { scrapedMetric, useScrapedMetrics, type Sample } from '../lib/scraped_metrics.ts';
+import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from '../lib/scraped_metrics.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { CompileContext } from '../types.ts';
 import { STATE_DEFAULTS, type ResponseCacheDetails, type StateSection } from './config.ts';
@@ -139,6 +139,17 @@ function externalCacheStore(d: Extract<ResponseCacheDetails, { type: 'EXTERNAL_R
 
 const OPS: StoreOp[] = ['consume', 'get', 'set'];
 
+/**
+ * A gauge that a `--workers` primary's /metrics aggregates with `min` instead of summing: a store
+ * is up (1) only while every worker reaches it, and never reads 2.
+ */
+function minAcrossWorkers(m: ScrapedMetric): ScrapedMetric {
+  return Object.assign(Object.create(null) as object, m, {
+    aggregator: 'min',
+    get: async () => ({ ...(await m.get()), aggregator: 'min' }),
+  }) as ScrapedMetric;
+}
+
 /** `gatehouse_state_up{store}` and `gatehouse_state_failures_total{store,op}`, labelled by target (never a credential). */
 function stateMetrics(registry: SharedRegistry) {
   /** Stores by target: two stores on one target (different timeouts, say) make one series. */
@@ -154,11 +165,13 @@ function stateMetrics(registry: SharedRegistry) {
     return out;
   };
   return [
-    scrapedMetric('gatehouse_state_up', 'Whether each shared-state store (memory, the --workers primary, a Redis server) can be reached: 1 up, 0 down.', 'gauge', () => {
-      const out: Sample[] = [];
-      for (const [store, row] of byTarget()) out.push({ labels: { store }, value: row.up ? 1 : 0 });
-      return out;
-    }),
+    minAcrossWorkers(
+      scrapedMetric('gatehouse_state_up', 'Whether each shared-state store (memory, the --workers primary, a Redis server) can be reached: 1 up, 0 down.', 'gauge', () => {
+        const out: Sample[] = [];
+        for (const [store, row] of byTarget()) out.push({ labels: { store }, value: row.up ? 1 : 0 });
+        return out;
+      }),
+    ),
     scrapedMetric('gatehouse_state_failures_total', 'Shared-state operations that failed (store unreachable or too slow), by store and operation; limits let those requests through, the cache is bypassed.', 'counter', () => {
       const out: Sample[] = [];
       for (const [store, row] of byTarget()) for (const op of OPS) out.push({ labels: { store, op }, value: row.failures[op] });

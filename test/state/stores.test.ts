@@ -209,3 +209,16 @@ test('sharedStores: TLS to Redis — rediss:// verifies against state.redis.tls.
   await oci.cache.cache.set('k', Buffer.from('tls'), 10_000);
   assert.deepEqual(await oci.cache.cache.get('k'), Buffer.from('tls'));
 });
+
+test('regression: gatehouse_state_up is aggregated across --workers with min (summed, two workers read "2")', async (t) => {
+  const registry = newRegistry(t);
+  compileWith(registry, {});
+  const json = await registry.metrics.getMetricsAsJSON();
+  const up = json.find((m) => m.name === 'gatehouse_state_up') as { aggregator?: string } | undefined;
+  const failures = json.find((m) => m.name === 'gatehouse_state_failures_total') as { aggregator?: string } | undefined;
+  assert.equal(up?.aggregator, 'min');
+  assert.equal(failures?.aggregator, 'sum');
+  const { AggregatorRegistry } = await import('prom-client');
+  const merged = AggregatorRegistry.aggregate([json, json] as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+  assert.match(await merged.metrics(), /gatehouse_state_up\{store="memory"\} 1\n/);
+});

@@ -13,6 +13,14 @@ import { eventually } from '../helpers/eventually.ts';
 
 const CLIENT_TOKEN = 'ghk_e2e-two-instances-client-token-000000000000';
 
+/** Waits until `gw` has stored `n` answers in its response cache (a store completes after the answer is sent). */
+async function storedCount(gw: RunningGatewayProcess, n: number): Promise<void> {
+  await eventually(`${n} answer(s) stored`, async () => {
+    const m = /gatehouse_response_cache_total\{[^}]*result="stored"[^}]*\} (\d+)/.exec(await (await fetch(`${gw.adminUrl}/metrics`)).text());
+    return Number(m?.[1] ?? 0) >= n;
+  });
+}
+
 async function status(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: string }> {
   const res = await fetch(url, { headers });
   return { status: res.status, headers: res.headers, body: await res.text() };
@@ -106,6 +114,7 @@ describe('shared state in Redis across two gateway instances (e2e)', () => {
     const first = await status(`${gws[0]!.url}/cached/echo`);
     assert.equal(first.status, 200);
     assert.equal(first.headers.get('x-cache-status'), 'MISS');
+    await storedCount(gws[0]!, 1);
     const second = await status(`${gws[1]!.url}/cached/echo`);
     assert.equal(second.headers.get('x-cache-status'), 'HIT');
     assert.equal(second.body, first.body);
@@ -145,6 +154,7 @@ describe('shared state in Redis across two gateway instances (e2e)', () => {
     const after = await Promise.all(Array.from({ length: 6 }, () => status(`${gw.url}/limited/x`)));
     assert.ok(after.some((a) => a.status === 429), `limits count again: ${after.map((a) => a.status).join(',')}`);
     assert.equal((await status(`${gw.url}/cached/echo`)).headers.get('x-cache-status'), 'MISS', 'the emptied cache is consulted again');
+    await storedCount(gw, 2);
     assert.equal((await status(`${gw.url}/cached/echo`)).headers.get('x-cache-status'), 'HIT');
   });
 });

@@ -1,20 +1,24 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { compileRateLimit, limitHeaders, rateLimitingSchema, MAX_RATE_PER_SECOND } from '../../src/policies/rate_limit.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import { createMemoryStore } from '../../src/state/memory.ts';
+import { createRedisStore, settingsFromUrl } from '../../src/state/redis.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { collectingLogger } from '../helpers/log_sink.ts';
+import { redisOrSkip, startRedis } from '../helpers/redis.ts';
 import type { SharedStore } from '../../src/state/types.ts';
 import type { AdmissionPolicy, CompileContext, GatewayRequest, Refusal } from '../../src/types.ts';
 import { eventually } from '../helpers/eventually.ts';
 
-function compileContext(registry = new SharedRegistry()): CompileContext {
+function compileContext(registry = new SharedRegistry(), log = createLogger({ level: 'silent' })): CompileContext {
   const issues: CompileContext['issues'] = [];
   const warnings: CompileContext['warnings'] = [];
   return {
     registry,
-    log: createLogger({ level: 'silent' }),
+    log,
     baseDir: '/',
     issues,
     issue: (path, message) => void issues.push({ path, message }),
@@ -156,6 +160,49 @@ describe('deployment rate limit over the memory store (real one-second windows)'
     assert.match(text, new RegExp(`^gatehouse_rate_limited_total\\{deployment="${deployment}"\\} 2$`, 'm'));
     assert.match(text, new RegExp(`^gatehouse_rate_limit_fail_open_total\\{deployment="${deployment}"\\} 0$`, 'm'));
     assert.doesNotMatch(text, /198\.51\.100\.1/);
+  });
+});
+
+describe('deployment rate limit when the store cannot be reached (a real redis-server, stopped)', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  it('lets every request through, counts gatehouse_rate_limit_fail_open_total, warns at most every 30 s, and counts again once Redis is back', async (t) => {
+    if (redisOrSkip(t) === null) return;
+    const redis = await startRedis();
+    cleanup.push(() => redis.close());
+    const { log, records } = collectingLogger('info');
+    const store = createRedisStore(settingsFromUrl(redis.url, { commandTimeoutMs: 200, connectTimeoutMs: 200 }), { log });
+    cleanup.push(() => store.close());
+    const registry = new SharedRegistry();
+    const ctx = compileContext(registry, log);
+    const clock = new ManualClock();
+    const policy = compileRateLimit({ rateInRequestsPerSecond: 1, rateKey: 'TOTAL' }, 'rl', 'outage', store, ctx, clock);
+    assert.ok(policy !== null);
+    await eventually('the store is connected', () => store.health().up);
+    assert.equal(await policy.admit(from('198.51.100.1')), null);
+    assert.equal((await policy.admit(from('198.51.100.1')))?.status, 429, 'Redis counts');
+
+    await redis.stop();
+    const during: (Refusal | null)[] = [];
+    for (let i = 0; i < 5; i++) during.push(await policy.admit(from('198.51.100.1')));
+    assert.deepEqual(during, [null, null, null, null, null], 'fail open: nothing refused, nothing thrown');
+    const warnings = () => records.filter((r) => typeof r['msg'] === 'string' && (r['msg'] as string).startsWith('rate limit not counted'));
+    assert.equal(warnings().length, 1, 'one warning for a burst of failures');
+    assert.equal(warnings()[0]!['deployment'], 'outage');
+    clock.advance(29_000);
+    await policy.admit(from('198.51.100.1'));
+    assert.equal(warnings().length, 1, 'still within 30 s');
+    clock.advance(1_000);
+    await policy.admit(from('198.51.100.1'));
+    assert.equal(warnings().length, 2, 'another warning once 30 s have passed');
+    const text = await registry.metrics.metrics();
+    assert.match(text, /^gatehouse_rate_limit_fail_open_total\{deployment="outage"\} 7$/m);
+
+    await redis.restart();
+    await eventually('counting resumes without a restart', async () => (await policy.admit(from('198.51.100.1'))) !== null, { timeoutMs: 15_000, intervalMs: 50 });
   });
 });
 

@@ -20,7 +20,7 @@ import type { Logger } from '../lib/log.ts';
 import { limiterCounters } from './limiters.ts';
 import { STATE_DEFAULTS } from './config.ts';
 import type { ObservedStore, StoreOp } from './observed.ts';
-import type { StoreHealth } from './types.ts';
+import type { Counters, StoreHealth } from './types.ts';
 
 /** Everything a connection depends on; two equal settings share one connection. */
 export interface RedisSettings {
@@ -158,6 +158,27 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
       log.info('shared-state store reachable again');
     }
   }
+  /**
+   * Until the first connection attempt has ended, one way or the other, operations wait for it:
+   * requests right after start would otherwise all go uncounted and uncached while the socket opens.
+   * Bounded by connectTimeoutMs + commandTimeoutMs; null afterwards, and from then on nothing waits.
+   */
+  let firstAttempt: Promise<void> | null = null;
+  if (opts.lazy !== true) {
+    firstAttempt = new Promise<void>((resolve) => {
+      // A server that accepts the connection and then says nothing must not hold requests either.
+      const timer = setTimeout(() => settle(), s.connectTimeoutMs + s.commandTimeoutMs);
+      timer.unref();
+      const settle = () => {
+        clearTimeout(timer);
+        firstAttempt = null;
+        resolve();
+      };
+      client.once('ready', settle);
+      client.once('error', settle);
+      client.once('close', settle);
+    });
+  }
   client.on('ready', markUp);
   client.on('error', (err: unknown) => markDown(safeMessage(err)));
   client.on('close', () => {
@@ -180,7 +201,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
     if (!up && client.status === 'ready') markUp();
   }
 
-  const counters = limiterCounters(
+  const direct = limiterCounters(
     (spec) =>
       new RateLimiterRedis({
         storeClient: client,
@@ -193,21 +214,29 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
     { answered, failed: (err) => recordFailure('consume', err) },
   );
 
+  const counters: Counters = {
+    consume: (spec, key, windowSeconds) => (firstAttempt === null ? direct.consume(spec, key, windowSeconds) : firstAttempt.then(() => direct.consume(spec, key, windowSeconds))),
+  };
+  const get = (key: string) =>
+    client.getBuffer(CACHE_PREFIX + key).then(
+      (v) => (answered(), v),
+      (err: unknown) => failed('get', err),
+    );
+  const set = (key: string, value: Buffer, ttlMs: number) =>
+    client.set(CACHE_PREFIX + key, value, 'PX', Math.ceil(ttlMs)).then(
+      () => answered(),
+      (err: unknown) => failed('set', err),
+    );
+
   return {
     counters,
     cache: {
       get(key) {
-        return client.getBuffer(CACHE_PREFIX + key).then(
-          (v) => (answered(), v),
-          (err: unknown) => failed('get', err),
-        );
+        return firstAttempt === null ? get(key) : firstAttempt.then(() => get(key));
       },
       set(key, value, ttlMs) {
         if (value.length > s.maxEntryBytes || ttlMs <= 0) return Promise.resolve();
-        return client.set(CACHE_PREFIX + key, value, 'PX', Math.ceil(ttlMs)).then(
-          () => answered(),
-          (err: unknown) => failed('set', err),
-        );
+        return firstAttempt === null ? set(key, value, ttlMs) : firstAttempt.then(() => set(key, value, ttlMs));
       },
     },
     failuresByOp,

@@ -151,3 +151,40 @@ test('settingsFromUrl: host, port, database, TLS and credentials; targets and re
   assert.throws(() => settingsFromUrl('http://h', {}), /redis:\/\//);
   assert.throws(() => settingsFromUrl('redis://h/abc', {}), /database number/);
 });
+
+test('regression: operations sent right after the store is made wait for its first connection instead of all failing open', async (t) => {
+  const redis = await redisFor(t);
+  if (redis === null) return;
+  const { store } = storeOn(t, redis.url);
+  assert.equal(store.health().up, false, 'not connected yet');
+  const answers = await Promise.all([store.counters.consume(limit, 'start'), store.cache.set('k', Buffer.from('v'), 10_000)]);
+  assert.equal(answers[0].allowed, true);
+  assert.deepEqual(await store.cache.get('k'), Buffer.from('v'));
+  assert.equal(store.health().failures, 0);
+});
+
+test('the first connection\'s wait is bounded: nothing listening fails at once, a silent server within connect + command timeouts', async (t) => {
+  const redis = await redisFor(t);
+  if (redis === null) return;
+  const port = redis.port;
+  await redis.stop();
+  const refused = storeOn(t, `redis://127.0.0.1:${port}`).store;
+  let started = Date.now();
+  await assert.rejects(refused.counters.consume(limit, 'k'));
+  assert.ok(Date.now() - started < 500, `refused after ${Date.now() - started} ms`);
+
+  await redis.restart();
+  process.kill(redis.pid, 'SIGSTOP');
+  t.after(() => {
+    try {
+      process.kill(redis.pid, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  });
+  const silent = storeOn(t, redis.url, { connectTimeoutMs: 300, commandTimeoutMs: 200 }).store;
+  started = Date.now();
+  await assert.rejects(silent.cache.get('k'));
+  const took = Date.now() - started;
+  assert.ok(took < 2000, `a silent server held the first operation ${took} ms`);
+});

@@ -8,7 +8,8 @@
  * rather than queue: `enableOfflineQueue: false` (a command while disconnected fails at once),
  * `maxRetriesPerRequest: 0` and no resend after a reconnect (an in-flight command fails with the
  * connection), `commandTimeout` (a hung server fails the command), and a retryStrategy that
- * reconnects forever with a backoff capped at 2 s, so recovery needs no restart.
+ * reconnects forever with a backoff capped at 2 s, so recovery needs no restart. Only the very
+ * first connection attempt is waited for (bounded), so the requests right after start are counted.
  *
  * Health follows the connection ('ready' → up; 'error'/'close' or a failed command → down) and is
  * logged once per outage: one warning when it starts, one info line when it ends.

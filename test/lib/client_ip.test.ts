@@ -151,9 +151,28 @@ describe('clientKey', () => {
     assert.equal(clientKey('64:ff9b::192.0.2.33'), '64:ff9b::/64');
   });
 
+  it('agrees with the WHATWG URL parser (RFC 5952 serialisation) on random addresses and spellings', () => {
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let k = 0; k < 2000; k++) {
+      // Random groups, with runs of zeros likely; written long, compressed or with leading zeros.
+      const groups = Array.from({ length: 8 }, () => (rand(3) === 0 ? 0 : rand(3) === 0 ? rand(16) : rand(65536)));
+      if (groups.slice(0, 6).every((g, i) => g === (i === 5 ? 0xffff : 0))) continue;
+      const long = groups.map((g) => g.toString(16).padStart(rand(2) === 0 ? 4 : 1, '0')).join(':');
+      const prefix = new URL(`http://[${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::]/`).hostname.slice(1, -1);
+      const written = rand(2) === 0 ? long.toUpperCase() : new URL(`http://[${long}]/`).hostname.slice(1, -1);
+      assert.equal(clientKey(written), `${prefix}/64`, written);
+    }
+  });
+
   it('returns what is not an address unchanged', () => {
     assert.equal(clientKey(''), '');
     assert.equal(clientKey('not:an:address'), 'not:an:address');
-    assert.equal(clientKey('1::2::3'), '1::2::3');
+    for (const bad of ['1::2::3', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '12345::', ':1::', '1:', '::ffff:1.2.3', '::ffff:01.2.3.4', '::ffff:1.2.3.256', '::ffff:1.2.3.4.5', '1.2.3.4::', '::g']) {
+      assert.equal(clientKey(bad), bad, bad);
+    }
   });
 });

@@ -209,8 +209,9 @@ export function compileUsagePlanCatalog(config: UsagePlanConfig, counters: Share
     }
   }
 
-  const lookup = index === null ? (hash: string) => configByHash.get(hash) : (hash: string) => configByHash.get(hash) ?? (index as SubscriberIndex).get(hash);
-  const pending = index === null ? () => null : () => ((index as SubscriberIndex).loaded ? null : (index as SubscriberIndex).whenLoaded());
+  const store: SubscriberIndex | null = index;
+  const lookup = store === null ? (hash: string) => configByHash.get(hash) : (hash: string) => configByHash.get(hash) ?? store.get(hash);
+  const pending = store === null ? () => null : () => (store.loaded ? null : store.whenLoaded());
   const warner = failOpenWarner(ctx.registry, ctx.log, () => clock.nowMs());
 
   const grantsByDeployment = new Map<string, Map<string, Grant>>();
@@ -251,22 +252,22 @@ export function compileUsagePlanCatalog(config: UsagePlanConfig, counters: Share
       const { tokenLocations } = policy as { tokenLocations: string[] };
       const locations: ContextVariable[] = [];
       let absentParam: { at: string; name: string } | null = null;
-      tokenLocations.forEach((loc, i) => {
+      for (let i = 0; i < tokenLocations.length; i++) {
+        const loc = tokenLocations[i] as string;
         const at = `${path}.tokenLocations[${i}]`;
         // The policy belongs to the deployment: a route without the path parameter never has a token there.
         const param = /^request\.path\[([^[\]]+)\]$/.exec(loc)?.[1];
         if (param !== undefined && !pathParams.has(param)) {
           absentParam ??= { at, name: param };
-          return;
+          continue;
         }
         const v = compileContextVariable(loc, pathParams);
-        if (typeof v === 'string') return issueOnce(at, v);
-        if (!TOKEN_TABLES.has(v.table)) return issueOnce(at, `\${${loc}}: a client token is read from request.headers[…], request.query[…], request.auth[…], request.path[…] or request.host`);
-        locations.push(v);
-      });
+        if (typeof v === 'string') issueOnce(at, v);
+        else if (!TOKEN_TABLES.has(v.table)) issueOnce(at, `\${${loc}}: a client token is read from request.headers[…], request.query[…], request.auth[…], request.path[…] or request.host`);
+        else locations.push(v);
+      }
       if (locations.length === 0 && absentParam !== null) {
-        const a = absentParam as { at: string; name: string };
-        issueOnce(a.at, `a route of this deployment has no parameter {${a.name}}, and no other token location applies to it`);
+        issueOnce(absentParam.at, `a route of this deployment has no parameter {${absentParam.name}}, and no other token location applies to it`);
       }
       return createUsagePlanAdmission({
         locations,

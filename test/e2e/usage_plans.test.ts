@@ -116,6 +116,8 @@ describe('usage plans (e2e)', () => {
     assert.match(metrics, new RegExp(`gatehouse_usage_plan_requests_total\\{deployment="shop",plan="${GOLD}",entitlement="daily",result="quota_exceeded"\\} 1`));
     assert.match(metrics, /gatehouse_usage_plan_denied_total\{deployment="shop",reason="client_token_unknown"\} 1/);
     assert.ok(!metrics.includes(ACME_TOKEN) && !metrics.includes('acme'), 'no token and no subscriber in the metrics');
+    const plan = await (await fetch(`${gw.adminUrl}/admin/plan`)).text();
+    assert.ok(!plan.includes(ACME_TOKEN) && !plan.includes(ACME_BATCH_TOKEN), '/admin/plan shows no client token');
     assert.ok(!gw.logs().join('\n').includes(ACME_TOKEN) && !gw.logs().join('\n').includes(ACME_BATCH_TOKEN), 'no token in the logs');
   });
 

@@ -11,12 +11,12 @@ import { ConfigError } from '../errors.ts';
 import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { compilePlan } from '../config/compile.ts';
 import type { Plan, PlanLoader } from '../plan.ts';
-import type { DocumentFetcher } from '../auth/jwks/http_fetch.ts';
+import type { CompileOptions } from '../config/compile_context.ts';
 import type { RunningIdentityProvider } from '../idp/index.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import type { AdminInfo } from '../server/admin_plane.ts';
-import { createBrokerFetcher, runWorker } from '../server/cluster_worker.ts';
+import { clusterLocalStore, createBrokerFetcher, runWorker } from '../server/cluster_worker.ts';
 import { startPrimary } from '../server/cluster_primary.ts';
 import { logPlanWarnings, startGateway, type GatewayOptions } from '../server/gateway.ts';
 import { explainConfigError, parsePort, parseWithHelp } from './args.ts';
@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const isWorker = cluster.isWorker;
   const options: GatewayOptions = {
-    loadPlan: planLoader(configFile, loaded, log, isWorker ? createBrokerFetcher() : undefined),
+    loadPlan: planLoader(configFile, loaded, log, isWorker ? { fetchDocument: createBrokerFetcher(), localStore: clusterLocalStore } : {}),
     identityProvider: loaded.config.identityProvider === undefined ? null : { section: loaded.config.identityProvider, baseDir: loaded.baseDir },
     log,
     ...(v.host !== undefined ? { host: v.host } : {}),
@@ -134,12 +134,12 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The plan loader handed to the gateway: the already-loaded file first, then the file anew on each reload. */
-function planLoader(configFile: string, first: LoadedConfig, log: Logger, fetchDocument: DocumentFetcher | undefined): PlanLoader {
+function planLoader(configFile: string, first: LoadedConfig, log: Logger, opts: CompileOptions): PlanLoader {
   let pending: LoadedConfig | null = first;
   return (registry) => {
     const loaded = pending ?? loadConfigFile(configFile);
     pending = null;
-    return compilePlan(loaded, registry, log, fetchDocument === undefined ? {} : { fetchDocument });
+    return compilePlan(loaded, registry, log, opts);
   };
 }
 
@@ -170,6 +170,7 @@ async function runClusterPrimary(options: GatewayOptions, configFile: string, lo
       workerArgs,
       plan,
       identityProvider: options.identityProvider ?? null,
+      ...(loaded.config.state?.cache !== undefined ? { stateCache: loaded.config.state.cache } : {}),
       ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
       ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
     });

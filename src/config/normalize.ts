@@ -25,8 +25,12 @@ function camel(key: string): string {
  */
 export type Spelling = Map<string, string>;
 
+/** Sections in OCI's resource shapes: the `oci` CLI prints them kebab-cased, and they load either way. */
+const OCI_SHAPED = new Set(['specification', 'responseCacheDetails', 'usagePlans', 'subscribers']);
+
 /**
- * Drops nulls everywhere and, under `specification` keys, converts kebab-case keys to camelCase.
+ * Drops nulls everywhere and, under `specification` keys and the other OCI-shaped sections
+ * (`responseCacheDetails`, `usagePlans`, `subscribers`), converts kebab-case keys to camelCase.
  * `spelling`, when given, records every key or index that changed, by its normalised path.
  */
 export function normalizeKeys(value: unknown, camelCase: boolean, spelling?: Spelling, path = ''): unknown {
@@ -52,7 +56,7 @@ export function normalizeKeys(value: unknown, camelCase: boolean, spelling?: Spe
       for (const [name, entry] of Object.entries(v)) if (entry !== null) map[name] = normalizeKeys(entry, true, spelling, join(at, name));
       out[key] = map;
     } else {
-      out[key] = normalizeKeys(v, camelCase || key === 'specification', spelling, at);
+      out[key] = normalizeKeys(v, camelCase || OCI_SHAPED.has(key), spelling, at);
     }
   }
   return out;

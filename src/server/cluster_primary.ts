@@ -112,7 +112,8 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       w.send(m(id), (err) => err !== null && settle(null));
     });
   }
-  const askAdmin = (w: Worker, method: string, path: string) => ask<AdminAnswer>(w, (id) => ({ gh: 'admin', id, method, path }));
+  const askAdmin = (w: Worker, method: string, path: string, body = '') =>
+    ask<AdminAnswer>(w, (id) => ({ gh: 'admin', id, method, path, ...(body === '' ? {} : { body }) }));
   const askReload = (w: Worker) => ask<ReloadResult>(w, (id) => ({ gh: 'reload', id }));
 
   let firstDataUrl: (url: string) => void = () => undefined;
@@ -181,7 +182,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     return reasons;
   }
 
-  async function answer(method: string, path: string): Promise<AdminAnswer> {
+  async function answer(method: string, path: string, body = ''): Promise<AdminAnswer> {
     const live = [...workers.values()];
     // Other methods on these paths go to a worker, which refuses them as one gateway does (404).
     const get = method === 'GET' || method === 'HEAD';
@@ -197,12 +198,13 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
       return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
     }
-    // Any serving worker can answer the rest: ask them in turn, so one that is dying or still
-    // starting does not fail the request while another is up.
+    // Any serving worker can answer the rest: reads ask them in turn, so one that is dying or
+    // still starting does not fail the request while another is up. A change (subscribers) goes to
+    // one worker only: one that did not answer in time may still have made it.
     const serving = live.filter((w) => listening.has(w.id));
     if (serving.length === 0) return json(503, { code: 503, message: 'no worker running' });
-    for (const w of serving) {
-      const a = await askAdmin(w, method, path);
+    for (const w of get ? serving : serving.slice(0, 1)) {
+      const a = await askAdmin(w, method, path, body);
       if (a === null) continue;
       if (path === '/admin/info' && a.status === 200) {
         const workerPids = [...workers.values()].filter((x) => x.isConnected()).map((x) => x.process.pid);

@@ -27,7 +27,7 @@ export type ToWorker =
   | { gh: 'jwks-reply'; id: number; result: FetchResult }
   | { gh: 'jwks-reply'; id: number; error: string }
   /** Answer this admin request with the worker's own admin logic. */
-  | { gh: 'admin'; id: number; method: string; path: string }
+  | { gh: 'admin'; id: number; method: string; path: string; body?: string }
   | { gh: 'reload'; id: number }
   | StateReply
   /** Drain and exit. */

@@ -88,7 +88,7 @@ export async function runWorker(opts: GatewayOptions): Promise<number> {
           (err: unknown) => send({ gh: 'reload-reply', id: m.id, result: { applied: false, errors: [(err as Error).message] } }),
         );
       } else if (m.gh === 'admin') {
-        gw.admin(m.method, m.path).then(
+        gw.admin(m.method, m.path, m.body ?? '').then(
           (answer) => send({ gh: 'admin-reply', id: m.id, answer }),
           (err: unknown) => send({ gh: 'admin-reply', id: m.id, answer: json(500, { code: 500, message: (err as Error).message }) }),
         );

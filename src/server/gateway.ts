@@ -55,7 +55,7 @@ export interface RunningGateway {
   readonly registry: SharedRegistry;
   reload(): Promise<ReloadResult>;
   /** The admin plane's answer to one request (what a cluster worker sends its primary). */
-  admin(method: string, path: string): Promise<AdminAnswer>;
+  admin(method: string, path: string, body?: string): Promise<AdminAnswer>;
   close(): Promise<void>;
 }
 
@@ -171,8 +171,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return reloading;
   }
 
-  const answer = (method: string, path: string) =>
-    answerAdmin({ state, registry, info, reload }, method, path);
+  const answer = (method: string, path: string, body = '') => answerAdmin({ state, registry, info, reload }, method, path, body);
   const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
 
   try {

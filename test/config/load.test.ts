@@ -87,6 +87,22 @@ describe('normalizeKeys', () => {
       specification: { requestPolicies: { bodyValidation: { content: { 'application/x-www-form-urlencoded': { validationType: 'NONE' } } } } },
     });
   });
+
+  it('camel-cases the OCI resources pasted from the oci CLI: responseCacheDetails, usagePlans, subscribers', () => {
+    const out = normalizeKeys(
+      {
+        responseCacheDetails: { type: 'EXTERNAL_RESP_CACHE', 'authentication-secret-id': 'ocid1.vaultsecret.oc1..a', 'is-ssl-enabled': false },
+        usagePlans: [{ id: 'p', 'display-name': 'Free', entitlements: [{ name: 'e', quota: { 'operation-on-breach': 'REJECT' } }] }],
+        subscribers: [{ id: 's', 'display-name': 'Acme', 'usage-plans': ['p'] }],
+      },
+      false,
+    );
+    assert.deepEqual(out, {
+      responseCacheDetails: { type: 'EXTERNAL_RESP_CACHE', authenticationSecretId: 'ocid1.vaultsecret.oc1..a', isSslEnabled: false },
+      usagePlans: [{ id: 'p', displayName: 'Free', entitlements: [{ name: 'e', quota: { operationOnBreach: 'REJECT' } }] }],
+      subscribers: [{ id: 's', displayName: 'Acme', usagePlans: ['p'] }],
+    });
+  });
 });
 
 describe('interpolateEnv', () => {

@@ -154,15 +154,16 @@ class DeploymentRateLimit implements AdmissionPolicy {
     };
   }
 
-  admit(ctx: GatewayRequest): Promise<Refusal | null> {
-    let pending: Promise<Consumed>;
+  admit(ctx: GatewayRequest): Promise<Refusal | null> | Refusal | null {
+    let counted: Promise<Consumed> | Consumed;
     try {
-      pending = this.#counters.consume(this.#spec, this.#totalKey ?? clientKey(ctx.clientIp));
+      counted = this.#counters.consume(this.#spec, this.#totalKey ?? clientKey(ctx.clientIp));
     } catch (err) {
       // A store that throws instead of rejecting still must not fail the request.
-      return Promise.resolve(this.#onStoreFailure(err));
+      return this.#onStoreFailure(err);
     }
-    return pending.then(this.#onConsumed, this.#onStoreFailure);
+    // The in-process store answers at once: decided without a Promise.
+    return counted instanceof Promise ? counted.then(this.#onConsumed, this.#onStoreFailure) : this.#onConsumed(counted);
   }
 
   #refusal(c: Consumed): Refusal {

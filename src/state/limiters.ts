@@ -1,8 +1,8 @@
 /**
  * Counters on top of rate-limiter-flexible: one limiter per LimitSpec name, made by the store's own
- * factory (memory, Redis, cluster), and one translation of its answers. The library was chosen for
- * its atomic Redis script and its memory and cluster variants with one API (issue 13), so the three
- * stores count the same way: a fixed window that starts at a key's first hit.
+ * factory (Redis, cluster), and one translation of its answers. The library was chosen for its
+ * atomic Redis script and its cluster variant (issue 13); the in-process store counts the same way
+ * (a fixed window that starts at a key's first hit) synchronously, in window_counters.ts.
  *
  * rate-limiter-flexible resolves with a RateLimiterRes under the limit and rejects with one over it;
  * any other rejection (an Error) means the store failed, and `consume` rejects with it.

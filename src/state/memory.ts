@@ -1,13 +1,12 @@
 /**
  * The in-process store: the default, and what a `--workers` primary keeps for its workers
- * (cluster.ts). Counters are rate-limiter-flexible's RateLimiterMemory (limiters.ts); the cache is a
+ * (cluster.ts). Counters are fixed windows in a Map (window_counters.ts); the cache is a
  * byte-bounded LRU (lib/lru.ts) whose entries carry their expiry, checked on read — no timer per
  * entry. Every operation answers at once and never fails.
  */
 import { Lru } from '../lib/lru.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { limiterCounters } from './limiters.ts';
+import { WindowCounters } from './window_counters.ts';
 import { STATE_DEFAULTS } from './config.ts';
 import type { ObservedStore } from './observed.ts';
 import type { Cache, StoreHealth } from './types.ts';
@@ -17,7 +16,7 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
   /** Largest value stored, in bytes; larger values are not stored. Default 1 MiB. */
   maxEntryBytes?: number;
-  /** Cache expiry clock (default the system clock). Counters' windows use rate-limiter-flexible's own `Date.now()`. */
+  /** Clock of cache expiry and counter windows (default the system clock). */
   clock?: Clock;
 }
 
@@ -30,22 +29,24 @@ interface Entry {
 const ENTRY_OVERHEAD_BYTES = 64;
 
 /** A byte-bounded LRU cache with a TTL per entry. */
-export function createMemoryCache(opts: MemoryStoreOptions = {}): Cache & { readonly bytes: number; readonly size: number } {
+export function createMemoryCache(opts: MemoryStoreOptions = {}): Cache & { getNow(key: string): Buffer | null; readonly bytes: number; readonly size: number } {
   const maxBytes = opts.maxBytes ?? STATE_DEFAULTS.cacheMaxBytes;
   const maxEntryBytes = opts.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes;
   const clock = opts.clock ?? systemClock;
   // Entry count is bounded by bytes (each entry accounts at least its overhead), not by a count.
   const lru = new Lru<string, Entry>({ maxBytes, maxEntries: Math.max(2, Math.ceil(maxBytes / ENTRY_OVERHEAD_BYTES)) });
+  function getNow(key: string): Buffer | null {
+    const entry = lru.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAtMs <= clock.nowMs()) {
+      lru.delete(key);
+      return null;
+    }
+    return entry.value;
+  }
   return {
-    get(key) {
-      const entry = lru.get(key);
-      if (entry === undefined) return Promise.resolve(null);
-      if (entry.expiresAtMs <= clock.nowMs()) {
-        lru.delete(key);
-        return Promise.resolve(null);
-      }
-      return Promise.resolve(entry.value);
-    },
+    get: (key) => Promise.resolve(getNow(key)),
+    getNow,
     set(key, value, ttlMs) {
       if (value.length > maxEntryBytes || ttlMs <= 0 || maxBytes === 0) {
         lru.delete(key);
@@ -79,13 +80,13 @@ const NO_FAILURES = Object.freeze({ consume: 0, get: 0, set: 0 });
 
 /** A store in this process's memory. */
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
-  const counters = limiterCounters((spec) => new RateLimiterMemory({ keyPrefix: spec.name, points: spec.points, duration: spec.windowSeconds }));
+  const counters = new WindowCounters(opts.clock);
   let bounds = { maxBytes: opts.maxBytes ?? STATE_DEFAULTS.cacheMaxBytes, maxEntryBytes: opts.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes };
   let cache = createMemoryCache({ ...opts, ...bounds });
   return {
     counters,
     // Delegates, so a cache replaced by configureCache is the one every holder of this store uses.
-    cache: { get: (key) => cache.get(key), set: (key, value, ttlMs) => cache.set(key, value, ttlMs) },
+    cache: { get: (key) => cache.get(key), getNow: (key) => cache.getNow(key), set: (key, value, ttlMs) => cache.set(key, value, ttlMs) },
     failuresByOp: NO_FAILURES,
     configureCache(next) {
       const wanted = { maxBytes: next.maxBytes ?? STATE_DEFAULTS.cacheMaxBytes, maxEntryBytes: next.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes };

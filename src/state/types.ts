@@ -36,14 +36,20 @@ export interface Counters {
   /**
    * Counts one hit on `key` under `limit`. `windowSeconds`, when given, replaces the limit's
    * window for a key being started (calendar quotas end their window at the period's end).
-   * Rejects only when the store cannot be reached or did not answer in time.
+   * Rejects only when the store cannot be reached or did not answer in time. The in-process store
+   * answers at once, without a Promise.
    */
-  consume(limit: LimitSpec, key: string, windowSeconds?: number): Promise<Consumed>;
+  consume(limit: LimitSpec, key: string, windowSeconds?: number): Promise<Consumed> | Consumed;
 }
 
 export interface Cache {
   /** The value stored under `key`, or null. Rejects when the store cannot be reached. */
   get(key: string): Promise<Buffer | null>;
+  /**
+   * The same answer without a Promise, from a store in this process (memory only; Redis and the
+   * `--workers` primary have none): a response-cache hit then costs no microtask.
+   */
+  getNow?(key: string): Buffer | null;
   /** Stores `value` for `ttlMs`. A value over the store's size limit is silently not stored. */
   set(key: string, value: Buffer, ttlMs: number): Promise<void>;
 }

@@ -71,7 +71,7 @@ test('redis outage: operations fail at once, health shows it, one warning; the s
 
   await redis.stop();
   const started = Date.now();
-  await assert.rejects(store.counters.consume(limit, 'k'));
+  await assert.rejects(async () => store.counters.consume(limit, 'k'));
   await assert.rejects(store.cache.get('k'));
   await assert.rejects(store.cache.set('k', Buffer.from('v'), 1000));
   const took = Date.now() - started;
@@ -109,7 +109,7 @@ test('redis hung (SIGSTOP): a command fails after commandTimeoutMs instead of ha
     }
   });
   const started = Date.now();
-  await assert.rejects(store.counters.consume(limit, 'k'), /timed out/i);
+  await assert.rejects(async () => store.counters.consume(limit, 'k'), /timed out/i);
   const took = Date.now() - started;
   assert.ok(took >= 150 && took < 2000, `failed after ${took} ms`);
   assert.equal(store.health().up, false);
@@ -129,7 +129,7 @@ test('redis password: the right one connects; a wrong one fails the operations a
   const wrong = 'wrong-5d1a';
   const { store: bad, records } = storeOn(t, `redis://:${wrong}@127.0.0.1:${redis.port}`);
   await eventually('the refusal is recorded', () => (bad.health().lastError ?? '').length > 0);
-  await assert.rejects(bad.counters.consume(limit, 'k'));
+  await assert.rejects(async () => bad.counters.consume(limit, 'k'));
   const health = JSON.stringify(bad.health());
   assert.match(health, /WRONGPASS|NOAUTH|invalid/i);
   assert.ok(!health.includes(wrong) && !JSON.stringify(records).includes(wrong), 'the password is not in health or logs');
@@ -170,7 +170,7 @@ test('the first connection\'s wait is bounded: nothing listening fails at once, 
   await redis.stop();
   const refused = storeOn(t, `redis://127.0.0.1:${port}`).store;
   let started = Date.now();
-  await assert.rejects(refused.counters.consume(limit, 'k'));
+  await assert.rejects(async () => refused.counters.consume(limit, 'k'));
   assert.ok(Date.now() - started < 500, `refused after ${Date.now() - started} ms`);
 
   await redis.restart();

@@ -196,7 +196,7 @@ test('sharedStores: TLS to Redis — rediss:// verifies against state.redis.tls.
   const unknownCa = compileWith(newRegistry(t), { state: { redis: { url: redis.url, password: 'tls-pw' } } }).stores;
   await eventually('the unknown CA is the recorded failure', () => /certificate/i.test(unknownCa.counters.health().lastError ?? ''));
   assert.equal(unknownCa.counters.health().up, false);
-  await assert.rejects(unknownCa.counters.counters.consume(limit, 'k'));
+  await assert.rejects(async () => unknownCa.counters.counters.consume(limit, 'k'));
 
   const unverified = compileWith(newRegistry(t), { state: { redis: { url: redis.url, password: 'tls-pw', tls: { isSslVerifyDisabled: true } } } }).stores;
   await eventually('connected without verification', () => unverified.counters.health().up);

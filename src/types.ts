@@ -110,9 +110,10 @@ export interface ResponseCachePolicy {
   /**
    * Answers the request from the cache and resolves true (`X-Cache-Status: HIT`); otherwise sets
    * `X-Cache-Status` (MISS or BYPASS), arranges for a storable answer to be stored once the backend
-   * has written it, and resolves false: the caller then runs the backend.
+   * has written it, and resolves false: the caller then runs the backend. Answers at once, without
+   * a Promise, when the store is in this process.
    */
-  serve(ctx: GatewayRequest): Promise<boolean>;
+  serve(ctx: GatewayRequest): boolean | Promise<boolean>;
 }
 
 /** A compiled backend. `handle` writes the whole response, including errors. */

@@ -8,11 +8,14 @@
  * `X-Cache-Status`: HIT, MISS (fetched from the backend, stored if storable) or BYPASS (not
  * consulted: a request with credentials on a route without private caching, or the store failing).
  *
- * The key (compiled once, a sha256 per request): the deployment's id (its name when it has none),
- * the method, the path without the query, each `cacheKeyAdditions` value, and the principal — the
- * token's subject and client id, else the Authorization value — when private caching is on.
- * The parts are length-prefixed before hashing, so no two requests share a key by how their
- * parts happen to join.
+ * The key (compiled once; a sha256, remembered for recent key texts): the deployment's id (its
+ * name when it has none), the method, the path without the query, each `cacheKeyAdditions` value,
+ * and the principal — the token's subject and client id, else the Authorization value — when
+ * private caching is on. The parts are length-prefixed before hashing, so no two requests share a
+ * key by how their parts happen to join.
+ *
+ * A hit from the memory store is answered synchronously (`Cache.getNow`), from the entry decoded
+ * once, in one `writeHead`: it costs about what a stock response does (bench/state.ts).
  *
  * Choices where OCI's documentation is silent are written down in docs/response-caching.md: HEAD
  * and GET are cached separately, `isEnabled` defaults to true, a request counts as carrying
@@ -26,6 +29,7 @@ import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { compileContextVariable, compileStringTemplate } from '../backends/context_vars.ts';
 import { coarseClock, type Clock } from '../lib/clock.ts';
+import { Lru } from '../lib/lru.ts';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
 import { scrapedMetric, useScrapedMetrics, type Sample } from '../lib/scraped_metrics.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
@@ -110,9 +114,6 @@ const STORED_STATUSES: ReadonlySet<number> = new Set([200, 204, 301, 410]);
 /** Methods OCI caches; a request with any other method passes the cache untouched, without X-Cache-Status. */
 const CACHED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const NOT_SERVED: Promise<boolean> = Promise.resolve(false);
-const SERVED: Promise<boolean> = Promise.resolve(true);
-
 /** What each cacheable request came to, for `gatehouse_response_cache_total`. */
 type Result = 'hit' | 'miss' | 'bypass' | 'stored' | 'too_large';
 const RESULTS: readonly Result[] = ['hit', 'miss', 'bypass', 'stored', 'too_large'];
@@ -185,10 +186,53 @@ function principal(ctx: GatewayRequest): string {
   return auth === null ? part('anonymous') : part('claims') + part(JSON.stringify(auth.claims));
 }
 
-/** A decoded entry with the header object its hits are written with. */
+/** Key text of a public request with no additions ends with this. */
+const PUBLIC = part('public');
+const GET_PART = part('GET');
+
+/** Longest key text whose hashed key is remembered (keeps a long path or addition out of the memo). */
+const MEMO_MAX_TEXT = 512;
+
+/**
+ * Hashed keys by key text, shared by every route (the text names its deployment and key shape, so
+ * equal texts always hash to the same key): a hot request costs a Map lookup instead of a sha256.
+ * Bounded by entries and bytes; texts that come and go just hash again.
+ */
+const hashedKeys = new Lru<string, string>({ maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 });
+
+/** The store key of key text `text`: `resp:` and its sha256. */
+function sha256Key(text: string): string {
+  // UTF-16 bytes, so every string, even one with a lone surrogate, hashes apart from every other.
+  return `resp:${createHash('sha256').update(text, 'utf16le').digest('base64url')}`;
+}
+
+/** sha256Key(text), from the memo when it was hashed lately. */
+function hashedKey(text: string): string {
+  if (text.length > MEMO_MAX_TEXT) return sha256Key(text);
+  const known = hashedKeys.get(text);
+  if (known !== undefined) return known;
+  const key = sha256Key(text);
+  hashedKeys.set(text, key, text.length * 2 + key.length * 2 + 64);
+  return key;
+}
+
+/** True when principal() is the Authorization value: no token subject or client id to key on. */
+function principalIsAuthorization(ctx: GatewayRequest): boolean {
+  const auth = ctx.auth;
+  if (auth !== null && (auth.subject !== undefined || auth.clientId !== undefined)) return false;
+  return ctx.req.headers.authorization !== undefined;
+}
+
+/**
+ * A decoded entry with the header object its hits are written with: `x-cache-status` and `age`
+ * first, then the stored headers, so a hit is one `writeHead`. Only `age` changes between hits,
+ * and only when its second does; `writeHead` copies the object, so updating it in place is safe.
+ */
 interface PreparedHit {
   readonly entry: CachedResponse;
   readonly headers: OutgoingHttpHeaders;
+  /** The `age` in `headers`, seconds. */
+  age: number;
 }
 
 /**
@@ -208,10 +252,13 @@ function prepared(value: Buffer, method: string): PreparedHit | null {
   if (known !== undefined) return known;
   const entry = decodeEntry(value);
   if (entry === null) return null;
-  const headers = headerObject(entry.headers);
+  const headers: OutgoingHttpHeaders = { 'x-cache-status': 'HIT', age: '0', ...headerObject(entry.headers) };
+  // Set again, in place: a foreign entry (another version sharing a Redis) might carry either.
+  headers['x-cache-status'] = 'HIT';
+  headers.age = '0';
   // A HEAD entry keeps the content-length its backend sent; a body's is its length (none for a 204).
-  if (method !== 'HEAD' && entry.status !== 204) headers['content-length'] = entry.body.length;
-  const hit = { entry, headers };
+  if (method !== 'HEAD' && entry.status !== 204) headers['content-length'] = String(entry.body.length);
+  const hit = { entry, headers, age: 0 };
   decoded.set(value, hit);
   return hit;
 }
@@ -225,6 +272,11 @@ class RouteCache implements ResponseCachePolicy {
   readonly #maxEntryBytes: number;
   readonly #stats: CacheStats;
   readonly #clock: Clock;
+  /**
+   * Hashed keys of GET requests by path, on a route whose key is only the method and the path
+   * (no additions, not private): a hot GET then skips building the key text too. Null otherwise.
+   */
+  readonly #getKeys: Lru<string, string> | null;
 
   constructor(cache: Cache, scope: string, additions: KeyAddition[], privateCaching: boolean, ttlMs: number, maxEntryBytes: number, stats: CacheStats, clock: Clock) {
     this.#cache = cache;
@@ -235,17 +287,21 @@ class RouteCache implements ResponseCachePolicy {
     this.#maxEntryBytes = maxEntryBytes;
     this.#stats = stats;
     this.#clock = clock;
+    this.#getKeys = additions.length === 0 && !privateCaching ? new Lru({ maxEntries: 1000, maxBytes: 128 * 1024 }) : null;
   }
 
-  serve(ctx: GatewayRequest): Promise<boolean> {
+  /** Synchronous when the store is in this process (memory): a hit then costs no microtask. */
+  serve(ctx: GatewayRequest): boolean | Promise<boolean> {
     const method = ctx.req.method ?? 'GET';
-    if (!CACHED_METHODS.has(method)) return NOT_SERVED;
+    if (!CACHED_METHODS.has(method)) return false;
     const withCredentials = ctx.auth !== null || ctx.req.headers.authorization !== undefined;
     if (withCredentials && !this.#private) return this.#bypass(ctx);
     const key = this.#keyOf(ctx, method);
+    const cache = this.#cache;
     let pending;
     try {
-      pending = this.#cache.get(key);
+      if (cache.getNow !== undefined) return this.#answer(ctx, method, key, withCredentials, cache.getNow(key));
+      pending = cache.get(key);
     } catch {
       return this.#bypass(ctx);
     }
@@ -257,27 +313,39 @@ class RouteCache implements ResponseCachePolicy {
 
   /** The store key of a request: `resp:` and a sha256 of the parts. */
   #keyOf(ctx: GatewayRequest, method: string): string {
+    const getKeys = this.#getKeys;
+    if (getKeys !== null && method === 'GET') {
+      const path = ctx.path;
+      const known = getKeys.get(path);
+      if (known !== undefined) return known;
+      // The key text the general case below builds for a GET on this route.
+      const key = sha256Key(this.#scope + GET_PART + part(path) + PUBLIC);
+      if (path.length <= MEMO_MAX_TEXT) getKeys.set(path, key, path.length * 2 + key.length * 2 + 64);
+      return key;
+    }
     let text = this.#scope + part(method) + part(ctx.path);
     for (const addition of this.#additions) text += part(addition(ctx));
-    text += this.#private ? principal(ctx) : part('public');
-    // UTF-16 bytes, so every string, even one with a lone surrogate, hashes apart from every other.
-    return `resp:${createHash('sha256').update(text, 'utf16le').digest('base64url')}`;
+    if (!this.#private) return hashedKey(text + PUBLIC);
+    // A principal that is the Authorization value itself is hashed each time: the memo would keep
+    // credentials in clear, and any client could fill it with made-up ones.
+    text += principal(ctx);
+    return principalIsAuthorization(ctx) ? sha256Key(text) : hashedKey(text);
   }
 
-  #bypass(ctx: GatewayRequest): Promise<boolean> {
+  #bypass(ctx: GatewayRequest): false {
     this.#stats.bypass++;
     ctx.res.setHeader('x-cache-status', 'BYPASS');
-    return NOT_SERVED;
+    return false;
   }
 
-  #answer(ctx: GatewayRequest, method: string, key: string, withCredentials: boolean, value: Buffer | null): Promise<boolean> {
+  #answer(ctx: GatewayRequest, method: string, key: string, withCredentials: boolean, value: Buffer | null): boolean {
     // The client left while the store answered: nobody to answer, and nothing worth fetching.
-    if (ctx.res.destroyed) return SERVED;
+    if (ctx.res.destroyed) return true;
     const hit = value === null ? null : prepared(value, method);
     if (hit !== null) {
       this.#stats.hit++;
       this.#writeHit(ctx.res, method, hit);
-      return SERVED;
+      return true;
     }
     this.#stats.miss++;
     const res = ctx.res;
@@ -290,12 +358,15 @@ class RouteCache implements ResponseCachePolicy {
       recordBody: method !== 'HEAD',
     };
     captureResponse(res, opts, (outcome) => this.#store(key, outcome));
-    return NOT_SERVED;
+    return false;
   }
 
   #writeHit(res: ServerResponse, method: string, hit: PreparedHit): void {
-    res.setHeader('x-cache-status', 'HIT');
-    res.setHeader('age', Math.max(0, Math.floor((this.#clock.nowMs() - hit.entry.storedAtMs) / 1000)));
+    const age = Math.max(0, Math.floor((this.#clock.nowMs() - hit.entry.storedAtMs) / 1000));
+    if (age !== hit.age) {
+      hit.age = age;
+      hit.headers.age = String(age);
+    }
     res.writeHead(hit.entry.status, hit.headers);
     res.end(method === 'HEAD' || hit.entry.body.length === 0 ? undefined : hit.entry.body);
   }

@@ -82,7 +82,12 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
         if (refused !== null) return sendError(ctx.res, 400, refused);
       }
       if (route.requestTransform !== null) route.requestTransform.apply(ctx);
-      done = route.responseCache === null ? route.backend.handle(ctx) : route.responseCache.serve(ctx).then((hit) => (hit ? undefined : route.backend.handle(ctx)));
+      if (route.responseCache === null) done = route.backend.handle(ctx);
+      else {
+        // A memory store answers at once: a hit is then written before this returns.
+        const hit = route.responseCache.serve(ctx);
+        done = hit === true ? undefined : hit === false ? route.backend.handle(ctx) : hit.then((h) => (h ? undefined : route.backend.handle(ctx)));
+      }
     } catch (err) {
       internalError(ctx, err);
       return;

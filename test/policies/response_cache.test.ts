@@ -114,6 +114,9 @@ class Harness {
   backend: Backend = writer(200, { 'content-type': 'text/plain' }, 'hello');
   cors: CorsPolicy | null = null;
   responseTransform: ResponseHeaderTransform | null = null;
+  /** What the last `serve` returned, and whether the response had ended when it returned. */
+  lastServed: boolean | Promise<boolean> | null = null;
+  endedWhenServed = false;
   readonly #server: Server;
   #seq = 0;
   port = 0;
@@ -133,7 +136,10 @@ class Harness {
       const backend = this.backend;
       const policy = this.policy;
       if (policy === null) return void backend.handle(rc);
-      void policy.serve(rc).then((hit) => (hit ? undefined : backend.handle(rc)));
+      const served = policy.serve(rc);
+      this.lastServed = served;
+      this.endedWhenServed = res.writableEnded;
+      void Promise.resolve(served).then((hit) => (hit ? undefined : backend.handle(rc)));
     });
   }
 
@@ -211,6 +217,59 @@ describe('response cache: hits and misses', () => {
     assert.equal(await metricValue(registry, 'miss'), 1);
     assert.ok((await metricValue(registry, 'hit')) >= 2);
     assert.equal(await metricValue(registry, 'stored'), 1);
+  });
+
+  it('regression: a hit from the memory store is written before serve returns, without a Promise (issue 13: a HIT costs no more than a stock response)', async () => {
+    const backend = counting(writer(200, { 'content-type': 'text/plain' }, 'now'));
+    h.backend = backend;
+    h.policy = compile().policy;
+    await h.send('/items/sync');
+    assert.equal(h.lastServed, false, 'a miss in memory is known at once too: the backend runs in the same tick');
+    await h.untilHit('/items/sync');
+    const hit = await h.send('/items/sync');
+    assert.equal(hit.headers['x-cache-status'], 'HIT');
+    assert.equal(hit.body.toString(), 'now');
+    assert.equal(h.lastServed, true, 'true itself, not a Promise of it');
+    assert.equal(h.endedWhenServed, true, 'the whole answer was written before serve returned');
+    assert.equal(backend.calls, 1);
+  });
+
+  it('a hot entry (decoded once, its header object reused and updated in place) gives every hit its own Age', async () => {
+    const { policy, clock } = compile();
+    h.backend = writer(200, { 'content-type': 'text/plain' }, 'aging');
+    h.policy = policy;
+    await h.send('/items/age');
+    assert.equal((await h.untilHit('/items/age')).headers['age'], '0');
+    clock.advance(2500);
+    assert.equal((await h.send('/items/age')).headers['age'], '2');
+    assert.equal((await h.send('/items/age')).headers['age'], '2');
+    clock.advance(600);
+    const later = await h.send('/items/age');
+    assert.equal(later.headers['age'], '3');
+    assert.equal(later.headers['x-cache-status'], 'HIT');
+    assert.deepEqual(later.raw.filter((_, i) => i % 2 === 0 && /^(age|x-cache-status)$/i.test(later.raw[i] as string)).length, 2, 'each once');
+  });
+
+  it('paths too long for the remembered keys are cached, and kept apart, like short ones', async () => {
+    const backend: Backend = {
+      type: 'TEST',
+      handle(rc) {
+        rc.res.writeHead(200, { 'content-type': 'text/plain' });
+        rc.res.end(rc.path.slice(-1));
+      },
+    };
+    h.backend = backend;
+    h.policy = compile({ lookup: { ...LOOKUP, cacheKeyAdditions: ['${request.query[v]}'] } }).policy;
+    const long = `/items/${'a'.repeat(600)}`;
+    for (const policy of [compile().policy, h.policy]) {
+      h.policy = policy;
+      for (const end of ['b', 'c']) {
+        const first = await h.send(`${long}${end}?v=1`);
+        assert.equal(first.headers['x-cache-status'], 'MISS', `${end}: first`);
+        const hit = await h.untilHit(`${long}${end}?v=1`);
+        assert.equal(hit.body.toString(), end, `${end}: its own entry`);
+      }
+    }
   });
 
   it('ignores the query by default, and keys on each cacheKeyAdditions value (${} and bare forms)', async () => {

@@ -42,6 +42,22 @@ test('memory counters: a reload that changes points under the same name keeps th
   assert.deepEqual([raised.allowed, raised.remaining], [true, 5]);
 });
 
+test('memory cache: getNow answers at once what get resolves to — the same Buffer — and null once expired', async () => {
+  const clock = new ManualClock();
+  const cache = createMemoryCache({ clock });
+  const value = Buffer.from('entry');
+  await cache.set('k', value, 1000);
+  assert.equal(cache.getNow('k'), value, 'the stored Buffer itself (the response cache decodes each entry once, by Buffer)');
+  assert.equal(await cache.get('k'), value);
+  assert.equal(cache.getNow('never'), null);
+  clock.advance(1000);
+  assert.equal(cache.getNow('k'), null);
+  assert.equal(cache.size, 0, 'an expired entry is dropped when read');
+  const store = createMemoryStore({ clock });
+  await store.cache.set('s', value, 1000);
+  assert.equal(store.cache.getNow?.('s'), value, 'the store offers it too');
+});
+
 test('memory cache: a value lives for its TTL (injected clock)', async () => {
   const clock = new ManualClock();
   const cache = createMemoryCache({ clock });

@@ -111,8 +111,13 @@ export interface ResponseCacheRoute {
 /** Statuses OCI stores. */
 const STORED_STATUSES: ReadonlySet<number> = new Set([200, 204, 301, 410]);
 
-/** Methods OCI caches; a request with any other method passes the cache untouched, without X-Cache-Status. */
-const CACHED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Methods OCI caches (GET, HEAD, OPTIONS); a request with any other method passes the cache
+ * untouched, without X-Cache-Status. Compared directly: node hands out the same method strings.
+ */
+function isCachedMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
 
 /** What each cacheable request came to, for `gatehouse_response_cache_total`. */
 type Result = 'hit' | 'miss' | 'bypass' | 'stored' | 'too_large';
@@ -293,7 +298,7 @@ class RouteCache implements ResponseCachePolicy {
   /** Synchronous when the store is in this process (memory): a hit then costs no microtask. */
   serve(ctx: GatewayRequest): boolean | Promise<boolean> {
     const method = ctx.req.method ?? 'GET';
-    if (!CACHED_METHODS.has(method)) return false;
+    if (!isCachedMethod(method)) return false;
     const withCredentials = ctx.auth !== null || ctx.req.headers.authorization !== undefined;
     if (withCredentials && !this.#private) return this.#bypass(ctx);
     const key = this.#keyOf(ctx, method);

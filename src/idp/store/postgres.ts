@@ -1,14 +1,22 @@
 /**
  * PostgreSQL driver (pg). Transactions take an advisory lock so that concurrent writers (several
  * gateway instances, the CLI) apply their changes one at a time.
+ *
+ * pg is required when a database is opened, not when this module is imported: a gateway with no
+ * token service and no usage-plan store never loads it (issue 15). A synchronous require keeps
+ * openPostgres synchronous for its callers.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Row, SqlDriver, SqlQuery } from './driver.ts';
+
+const require = createRequire(import.meta.url);
 
 const WRITE_LOCK = 4_424_242; // advisory lock key of the identity provider's writers
 
 export function openPostgres(url: string): SqlDriver {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const { Pool } = require('pg') as typeof pg;
+  const pool = new Pool({ connectionString: url, max: 4 });
   // An idle client that loses its connection emits 'error'; the pool replaces it.
   pool.on('error', () => undefined);
   const safe = new URL(url);

@@ -2,15 +2,23 @@
  * SQLite driver (better-sqlite3, synchronous). WAL lets the CLI write while `gatehouse serve`
  * reads; `BEGIN IMMEDIATE` plus a busy timeout serialise writers across processes, and a promise
  * chain serialises transactions inside this process.
+ *
+ * better-sqlite3 (a native addon) is required when a database is opened, not when this module is
+ * imported: a gateway with no token service and no usage-plan store never loads it (issue 15). A
+ * synchronous require keeps openSqlite synchronous, so a file that cannot be opened still fails here.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Row, SqlDriver, SqlQuery } from './driver.ts';
+
+const require = createRequire(import.meta.url);
 
 export function openSqlite(file: string): SqlDriver {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  const BetterSqlite3 = require('better-sqlite3') as typeof Database;
+  const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

@@ -7,6 +7,7 @@ import type { StateSection } from '../state/config.ts';
 import type { FunctionBackendConfig } from '../backends/function.ts';
 import type { HttpBackendConfig } from '../backends/http.ts';
 import type { StockBackendConfig } from '../backends/stock.ts';
+import type { ServerTlsConfig } from '../server/tls.ts';
 
 export interface ListenerConfig {
   host?: string;
@@ -21,6 +22,10 @@ export interface ServerConfig extends ListenerConfig {
   keepAliveTimeoutInSeconds?: number;
   shutdownTimeoutInSeconds?: number;
   trustedProxies?: string[];
+  /** HTTPS on `port` (server/tls.ts). */
+  tls?: ServerTlsConfig;
+  /** Plain-HTTP port redirecting to HTTPS; needs `tls`. */
+  httpPort?: number;
 }
 
 export type BackendConfig = HttpBackendConfig | StockBackendConfig | FunctionBackendConfig;

@@ -10,6 +10,7 @@ import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
 import { trustedProxiesSchema } from '../../lib/client_ip.ts';
+import { httpPortSchema, serverTlsSchema } from '../../server/tls.ts';
 import { rateLimitingSchema } from '../../policies/rate_limit.ts';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
 import { responseCacheLookupSchema, responseCacheStoreSchema } from '../../policies/response_cache.ts';
@@ -36,6 +37,8 @@ const serverSchema = object({
   keepAliveTimeoutInSeconds: { ...seconds(3600), description: 'Idle keep-alive connections are closed after this (default 5).' },
   shutdownTimeoutInSeconds: { ...seconds(3600), description: 'On SIGTERM, in-flight requests get this long to finish (default 30).' },
   trustedProxies: trustedProxiesSchema,
+  tls: serverTlsSchema,
+  httpPort: httpPortSchema,
 });
 
 const headerList = {

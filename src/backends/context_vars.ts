@@ -13,6 +13,12 @@
  * | `request.auth[claim]`       | claim of the verified token; `request.auth[a][b]` reads `a.b`     |
  * | `request.host`              | the `Host` header as sent                                          |
  * | `request.subdomain[suffix]` | the host (port removed) minus `.suffix`: `cars` for `cars.example.com` and `[example.com]` |
+ * | `request.cert[client_base64]` | Base64 of the client certificate's DER (mutual TLS)                |
+ * | `request.cert[subject]`     | its subject, RFC 2253 form (`CN=client.test,O=Acme,C=US`); Gatehouse's |
+ * | `request.cert[sans]`        | its subjectAltName entries joined with `, ` (`DNS:a.test, email:o@a.test`); Gatehouse's |
+ *
+ * `request.cert` holds only a certificate the gateway verified against `server.tls.clientCaFile`
+ * (lib/peer_cert.ts): an unverified one reads as missing, so a backend can trust what it is sent.
  *
  * Values always come from the request as the client sent it: transformations never feed back
  * into them (OCI: "values are taken from the original request").
@@ -29,9 +35,10 @@
  * `values` gives every value instead, for the places OCI hands over lists (authorizer arguments).
  */
 import { isHeaderName } from '../lib/header_name.ts';
+import { peerCertificate, type PeerCertificate } from '../lib/peer_cert.ts';
 import type { GatewayRequest } from '../types.ts';
 
-export type ContextTable = 'path' | 'query' | 'headers' | 'auth' | 'host' | 'subdomain' | 'usage_plan';
+export type ContextTable = 'path' | 'query' | 'headers' | 'auth' | 'host' | 'subdomain' | 'usage_plan' | 'cert';
 
 /** One compiled variable. */
 export interface ContextVariable {
@@ -56,10 +63,25 @@ export interface StringTemplate {
   render(ctx: GatewayRequest): string;
 }
 
-const SUPPORTED = 'use request.path[…], request.query[…], request.headers[…], request.auth[…], request.host, request.subdomain[…] or request.usage_plan[id]';
+const SUPPORTED =
+  'use request.path[…], request.query[…], request.headers[…], request.auth[…], request.host, request.subdomain[…], request.usage_plan[id] or request.cert[client_base64|subject|sans]';
 
 /** Tables OCI has that Gatehouse does not fill yet. */
-const NOT_YET = new Set(['cert']);
+const NOT_YET = new Set<string>();
+
+/** `request.cert` keys: OCI's `client_base64`, and Gatehouse's `subject` and `sans`. */
+const CERT_KEYS = ['client_base64', 'subject', 'sans'] as const;
+type CertKey = (typeof CERT_KEYS)[number];
+
+/** The connection's client certificate when the gateway verified it; null otherwise. */
+function verifiedCert(ctx: GatewayRequest): PeerCertificate | null {
+  const cert = peerCertificate(ctx.req);
+  return cert.verified ? cert : null;
+}
+
+function certText(cert: PeerCertificate, key: CertKey): string {
+  return key === 'client_base64' ? cert.base64 : key === 'subject' ? cert.subject : cert.sans.join(', ');
+}
 
 const EXPRESSION = /^request\.([A-Za-z_]+)((?:\[[^[\]]*\])*)$/;
 
@@ -141,6 +163,24 @@ export function compileContextVariable(expression: string, pathParams: ReadonlyM
       'usage_plan',
       (ctx) => ctx.usagePlan ?? '',
       (ctx) => (ctx.usagePlan === null ? [] : [ctx.usagePlan]),
+    );
+  }
+  if (table === 'cert') {
+    const key = keys[0] as CertKey;
+    if (keys.length !== 1 || !CERT_KEYS.includes(key)) return `${where}: request.cert has the keys client_base64, subject and sans, as in request.cert[client_base64]`;
+    return variable(
+      expression,
+      'cert',
+      function certValue(ctx) {
+        const cert = verifiedCert(ctx);
+        return cert === null ? '' : certText(cert, key);
+      },
+      function certValues(ctx) {
+        const cert = verifiedCert(ctx);
+        if (cert === null) return [];
+        if (key === 'sans') return [...cert.sans];
+        return [certText(cert, key)];
+      },
     );
   }
   if (table !== 'path' && table !== 'query' && table !== 'headers' && table !== 'auth' && table !== 'subdomain') {

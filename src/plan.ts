@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from './lib/log.ts';
 import type { RouteStats } from './lib/route_stats.ts';
 import type { SharedRegistry } from './lib/shared_registry.ts';
+import type { Tracing } from './lib/tracing.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Router } from './router/router.ts';
 import type { AuthenticationPolicy, AuthorizationPolicy } from './auth/types.ts';
@@ -101,6 +102,8 @@ export interface Plan {
   readonly identityProvider: unknown;
   /** Absolute paths the plan was read from: the config file and each specificationFile. */
   readonly sources: readonly string[];
+  /** The `tracing:` section's tracer; null: tracing off, and requests pay one null check. */
+  readonly tracer: Tracing | null;
 }
 
 /**

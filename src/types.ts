@@ -8,6 +8,7 @@ import type { SharedRegistry } from './lib/shared_registry.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { DocumentFetcher } from './auth/jwks/http_fetch.ts';
 import type { SharedStore } from './state/types.ts';
+import type { RequestTrace } from './lib/tracing.ts';
 
 /** What a verified token tells the rest of the request path. */
 export interface AuthContext {
@@ -67,6 +68,11 @@ export interface GatewayRequest {
   forwardSearch: string | null;
   /** The route's response header transformation, applied by the backend before it writes the head; null: none. */
   readonly responseTransform: ResponseHeaderTransform | null;
+  /**
+   * The request's spans when tracing is on (lib/tracing.ts); null: off, and nothing is traced.
+   * Optional so hand-made requests (tests) need not name it; the server's always sets it.
+   */
+  readonly trace?: RequestTrace | null;
 }
 
 /** A route's compiled request header and query transformations (policies/transforms.ts). */

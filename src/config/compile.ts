@@ -22,6 +22,7 @@ import { compileRequestTransform, compileResponseTransform } from '../policies/t
 import { routeParameters } from '../backends/context_vars.ts';
 import { compileValidation } from '../policies/validation.ts';
 import { compileClientAddress } from '../lib/client_ip.ts';
+import { compileTracing, type TracingConfig } from '../lib/tracing.ts';
 import { compileRateLimit } from '../policies/rate_limit.ts';
 import { compileUsagePlanCatalog, type UsagePlanCatalog } from '../policies/usage_plans.ts';
 import { compileResponseCache } from '../policies/response_cache.ts';
@@ -212,6 +213,8 @@ export function compilePlan(
   };
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();
+  // Before the deployments: the key stores they create trace their first fetch with it.
+  const tracer = compileTracing((config as { tracing?: TracingConfig }).tracing, 'tracing', ctx);
   const router = new Router<RoutePlan>();
   const readiness: ReadinessCheck[] = [];
   const deployments = config.deployments.map((d, i): DeploymentSummary => {
@@ -235,5 +238,6 @@ export function compilePlan(
     redacted: redactConfig(config),
     identityProvider: config.identityProvider,
     sources: loaded.sources,
+    tracer,
   });
 }

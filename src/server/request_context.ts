@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import type { AuthContext, GatewayRequest, ResponseHeaderTransform } from '../types.ts';
 import type { RoutePlan } from '../plan.ts';
+import type { RequestTrace } from '../lib/tracing.ts';
 
 export class RequestContext implements GatewayRequest {
   readonly req: IncomingMessage;
@@ -31,6 +32,8 @@ export class RequestContext implements GatewayRequest {
   authReason: string | null;
   /** `process.hrtime.bigint()` at arrival. */
   readonly startNs: bigint;
+  /** Set by the data plane right after construction when the plan traces; null otherwise. */
+  trace: RequestTrace | null;
   #query: URLSearchParams | null;
 
   constructor(
@@ -68,6 +71,7 @@ export class RequestContext implements GatewayRequest {
     this.route = route;
     this.authReason = null;
     this.startNs = startNs;
+    this.trace = null;
     this.#query = null;
   }
 

@@ -10,6 +10,7 @@ import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
 import { trustedProxiesSchema } from '../../lib/client_ip.ts';
+import { tracingSchema } from '../../lib/tracing.ts';
 import { httpPortSchema, serverTlsSchema } from '../../server/tls.ts';
 import { rateLimitingSchema } from '../../policies/rate_limit.ts';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
@@ -153,6 +154,7 @@ export const configSchema = {
       state: stateSchema,
       responseCacheDetails: responseCacheDetailsSchema,
       secrets: secretsSchema,
+      tracing: tracingSchema,
     },
     ['deployments'],
   ),

@@ -86,6 +86,8 @@ export const ATTR = {
 export const GATEHOUSE_ATTR = {
   REQUEST_ID: 'gatehouse.request_id',
   DEPLOYMENT: 'gatehouse.deployment',
+  /** On the request span: the access log's reason (rate_limited, scope_insufficient, ok, ...). */
+  REASON: 'gatehouse.reason',
   AUTH_REASON: 'gatehouse.auth.reason',
   AUTH_CACHE_HIT: 'gatehouse.auth.cache_hit',
   BACKEND_TYPE: 'gatehouse.backend.type',
@@ -200,8 +202,11 @@ export class RequestTrace {
     return new ClientSpan(span, t.rt.api.trace.setSpan(this.context, span), t.rt);
   }
 
-  /** The answer is complete (status 499: the client went away first). */
-  end(deployment: string | undefined, route: string | undefined, status: number): void {
+  /**
+   * The answer is complete (status 499: the client went away first). `reason` is the access
+   * log's: why a policy refused the request, or the authentication outcome.
+   */
+  end(deployment: string | undefined, route: string | undefined, status: number, reason: string | null): void {
     const span = this.span;
     this.#auth?.end();
     if (route !== undefined) {
@@ -210,6 +215,7 @@ export class RequestTrace {
       span.updateName(`${this.#method} ${route}`);
     }
     if (deployment !== undefined) span.setAttribute(GATEHOUSE_ATTR.DEPLOYMENT, deployment);
+    if (reason !== null) span.setAttribute(GATEHOUSE_ATTR.REASON, reason);
     if (status === 499) span.setAttribute(ATTR.ERROR_TYPE, 'client_closed');
     else span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, status);
     // Server conventions: a 4xx is the client's error, not the server's.

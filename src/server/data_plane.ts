@@ -3,7 +3,8 @@
  * answered here), the deployment's rate limit, authentication, authorization, usage plans,
  * validations, request transformations, the response cache, backend, then one access-log line and
  * the request metrics. Each policy is a field of the route's plan, null when the route has
- * none, so a route pays only for the policies it uses.
+ * none, so a route pays only for the policies it uses. Tracing works the same way: a plan without
+ * `tracing:` has a null tracer and each request a null `trace`, tested where spans would start or end.
  *
  * The plan is read once per request from `state.plan`, so a hot reload swaps it atomically:
  * requests already in flight finish on the plan they started with.
@@ -50,6 +51,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   function finish(ctx: RequestContext, status: number): void {
     state.inFlight--;
     const route = ctx.route;
+    if (ctx.trace !== null) ctx.trace.end(route?.deployment, route?.route, status, ctx.authReason);
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
     (route === null ? state.plan.unmatched : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
     const access = route === null ? unmatchedLog : route.accessLog;
@@ -131,6 +133,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
 
   function afterAuthentication(ctx: RequestContext, route: RoutePlan, v: AuthVerdict): void {
     ctx.authReason = v.reason;
+    if (ctx.trace !== null) ctx.trace.endAuthentication(v.reason, v.status);
     if (v.status !== 0) return deny(ctx, v);
     ctx.auth = v.auth;
     if (route.authorization !== null) {
@@ -187,6 +190,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       startNs,
       plan.clientAddress === null ? (req.socket.remoteAddress ?? '') : plan.clientAddress(req),
     );
+    if (plan.tracer !== null) ctx.trace = plan.tracer.startRequest(ctx);
     state.inFlight++;
     dispatch(ctx, req, res, plan, segments, match, route);
     // Most answers (stock responses, denials, cached decisions) are complete by now: account for
@@ -228,6 +232,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
 
   function authenticate(ctx: RequestContext, route: RoutePlan): void {
     if (route.authentication === null) return afterAuthorization(ctx, route);
+    if (ctx.trace !== null) ctx.trace.startAuthentication(route.authentication);
     let v;
     try {
       v = route.authentication.authenticate(ctx);

@@ -8,6 +8,9 @@
  * as `Fn-Http-H-Authorization` (and a `tokenQueryParam` stays in `Fn-Http-Request-Url`), and the
  * claims the gateway verified as `Fn-Http-H-X-Gatehouse-Claims` (docs/functions.md). A route's
  * header and query transformations (policies/transforms.ts) change what is relayed, both ways.
+ *
+ * W3C trace context reaches the function as the other client headers do (`Fn-Http-H-Traceparent`):
+ * unchanged when tracing is off; naming the call's CLIENT span when it is on (lib/tracing.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_BODY_BYTES, encodeCallHeaders } from '../functions/call_codec.ts';
@@ -15,6 +18,7 @@ import type { FunctionCatalog } from '../functions/compile.ts';
 import type { FnFailure, FunctionInvoker } from '../functions/types.ts';
 import { readRequestBody } from '../lib/body.ts';
 import { sendError } from '../lib/respond.ts';
+import { ATTR, GATEHOUSE_ATTR, type ClientSpan } from '../lib/tracing.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 
 /** `ORACLE_FUNCTIONS_BACKEND`, as the schema lets it through (config/schema/functions.ts). */
@@ -43,6 +47,18 @@ function withSearch(url: string, search: string): string {
   return (q === -1 ? url : url.slice(0, q)) + search;
 }
 
+/** `headers` (an Fn call's list) with the client's trace context replaced by `span`'s. */
+function withTraceContext(headers: string[], span: ClientSpan): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = (headers[i] as string).toLowerCase();
+    if (lower !== 'fn-http-h-traceparent' && lower !== 'fn-http-h-tracestate') out.push(headers[i] as string, headers[i + 1] as string);
+  }
+  const context = span.traceHeaders();
+  for (const name in context) out.push(name === 'traceparent' ? 'Fn-Http-H-Traceparent' : 'Fn-Http-H-Tracestate', context[name] as string);
+  return out;
+}
+
 async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void> {
   const limit = Math.min(MAX_BODY_BYTES, g.maxBodyBytes);
   let body = readRequestBody(g.req, limit);
@@ -59,18 +75,33 @@ async function handle(invoker: FunctionInvoker, g: GatewayRequest): Promise<void
   }
   const req = g.req;
   const callId = randomUUID();
-  const out = await invoker.invoke({
+  // A route's request transformation has left what to forward in forwardRawHeaders / forwardSearch.
+  let headers = encodeCallHeaders(
     callId,
-    // A route's request transformation has left what to forward in forwardRawHeaders / forwardSearch.
-    headers: encodeCallHeaders(
-      callId,
-      req.method ?? 'GET',
-      g.forwardSearch === null ? (req.url ?? g.path) : withSearch(req.url ?? g.path, g.forwardSearch),
-      g.forwardRawHeaders ?? req.rawHeaders,
-      g.auth?.claims ?? null,
-    ),
-    body,
-  });
+    req.method ?? 'GET',
+    g.forwardSearch === null ? (req.url ?? g.path) : withSearch(req.url ?? g.path, g.forwardSearch),
+    g.forwardRawHeaders ?? req.rawHeaders,
+    g.auth?.claims ?? null,
+  );
+  let span: ClientSpan | null = null;
+  if (g.trace != null) {
+    const fnId = invoker.functionId;
+    span = g.trace.startBackend(fnId, { [ATTR.FAAS_INVOKED_NAME]: fnId, [GATEHOUSE_ATTR.BACKEND_TYPE]: 'ORACLE_FUNCTIONS_BACKEND', [GATEHOUSE_ATTR.FN_CALL_ID]: callId });
+    headers = withTraceContext(headers, span);
+  }
+  let out;
+  try {
+    out = await invoker.invoke({ callId, headers, body });
+  } catch (err) {
+    span?.failed('error', (err as Error).message);
+    span?.end();
+    throw err;
+  }
+  if (span !== null) {
+    if (out.ok) span.answered(out.status);
+    else span.failed(out.failure);
+    span.end();
+  }
   if (out.ok) {
     const headers = out.headers;
     // The route's response transformation sees the function's headers; the call id and framing stay ours.

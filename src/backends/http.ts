@@ -9,6 +9,10 @@
  * a failure can only cut the connection, so the client never mistakes a partial body for a whole one.
  * A client that goes away aborts the upstream request, with or without a body, so a slow upstream
  * does not keep working (and holding a pooled connection) for nobody.
+ *
+ * With tracing on, the call is a CLIENT span (lib/tracing.ts) and the upstream's `traceparent`
+ * names that span; with tracing off the client's `traceparent` and `tracestate` are forwarded as
+ * they came, like any other header.
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
@@ -17,6 +21,7 @@ import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.ts';
 import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import { sendError } from '../lib/respond.ts';
+import { ATTR, GATEHOUSE_ATTR, urlWithoutQuery, type ClientSpan, type RequestTrace } from '../lib/tracing.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 import { routeParameters } from './context_vars.ts';
 import { compileUrlTemplate } from './url_template.ts';
@@ -137,6 +142,13 @@ function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
+/** The call's CLIENT span (the URL without its query, which may hold a secret), named as the parent in `headers`. */
+function startSpan(trace: RequestTrace, method: string, url: string, headers: HeaderMap): ClientSpan {
+  const span = trace.startBackend(method, { [ATTR.HTTP_REQUEST_METHOD]: method, [ATTR.URL_FULL]: urlWithoutQuery(url), [GATEHOUSE_ATTR.BACKEND_TYPE]: 'HTTP_BACKEND' });
+  span.inject(headers);
+  return span;
+}
+
 export function createHttpBackend(config: HttpBackendConfig, path: string, route: string, ctx: CompileContext): Backend | null {
   const compiled = compileUrlTemplate(config.url, routeParameters(route));
   if (typeof compiled === 'string') {
@@ -170,6 +182,8 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
     const search = rc.forwardSearch ?? rc.search;
     if (search.length > 1) target += template.hasQuery ? `&${search.slice(1)}` : search;
     if (clientGone(res)) return; // left during authentication: nothing to fetch for
+    const headers = forwardHeaders(rc, upstreamHost);
+    const span = rc.trace == null ? null : startSpan(rc.trace, req.method ?? 'GET', origin + target, headers);
     const hasBody = requestHasBody(req);
     res.once('close', abortIfClientGone);
     let sendTimer: NodeJS.Timeout | undefined;
@@ -184,15 +198,16 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
         {
           path: target,
           method: req.method as 'GET',
-          headers: forwardHeaders(rc, upstreamHost),
+          headers,
           body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
           headersTimeout: readMs,
           bodyTimeout: readMs,
           signal: res,
         },
-        function onUpstreamHead({ statusCode, headers }) {
+        function onUpstreamHead({ statusCode, headers: upstreamHeaders }) {
           clearTimeout(sendTimer);
-          const out = responseHeaders(headers);
+          if (span !== null) span.answered(statusCode);
+          const out = responseHeaders(upstreamHeaders);
           if (rc.responseTransform !== null) rc.responseTransform.apply(out, rc);
           res.writeHead(statusCode, out);
           return res;
@@ -203,12 +218,14 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
       // Before the head, a closed response can only be the client's doing; after it, undici also
       // destroys the response on an upstream failure, so only our own abort says the client left.
       if (clientGone(res) && (!res.headersSent || isAbort(err))) {
+        span?.failed('client_closed');
         rc.log.debug({ upstream: origin }, 'client went away; upstream request aborted');
         return;
       }
       if (res.headersSent) {
         // The response has started: all that is left is to cut it, so the client sees a failure.
         if (!res.writableFinished) {
+          span?.failed('response_broken', (err as Error).message);
           errors.inc('response_broken');
           rc.log.warn({ upstream: origin, err: (err as Error).message }, 'upstream response broken off');
         }
@@ -216,9 +233,12 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
         return;
       }
       const c = classify(err);
+      span?.failed(c.kind, (err as Error).message);
       errors.inc(c.kind);
       rc.log.warn({ upstream: origin, kind: c.kind, err: (err as Error).message }, 'upstream request failed');
       sendError(res, c.status, c.message);
+    } finally {
+      span?.end();
     }
   }
 

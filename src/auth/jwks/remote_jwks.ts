@@ -12,6 +12,8 @@
  *   store is unusable and requests get 503 (not 401); retries back off 1 s, 2 s, … up to the cooldown;
  * - a key that leaves the set is marked inactive, which also voids decisions cached with it.
  *
+ * With tracing on, each fetch (JWKS or discovery document) is a CLIENT span of its own trace.
+ *
  * The refresh logic reads best whole, hence one file a little over the usual size.
  */
 import type { Logger } from '../../lib/log.ts';
@@ -19,7 +21,8 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { KeyStore } from './key_store.ts';
 import { KeySet } from './key_set.ts';
 import { importKey, type VerificationKey } from './key_import.ts';
-import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from './http_fetch.ts';
+import { startKeyFetchSpan } from '../../lib/tracing.ts';
+import { fetchJsonDocument, keyUriProblem, type DocumentFetcher, type FetchOptions, type FetchResult } from './http_fetch.ts';
 
 export interface RemoteJwksOptions {
   /** The JWKS URI, or the discovery document's URI when `discovery` is true. */
@@ -176,7 +179,7 @@ export class RemoteJwksStore implements KeyStore {
     this.#freshNext = false;
     try {
       const { jwksUri, issuer } = await this.#resolveJwksUri();
-      const res = await this.#o.fetchDocument(jwksUri, {
+      const res = await this.#fetch('jwks', jwksUri, {
         timeoutMs: this.#o.timeoutMs,
         insecure: this.#o.isSslVerifyDisabled,
         etag: this.#etag,
@@ -208,6 +211,22 @@ export class RemoteJwksStore implements KeyStore {
     }
   }
 
+  /** One document fetch, traced when tracing is on (the span is looked up per fetch: stores outlive plans). */
+  async #fetch(kind: 'jwks' | 'discovery', url: string, opts: FetchOptions): Promise<FetchResult> {
+    const span = startKeyFetchSpan(kind, url);
+    if (span === null) return this.#o.fetchDocument(url, opts);
+    try {
+      const res = await this.#o.fetchDocument(url, opts);
+      span.answered(res.status);
+      return res;
+    } catch (err) {
+      span.failed('fetch_failed', (err as Error).message);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
   /**
    * With discovery, (re)reads the discovery document each time, so a moved jwks_uri is followed.
    * A document without `issuer` is refused (OpenID Connect Discovery 1.0 §3 requires it): a
@@ -215,7 +234,7 @@ export class RemoteJwksStore implements KeyStore {
    */
   async #resolveJwksUri(): Promise<{ jwksUri: string; issuer: string | undefined }> {
     if (!this.#o.discovery) return { jwksUri: this.#o.uri, issuer: undefined };
-    const res = await this.#o.fetchDocument(this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
+    const res = await this.#fetch('discovery', this.#o.uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled, signal: this.#abort.signal });
     if (res.status !== 200) throw new Error('discovery document: unexpected 304');
     const doc = res.body !== null && typeof res.body === 'object' && !Array.isArray(res.body) ? (res.body as Record<string, unknown>) : null;
     if (doc === null) throw new Error('discovery document is not a JSON object');

@@ -9,9 +9,14 @@
  * live one; if valid it replaces it in one assignment, else the errors are logged and the old plan
  * keeps serving. Shutdown: stop accepting, let in-flight requests finish (up to
  * `shutdownTimeoutInSeconds`), then close pools, function containers and the identity provider.
+ *
+ * With `server.tls` the data plane speaks HTTPS (tls_listener.ts: certificates by SNI, reloaded on
+ * file change and on every reload), and `server.httpPort` adds a plain-HTTP listener that
+ * redirects to it (http_redirect.ts).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server as HttpServer, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Server } from 'node:net';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
@@ -23,6 +28,9 @@ import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
 import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
+import type { ServerTls } from './tls.ts';
+import { TlsListener } from './tls_listener.ts';
+import { createRedirectHandler } from './http_redirect.ts';
 
 export interface GatewayOptions {
   /** Reads and compiles the configuration: at start and on every reload. */
@@ -82,6 +90,19 @@ function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream')
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
 }
 
+/**
+ * The plan's `server.tls`. Read through this one accessor until the plan type declares the field
+ * (the config stage sets it with compileServerTls).
+ */
+function tlsOf(plan: Plan): ServerTls | null {
+  return (plan as Plan & { readonly tls?: ServerTls | null }).tls ?? null;
+}
+
+/** What of `server.tls` only a restart changes: TLS on or off, asking for client certificates, the redirect port. */
+function tlsListenerKey(tls: ServerTls | null): string {
+  return tls === null ? 'off' : JSON.stringify([tls.clientCaFile !== null, tls.httpPort]);
+}
+
 /** Logs a plan's warnings (things that load but deserve a look). */
 export function logPlanWarnings(log: Logger, plan: Plan): void {
   for (const w of plan.warnings) log.warn({ path: w.path }, `configuration warning: ${w.path}: ${w.message}`);
@@ -123,21 +144,30 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const state: DataPlaneState = { plan, draining: false, inFlight: 0 };
   const s = plan.server;
-  const data = createServer(
-    {
-      maxHeaderSize: s.maxHeaderBytes,
-      headersTimeout: s.headersTimeoutInSeconds * 1000,
-      requestTimeout: s.requestTimeoutInSeconds * 1000,
-      keepAliveTimeout: s.keepAliveTimeoutInSeconds * 1000,
-      // Node enforces the two timeouts above only when it checks (every 30 s by default): check
-      // often enough that a slow-loris client is cut close to the configured time.
-      connectionsCheckingInterval: Math.min(1000, s.headersTimeoutInSeconds * 500),
-    },
-    createDataPlaneHandler(state, log),
-  );
+  const httpOptions: ServerOptions = {
+    maxHeaderSize: s.maxHeaderBytes,
+    headersTimeout: s.headersTimeoutInSeconds * 1000,
+    requestTimeout: s.requestTimeoutInSeconds * 1000,
+    keepAliveTimeout: s.keepAliveTimeoutInSeconds * 1000,
+    // Node enforces the two timeouts above only when it checks (every 30 s by default): check
+    // often enough that a slow-loris client is cut close to the configured time.
+    connectionsCheckingInterval: Math.min(1000, s.headersTimeoutInSeconds * 500),
+  };
+  const startTls = tlsOf(plan);
+  const tls = startTls === null ? null : new TlsListener(startTls, { log: log.child({ component: 'tls' }), metrics: registry.metrics, watch: opts.watch !== false });
+  const handler = createDataPlaneHandler(state, log);
+  // A TLS handshake gets the time a request head gets: a client that opens connections and never
+  // finishes a handshake is cut as soon as a slow-loris one is.
+  const data: HttpServer | HttpsServer =
+    tls === null ? createServer(httpOptions, handler) : tls.attach(createHttpsServer({ ...httpOptions, ...tls.serverOptions(s.headersTimeoutInSeconds * 1000) }, handler));
   data.on('clientError', onClientError);
+  let dataPort = 0;
+  const redirect = tls?.httpPort == null ? null : createServer(httpOptions, createRedirectHandler(() => dataPort));
+  redirect?.on('clientError', onClientError);
 
   const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
+  // `/admin/info` shows the certificates in service and the last reload's outcome (never a key).
+  if (tls !== null) Object.defineProperty(info, 'tls', { enumerable: true, get: () => tls.status() });
 
   let reloading: Promise<ReloadResult> | null = null;
   async function reloadOnce(): Promise<ReloadResult> {
@@ -146,8 +176,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const restartNeeded =
         JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
         JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
-        JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider);
+        JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider) ||
+        tlsListenerKey(tlsOf(next)) !== tlsListenerKey(tlsOf(state.plan));
       state.plan = next;
+      // The new plan read the certificate files: serve what they hold now (TLS on or off waits for a restart).
+      const nextTls = tlsOf(next);
+      if (tls !== null && nextTls !== null) tls.applyPlan(nextTls);
       await registry.commit();
       configReloads.inc({ result: 'applied' });
       info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
@@ -176,13 +210,20 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);
-    info.dataUrl = listenerUrl(dataAddr.address, dataAddr.port);
+    dataPort = dataAddr.port;
+    info.dataUrl = listenerUrl(dataAddr.address, dataAddr.port, tls === null ? 'http' : 'https');
+    if (redirect !== null) {
+      const plainAddr = await listen(redirect, tls?.httpPort ?? 0, opts.host ?? s.host);
+      log.info({ httpUrl: listenerUrl(plainAddr.address, plainAddr.port), redirectsTo: info.dataUrl }, 'plain-HTTP listener redirecting to HTTPS');
+    }
     if (admin !== null) {
       const adminAddr = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
       info.adminUrl = listenerUrl(adminAddr.address, adminAddr.port);
     }
   } catch (err) {
     data.close();
+    redirect?.close();
+    tls?.close();
     admin?.close();
     await idp?.close();
     await registry.closeAll();
@@ -223,7 +264,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     state.draining = true;
     clearTimeout(debounce);
     for (const w of watchers) w.close();
+    tls?.close();
     log.info({ inFlight: state.inFlight }, 'shutting down: draining in-flight requests');
+    if (redirect !== null) {
+      redirect.close();
+      redirect.closeAllConnections();
+    }
     const closed = new Promise<void>((resolve) => data.close(() => resolve()));
     data.closeIdleConnections();
     const deadline = Date.now() + s.shutdownTimeoutInSeconds * 1000;

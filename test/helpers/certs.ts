@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -142,6 +142,7 @@ function reqConfig(ext: string): string {
 function caConfig(dir: string, name: string): string {
   const file = join(dir, `${name}.cnf`);
   writeFileSync(join(dir, `${name}.index`), '');
+  mkdirSync(join(dir, `${name}.issued`));
   // A random positive serial, so certificates of different CAs in one test never share one.
   writeFileSync(join(dir, `${name}.serial`), `${(randomBytes(8)[0]! & 0x7f).toString(16).padStart(2, '0')}${randomBytes(7).toString('hex')}\n`);
   writeFileSync(
@@ -152,7 +153,8 @@ function caConfig(dir: string, name: string): string {
       '[test_ca]',
       `database = ${join(dir, `${name}.index`)}`,
       `serial = ${join(dir, `${name}.serial`)}`,
-      `new_certs_dir = ${dir}`,
+      // openssl ca keeps a copy of each certificate it issues, named by serial: out of the way.
+      `new_certs_dir = ${join(dir, `${name}.issued`)}`,
       'default_md = sha256',
       'policy = any_subject',
       'unique_subject = no',

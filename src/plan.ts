@@ -21,6 +21,8 @@ export interface RoutePlan {
   readonly deployment: string;
   /** Full route pattern (`/v1/items/{id}`): the metrics label and the access-log field. */
   readonly route: string;
+  /** The deployment's mutual TLS check (its client certificate), run first; null when it requires none. */
+  readonly mutualTls: AdmissionPolicy | null;
   /** The deployment's rate limit, counted before authentication; null when it has none. */
   readonly rateLimit: AdmissionPolicy | null;
   readonly authentication: AuthenticationPolicy | null;

@@ -24,6 +24,7 @@ import { compileValidation } from '../policies/validation.ts';
 import { compileClientAddress } from '../lib/client_ip.ts';
 import { compileTracing, type TracingConfig } from '../lib/tracing.ts';
 import { compileRateLimit } from '../policies/rate_limit.ts';
+import { compileMutualTls } from '../policies/mutual_tls.ts';
 import { compileUsagePlanCatalog, type UsagePlanCatalog } from '../policies/usage_plans.ts';
 import { compileResponseCache } from '../policies/response_cache.ts';
 import { sharedStores, type SharedStores } from '../state/index.ts';
@@ -84,6 +85,8 @@ interface PlanParts {
   readonly maxCacheEntryBytes: number;
   /** `responseCacheDetails.type: NONE`: OCI refuses response cache policies on such a gateway. */
   readonly cachingOff: boolean;
+  /** `server.tls.clientCaFile` is set: client certificates can be verified (mutualTls). */
+  readonly clientCa: boolean;
 }
 
 function compileDeployment(
@@ -97,6 +100,7 @@ function compileDeployment(
 ): number {
   const base = `deployments[${i}].specification`;
   const spec = d.specification;
+  const mutualTls = compileMutualTls(spec.requestPolicies?.mutualTls, `${base}.requestPolicies.mutualTls`, d.name, { clientCa: parts.clientCa }, ctx);
   const rateConfig = spec.requestPolicies?.rateLimiting;
   const rateLimit = rateConfig === undefined ? null : compileRateLimit(rateConfig, `${base}.requestPolicies.rateLimiting`, d.name, parts.shared().counters, ctx);
   const usagePlansConfig = spec.requestPolicies?.usagePlans;
@@ -146,6 +150,7 @@ function compileDeployment(
     const plan: RoutePlan = Object.freeze({
       deployment: d.name,
       route: pattern,
+      mutualTls,
       rateLimit,
       authentication,
       authorization,
@@ -210,6 +215,7 @@ export function compilePlan(
     usagePlans: () => (catalog ??= compileUsagePlanCatalog(config as Parameters<typeof compileUsagePlanCatalog>[0], parts.shared().counters, ctx)),
     maxCacheEntryBytes: config.state?.cache?.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes,
     cachingOff: (config.responseCacheDetails as { type?: string } | undefined)?.type === 'NONE',
+    clientCa: config.server?.tls?.clientCaFile !== undefined,
   };
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();

@@ -57,7 +57,7 @@ export interface RouteConfig {
 
 export interface SpecificationConfig {
   loggingPolicies?: LoggingPolicies;
-  requestPolicies?: { authentication?: unknown; cors?: unknown; rateLimiting?: unknown; usagePlans?: unknown };
+  requestPolicies?: { authentication?: unknown; cors?: unknown; rateLimiting?: unknown; usagePlans?: unknown; mutualTls?: unknown };
   routes: RouteConfig[];
 }
 

@@ -1,8 +1,8 @@
 /**
- * The data plane's request handler: request id, path checks, routing, CORS (a preflight is
- * answered here), the deployment's rate limit, authentication, authorization, usage plans,
- * validations, request transformations, the response cache, backend, then one access-log line and
- * the request metrics. Each policy is a field of the route's plan, null when the route has
+ * The data plane's request handler: request id, path checks, routing, the deployment's mutual TLS
+ * check, CORS (a preflight is answered here), the deployment's rate limit, authentication,
+ * authorization, usage plans, validations, request transformations, the response cache, backend,
+ * then one access-log line and the request metrics. Each policy is a field of the route's plan, null when the route has
  * none, so a route pays only for the policies it uses. Tracing works the same way: a plan without
  * `tracing:` has a null tracer and each request a null `trace`, tested where spans would start or end.
  *
@@ -217,6 +217,13 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
       if (req.method === 'OPTIONS' && preflightOfOtherRoute(req, res, plan, segments, match.allowed)) return;
       return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
     }
+    // Mutual TLS first: a deployment that requires a client certificate answers nothing else without one.
+    if (route.mutualTls === null) return afterMutualTls(ctx, route);
+    admit(ctx, route, route.mutualTls, afterMutualTls);
+  }
+
+  function afterMutualTls(ctx: RequestContext, route: RoutePlan): void {
+    const { req, res } = ctx;
     if (route.cors !== null) {
       // Answered here: a preflight never reaches authentication or the backend. Otherwise the CORS
       // headers go on the response now, so every answer (errors included) carries them.
@@ -225,7 +232,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     }
 
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > plan.server.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
+    if (declared !== undefined && Number(declared) > ctx.maxBodyBytes) return sendError(res, 413, 'Payload Too Large');
     if (route.rateLimit === null) return authenticate(ctx, route);
     admit(ctx, route, route.rateLimit, authenticate);
   }

@@ -13,6 +13,7 @@ import { trustedProxiesSchema } from '../../lib/client_ip.ts';
 import { tracingSchema } from '../../lib/tracing.ts';
 import { httpPortSchema, serverTlsSchema } from '../../server/tls.ts';
 import { rateLimitingSchema } from '../../policies/rate_limit.ts';
+import { mutualTlsSchema } from '../../policies/mutual_tls.ts';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
 import { responseCacheLookupSchema, responseCacheStoreSchema } from '../../policies/response_cache.ts';
 import { responseCacheDetailsSchema, secretsSchema, stateSchema } from '../../state/config.ts';
@@ -109,7 +110,7 @@ export const specificationSchema = object(
     requestPolicies: object({
       authentication: authenticationSchema,
       cors: corsSchema,
-      mutualTls: NOT_SUPPORTED,
+      mutualTls: mutualTlsSchema,
       rateLimiting: rateLimitingSchema,
       usagePlans: usagePlansPolicySchema,
       dynamicAuthentication: NOT_SUPPORTED,

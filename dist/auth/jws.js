@@ -1,0 +1,61 @@
+import { ALGORITHMS } from './algorithms.js';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** True when `s[from, to)` is non-empty base64url without padding (RFC 7515 §2). */
+function isBase64url(s, from, to) {
+    if (to <= from || (to - from) % 4 === 1)
+        return false;
+    for (let i = from; i < to; i++) {
+        const c = s.charCodeAt(i);
+        const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+function decodeJsonObject(segment) {
+    let value;
+    try {
+        value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
+    }
+    catch {
+        return null;
+    }
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+}
+/** Parses `token`; returns the parts, or the reason it is refused. */
+export function parseJws(token) {
+    const dot1 = token.indexOf('.');
+    const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+    if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0)
+        return 'token_malformed';
+    if (!isBase64url(token, 0, dot1) || !isBase64url(token, dot1 + 1, dot2) || !isBase64url(token, dot2 + 1, token.length)) {
+        return 'token_malformed';
+    }
+    const header = decodeJsonObject(token.slice(0, dot1));
+    if (header === null)
+        return 'token_malformed';
+    const alg = header['alg'];
+    if (typeof alg !== 'string' || alg === '')
+        return 'token_malformed';
+    if (!Object.hasOwn(ALGORITHMS, alg))
+        return 'alg_not_allowed';
+    if ('jku' in header || 'x5u' in header || 'jwk' in header)
+        return 'header_forbidden';
+    if ('crit' in header)
+        return 'crit_unsupported';
+    const kid = header['kid'];
+    if (kid !== undefined && typeof kid !== 'string')
+        return 'token_malformed';
+    const payload = decodeJsonObject(token.slice(dot1 + 1, dot2));
+    if (payload === null)
+        return 'token_malformed';
+    return {
+        alg,
+        kid,
+        header,
+        payload,
+        signingInput: token.slice(0, dot2),
+        signature: Buffer.from(token.slice(dot2 + 1), 'base64url'),
+        payloadChars: dot2 - dot1 - 1,
+    };
+}

@@ -1,0 +1,53 @@
+/** Small helpers shared by the commands' argument parsing. */
+import { parseArgs } from 'node:util';
+/** parseArgs with strict checking; a usage error is printed and returned as null. */
+function parseOrExplain(config, argv, usage) {
+    try {
+        return parseArgs({ ...config, args: argv, strict: true });
+    }
+    catch (err) {
+        process.stderr.write(`${err.message}\n\n${usage}\n`);
+        return null;
+    }
+}
+/** True when `--help` or `-h` comes before any `--` (after it, arguments are positional). */
+function asksForHelp(argv) {
+    for (const a of argv) {
+        if (a === '--')
+            return false;
+        if (a === '--help' || a === '-h')
+            return true;
+    }
+    return false;
+}
+/**
+ * parseArgs for a command or subcommand that answers `--help`/`-h` (issue 11: `fn init --help`
+ * printed the parser's "Unknown option"). Returns the parsed arguments, or the exit code to return
+ * at once: 0 after printing `usage` on stdout for help, 2 after a usage error on stderr. Help wins
+ * over a usage error, so `--bogus --help` still shows the usage.
+ */
+export function parseWithHelp(config, argv, usage) {
+    if (asksForHelp(argv)) {
+        process.stdout.write(`${usage}\n`);
+        return 0;
+    }
+    const parsed = parseOrExplain(config, argv, usage);
+    return parsed ?? 2;
+}
+/** Parses a port flag: an integer 0..65535, or an error message. */
+export function parsePort(value, flag) {
+    if (value === undefined)
+        return undefined;
+    const n = Number(value);
+    return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag}: expected a port number (0-65535), got "${value}"`;
+}
+/** `<file>: <what>, N problem(s):` then one indented line per problem, each with its path. */
+export function explainConfigError(file, what, err) {
+    return `${file}: ${what}, ${err.issues.length} problem(s):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+}
+/** `<file>: N warning(s):` then one indented line per warning, each with its path; '' when there is none. */
+export function explainWarnings(file, warnings) {
+    if (warnings.length === 0)
+        return '';
+    return `${file}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${w.path ? `${w.path}: ` : ''}${w.message}`).join('\n')}\n`;
+}

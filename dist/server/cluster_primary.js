@@ -1,0 +1,238 @@
+/**
+ * The primary of `gatehouse serve --workers N`: N worker processes (node:cluster) share the
+ * data-plane port, each compiling and serving the plan on its own (cluster_worker.ts); the primary
+ * holds what must exist once:
+ *
+ *   primary ── admin plane (metrics summed over workers; other answers from a worker)
+ *           ── the local identity provider, when configured
+ *           ── JWKS broker: every worker's key fetch goes through it (one fetch per refresh)
+ *           ── shared state: the memory whose counters and cache the workers share (state/cluster.ts)
+ *           ── supervision: a worker that dies is replaced; SIGHUP reloads all; SIGTERM drains all
+ *              and exits as soon as the last worker has
+ */
+import cluster, {} from 'node:cluster';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import client from 'prom-client';
+import { JwksBroker } from '../auth/jwks/broker.js';
+import { startIdentityProvider } from '../idp/index.js';
+import { listenerUrl } from '../lib/listen_url.js';
+import { scrapedMetric } from '../lib/scraped_metrics.js';
+import { createAdminHandler, json, liveness, readiness } from './admin_plane.js';
+import { createClusterStateServer } from '../state/cluster.js';
+import { isToPrimary } from './cluster_protocol.js';
+import { listen } from './gateway.js';
+function registerBrokerMetrics(registry, broker) {
+    registry.registerMetric(scrapedMetric('gatehouse_jwks_shared_fetches_total', 'JWKS and discovery fetches the primary made for its workers (what the identity provider saw), by result.', 'counter', () => [
+        { labels: { result: 'ok' }, value: broker.stats.upstreamFetches - broker.stats.upstreamFailures },
+        { labels: { result: 'failed' }, value: broker.stats.upstreamFailures },
+        { labels: { result: 'shared' }, value: broker.stats.servedFromShare },
+    ]));
+}
+/** Starts the primary: identity provider, admin plane, JWKS broker and N workers. */
+export async function startPrimary(opts) {
+    const { log, plan } = opts;
+    const askTimeoutMs = opts.askTimeoutMs ?? 5000;
+    const ownMetrics = new client.Registry();
+    let idp = null;
+    if (opts.identityProvider !== null) {
+        idp = await startIdentityProvider(opts.identityProvider.section, {
+            log: log.child({ component: 'idp' }),
+            baseDir: opts.identityProvider.baseDir,
+            metrics: ownMetrics,
+            ...(opts.idpPort !== undefined ? { port: opts.idpPort } : {}),
+        });
+    }
+    const broker = new JwksBroker();
+    registerBrokerMetrics(ownMetrics, broker);
+    const sharedState = createClusterStateServer(opts.stateCache ?? {});
+    const aggregator = new client.AggregatorRegistry();
+    const workers = new Map();
+    /** Workers whose data plane is listening (and so answer asks): ids. */
+    const listening = new Set();
+    /** Asks awaiting a worker's reply, by ask id: settled by the reply, the timeout or the worker's going. */
+    const replies = new Map();
+    let nextAsk = 0;
+    let shuttingDown = false;
+    const info = { dataUrl: '', adminUrl: '', idpUrl: idp?.url ?? null, startedAt: new Date().toISOString(), lastReload: null };
+    /**
+     * Sends `m` (with a fresh id) and resolves with the worker's reply, or null when it does not come
+     * in time or the worker goes away first (a worker that dies mid-ask will never answer: waiting out
+     * the timeout made an admin request racing a worker's death take 5 s and fail, issue #11).
+     */
+    function ask(w, m) {
+        return new Promise((resolve) => {
+            if (!w.isConnected())
+                return resolve(null);
+            const id = ++nextAsk;
+            const timer = setTimeout(() => settle(null), askTimeoutMs);
+            const settle = (v) => {
+                clearTimeout(timer);
+                replies.delete(id);
+                resolve(v);
+            };
+            replies.set(id, { workerId: w.id, settle });
+            // With a callback, a channel that closed meanwhile is an error here, not an 'error' event on the worker.
+            w.send(m(id), (err) => err !== null && settle(null));
+        });
+    }
+    const askAdmin = (w, method, path, body = '') => ask(w, (id) => ({ gh: 'admin', id, method, path, ...(body === '' ? {} : { body }) }));
+    const askReload = (w) => ask(w, (id) => ({ gh: 'reload', id }));
+    let firstDataUrl = () => undefined;
+    const firstListening = new Promise((r) => (firstDataUrl = r));
+    let ready = 0;
+    const allListening = new Promise((resolve, reject) => {
+        cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs });
+        cluster.on('message', (w, m) => {
+            if (!isToPrimary(m))
+                return;
+            switch (m.gh) {
+                case 'listening':
+                    listening.add(w.id);
+                    firstDataUrl(m.dataUrl);
+                    if (++ready === opts.workers)
+                        resolve();
+                    return;
+                case 'admin-reply':
+                    replies.get(m.id)?.settle(m.answer);
+                    return;
+                case 'reload-reply':
+                    replies.get(m.id)?.settle(m.result);
+                    return;
+                case 'state-get':
+                case 'state-set':
+                    sharedState.handle(w, m);
+                    return;
+                case 'jwks':
+                    broker.fetch(m.req).then((result) => w.isConnected() && w.send({ gh: 'jwks-reply', id: m.id, result }), (err) => w.isConnected() && w.send({ gh: 'jwks-reply', id: m.id, error: err.message }));
+            }
+        });
+        cluster.on('disconnect', (w) => {
+            for (const r of [...replies.values()])
+                if (r.workerId === w.id)
+                    r.settle(null);
+        });
+        cluster.on('exit', (w, code, signal) => {
+            workers.delete(w.id);
+            listening.delete(w.id);
+            if (shuttingDown)
+                return;
+            if (ready < opts.workers)
+                return reject(new Error(`a worker exited before it was ready (code ${code}, signal ${signal})`));
+            log.error({ pid: w.process.pid, code, signal }, 'worker died; starting a new one');
+            setTimeout(() => {
+                if (!shuttingDown)
+                    fork();
+            }, 500).unref();
+        });
+        for (let i = 0; i < opts.workers; i++)
+            fork();
+    });
+    function fork() {
+        const w = cluster.fork();
+        workers.set(w.id, w);
+    }
+    /** Why the workers are not all ready: each worker's own reasons, tagged with its pid. */
+    async function workersNotReady(live) {
+        // A worker still starting has no handler for asks yet: it is not ready, and asking it would only wait out the timeout.
+        const answers = await Promise.all(live.map((w) => (listening.has(w.id) ? askAdmin(w, 'GET', '/health/ready') : Promise.resolve('starting'))));
+        const reasons = [];
+        if (live.length < opts.workers)
+            reasons.push({ worker: undefined, reason: `${live.length} of ${opts.workers} workers running` });
+        answers.forEach((a, i) => {
+            if (a !== 'starting' && a?.status === 200)
+                return;
+            const pid = live[i]?.process.pid;
+            if (a === 'starting')
+                reasons.push({ worker: pid, reason: 'worker starting' });
+            else if (a === null)
+                reasons.push({ worker: pid, reason: 'worker did not answer' });
+            else
+                for (const r of JSON.parse(a.body).reasons ?? [])
+                    reasons.push({ ...r, worker: pid });
+        });
+        return reasons;
+    }
+    async function answer(method, path, body = '') {
+        const live = [...workers.values()];
+        // Other methods on these paths go to a worker, which refuses them as one gateway does (404).
+        const get = method === 'GET' || method === 'HEAD';
+        if (get && path === '/health/live')
+            return liveness(shuttingDown, { workers: live.length });
+        if (get && path === '/metrics') {
+            const text = `${await aggregator.clusterMetrics()}\n${await ownMetrics.metrics()}`;
+            return { status: 200, contentType: aggregator.contentType, body: text };
+        }
+        if (get && path === '/health/ready')
+            return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
+        if (method === 'POST' && path === '/admin/reload') {
+            const results = await Promise.all(live.map((w) => askReload(w)));
+            const applied = results.every((r) => r?.applied === true);
+            info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
+            return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
+        }
+        // Any serving worker can answer the rest: reads ask them in turn, so one that is dying or
+        // still starting does not fail the request while another is up. A change (subscribers) goes to
+        // one worker only: one that did not answer in time may still have made it.
+        const serving = live.filter((w) => listening.has(w.id));
+        if (serving.length === 0)
+            return json(503, { code: 503, message: 'no worker running' });
+        for (const w of get ? serving : serving.slice(0, 1)) {
+            const a = await askAdmin(w, method, path, body);
+            if (a === null)
+                continue;
+            if (path === '/admin/info' && a.status === 200) {
+                const workerPids = [...workers.values()].filter((x) => x.isConnected()).map((x) => x.process.pid);
+                return json(200, { ...JSON.parse(a.body), ...info, primaryPid: process.pid, workerPids });
+            }
+            return a;
+        }
+        return json(504, { code: 504, message: 'worker did not answer' });
+    }
+    const admin = createServer(createAdminHandler(answer));
+    try {
+        await allListening;
+        info.dataUrl = await firstListening;
+        const a = await listen(admin, opts.adminPort ?? plan.admin.port, plan.admin.host);
+        info.adminUrl = listenerUrl(a.address, a.port);
+    }
+    catch (err) {
+        shuttingDown = true;
+        for (const w of workers.values())
+            w.process.kill('SIGKILL');
+        await idp?.close();
+        throw err;
+    }
+    const done = new Promise((resolve) => {
+        const stop = (signal) => {
+            if (shuttingDown)
+                return;
+            shuttingDown = true;
+            log.info({ signal, workers: workers.size }, 'shutting down: draining the workers');
+            for (const w of workers.values())
+                if (w.isConnected())
+                    w.send({ gh: 'shutdown' });
+            // A worker that has not exited by its own drain deadline (plus a margin) is killed.
+            const deadline = setTimeout(() => {
+                for (const w of workers.values())
+                    w.process.kill('SIGKILL');
+            }, (plan.server.shutdownTimeoutInSeconds + 5) * 1000);
+            const finish = async () => {
+                clearTimeout(deadline);
+                admin.close();
+                admin.closeAllConnections();
+                await idp?.close();
+                log.info('stopped');
+                resolve(0);
+            };
+            if (workers.size === 0)
+                void finish();
+            else
+                cluster.on('exit', () => workers.size === 0 && void finish());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.on('SIGHUP', () => void answer('POST', '/admin/reload'));
+    });
+    return { info, plan, idp, done };
+}

@@ -1,0 +1,3 @@
+export function isObservedStore(s) {
+    return typeof s.failuresByOp === 'object';
+}

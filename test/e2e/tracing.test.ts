@@ -203,6 +203,27 @@ describe('tracing on', () => {
   });
 });
 
+describe('tracing with --workers', () => {
+  test('requests served by the workers are traced and exported, authentication span included', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await startGateway({ args: ['--workers', '2'], config: configFor(upstream, idp, { otlp: { endpoint: receiver.endpoint } }), env: FAST_EXPORT });
+    try {
+      const traceIds: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const traceId = randomHex(16);
+        traceIds.push(traceId);
+        const res = await fetch(`${gw.url}/v1/echo`, { headers: { authorization: `Bearer ${token}`, traceparent: traceparent(traceId, randomHex(8)) } });
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+      }
+      for (const traceId of traceIds) await spansOf(receiver, traceId, ['GET /v1/echo', 'authentication', 'GET']);
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
+  });
+});
+
 describe('tracing off', () => {
   test('the client\'s traceparent and tracestate reach the upstream and the function unchanged, and nothing is exported', async () => {
     const receiver = await startOtlpReceiver();

@@ -142,10 +142,18 @@ describe('the image\'s entry command (ENTRYPOINT + CMD)', () => {
       REDIS_PASSWORD: redisPassword,
       BACKEND_URL: upstream.url,
     };
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, ...image.env, ...runEnv };
+    // In the image tsx is not installed, so bin/gatehouse.js runs the compiled dist/; this
+    // checkout has tsx, and GATEHOUSE_DIST=1 makes the same choice.
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, ...image.env, GATEHOUSE_DIST: '1', ...runEnv };
     const config = loadConfigFile(configFile, env).config;
     const shutdownSec = config.server?.shutdownTimeoutInSeconds as number;
 
+    if (canDropUser) {
+      // The files the image's USER must read; the image copies them from the build with their modes.
+      const entry = join(ROOT, 'dist/cli/main.js');
+      const r = spawnSync('setpriv', [`--reuid=${image.uid}`, `--regid=${image.gid}`, '--clear-groups', '--', 'test', '-r', entry]);
+      assert.equal(r.status, 0, `${entry} is not readable by uid ${image.uid}, the image's USER: the image would not start (see build_output.test.ts)`);
+    }
     const command = [process.execPath, ...image.entrypoint.slice(1), ...image.cmd.map((a) => (a === imageConfig ? configFile : a))];
     const drop = canDropUser ? ['setpriv', `--reuid=${image.uid}`, `--regid=${image.gid}`, '--clear-groups', '--'] : [];
     // --kill-child: if the test dies, so does the gateway.

@@ -12,6 +12,7 @@ import { benchIdp } from './idp.ts';
 import { benchAuth } from './auth.ts';
 import { benchPolicies } from './policies.ts';
 import { benchState } from './state.ts';
+import { benchStartup } from './startup.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   auth: () => benchAuth(opts),
   policies: () => benchPolicies({ ...opts, baseline: values.baseline }),
   state: () => benchState(opts),
+  startup: () => benchStartup({ rounds: opts.rounds }),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

@@ -231,6 +231,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   }
 
   // Watch the directories (editors replace files by renaming, which ends a watch on the file itself).
+  // A Kubernetes ConfigMap or Secret volume changes none of its files' names: the kubelet swaps the
+  // `..data` symlink they point through, so that name counts as a change of every file beside it.
   let watchers: FSWatcher[] = [];
   let debounce: NodeJS.Timeout | undefined;
   function rewatch(): void {
@@ -246,7 +248,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     for (const [dir, names] of byDir) {
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
-          if (name === null || !names.has(name.toString())) return;
+          if (name === null || (!names.has(name.toString()) && name.toString() !== '..data')) return;
           clearTimeout(debounce);
           debounce = setTimeout(() => void reload(), 150);
         });

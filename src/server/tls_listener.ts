@@ -116,8 +116,9 @@ export class TlsListener {
 
   /** A configuration reload: its plan read the files already (and refused them if broken). */
   applyPlan(tls: ServerTls): void {
+    const changed = !sameMaterial(tls.material, this.#material) || tls.minVersion !== this.#files.minVersion;
     this.#files = tls;
-    if (!sameMaterial(tls.material, this.#material)) this.#install(tls.material, 'config');
+    if (changed) this.#install(tls.material, 'config');
     this.#rewatch();
   }
 

@@ -246,6 +246,21 @@ describe('TlsListener on a real https server', () => {
     assert.equal(records.filter((r) => r['msg'] === 'TLS certificates reloaded').length, before);
   });
 
+  it('regression: a configuration reload applies other certificates, and a minVersion change alone (it used to be skipped as "same files")', async () => {
+    const files = { certificates: [{ certFile: 'admin.pem', keyFile: 'admin-key.pem' }] };
+    const other = compile({ tls: files }, liveDir).tls as ServerTls;
+    listener.applyPlan(other);
+    assert.equal((await httpsGet(url, { ca: ca.cert, servername: 'admin.example.test' })).peer.fingerprint256, admin.x509.fingerprint256);
+    assert.equal(listener.status().lastReload.trigger, 'config');
+    assert.equal((await httpsGet(url, { ca: ca.cert, servername: 'admin.example.test', maxVersion: 'TLSv1.2' })).protocol, 'TLSv1.2');
+    // Same files, only minVersion: the contexts are made again with it.
+    listener.applyPlan(compile({ tls: { ...files, minVersion: 'TLSv1.3' } }, liveDir).tls as ServerTls);
+    assert.equal(listener.status().minVersion, 'TLSv1.3');
+    await assert.rejects(httpsGet(url, { ca: ca.cert, servername: 'admin.example.test', maxVersion: 'TLSv1.2' }), /protocol version|alert/i);
+    await assert.rejects(httpsGet(url, { ca: ca.cert, servername: '', maxVersion: 'TLSv1.2' }), /protocol version|alert/i);
+    assert.equal((await httpsGet(url, { ca: ca.cert, servername: 'admin.example.test' })).protocol, 'TLSv1.3');
+  });
+
   it('refuses a self-signed certificate that nobody trusts (sanity check of the client side)', async () => {
     const rogue = selfSigned({ dir: liveDir, name: 'rogue' });
     await assert.rejects(httpsGet(url, { ca: rogue.cert, servername: 'api.example.test' }), /self-signed|unable to verify|certificate/i);

@@ -203,6 +203,28 @@ describe('tracing on', () => {
   });
 });
 
+describe('sampling', () => {
+  test('sampleRatio 0 records no trace that starts at the gateway, yet follows a caller that sampled its own', async () => {
+    const receiver = await startOtlpReceiver();
+    const gw = await startGateway({ config: configFor(upstream, idp, { otlp: { endpoint: receiver.endpoint }, sampleRatio: 0 }), env: FAST_EXPORT });
+    try {
+      const fresh = await fetch(`${gw.url}/open/echo`);
+      const seen = (await fresh.json()) as { headers: Record<string, string> };
+      const m = /^00-([0-9a-f]{32})-[0-9a-f]{16}-00$/.exec(seen.headers['traceparent'] ?? '');
+      assert.ok(m, `a trace context, marked not sampled, still reaches the upstream: ${seen.headers['traceparent']}`);
+
+      const sampled = randomHex(16);
+      const res = await fetch(`${gw.url}/open/echo`, { headers: { traceparent: traceparent(sampled, randomHex(8)) } });
+      await res.arrayBuffer();
+      await spansOf(receiver, sampled, ['GET /open/echo', 'GET']);
+      assert.deepEqual(receiver.trace(m[1]!), []);
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
+  });
+});
+
 describe('tracing with --workers', () => {
   test('requests served by the workers are traced and exported, authentication span included', async () => {
     const receiver = await startOtlpReceiver();

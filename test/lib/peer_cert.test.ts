@@ -107,6 +107,28 @@ describe('peerCertificate on real TLS connections', { skip: !hasOpenssl() && 'op
     }
   });
 
+  it('a resumed TLS session (1.2 and 1.3) still carries the certificate and its verification result', async () => {
+    for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+      for (const [client, verified] of [[alice, true], [expired, false]] as const) {
+        // keepAlive off: each request opens a new connection, which resumes the agent's cached session.
+        const agent = new Agent({ keepAlive: false, cert: client.cert, key: client.key, maxVersion });
+        const resumed = await startTlsProbe({ server: ca.issueServer(), ca, clientCa: ca.cert }, (req) => ({
+          reused: (req.socket as import('node:tls').TLSSocket).isSessionReused(),
+          cert: peerCertificate(req),
+        }));
+        try {
+          await resumed.get({ agent });
+          const again = await resumed.get({ agent });
+          assert.equal(again.reused, true, `${maxVersion}: the session was resumed`);
+          assert.deepEqual([again.cert.present, again.cert.verified, again.cert.base64], [true, verified, client.base64], maxVersion);
+        } finally {
+          agent.destroy();
+          await resumed.close();
+        }
+      }
+    }
+  });
+
   it('a plain-HTTP request has no certificate', async () => {
     assert.equal(await onLiveRequest('/', (rc) => peerCertificate(rc.req)), NO_CERTIFICATE);
   });

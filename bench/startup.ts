@@ -10,8 +10,10 @@
  * Two configurations: the quickstart (token service on SQLite, a function, JWT routes) and a
  * gateway alone (one stock route: no token service, so no storage driver when loaded lazily).
  * Every variant runs once unmeasured (tsx's cache, the token service's keys), then `--rounds`
- * interleaved rounds; the gateway pinned to core 0 like the other benchmarks. Memory is VmRSS and
- * VmHWM (peak) from /proc once the data plane has answered.
+ * interleaved rounds. The gateway is not pinned to a core: start-up uses several threads (tsx's
+ * esbuild service, pino's, libuv's), and the other benchmarks pin their targets to core 0, where a
+ * neighbour's run would stretch every start. Memory is VmRSS and VmHWM (peak) from /proc once the
+ * data plane has answered.
  * Usage: npm run bench -- startup [--rounds N]   or   node --import tsx bench/startup.ts [--rounds N] [--baseline REV]
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ROOT, cpuSeconds, machineDescription, median, pinned } from './harness.ts';
+import { ROOT, cpuSeconds, machineDescription, median } from './harness.ts';
 import { freePort } from '../test/helpers/net.ts';
 
 /** The last commit before issue 15's compiled build and lazy drivers. */
@@ -81,9 +83,9 @@ function memoryMb(pid: number): { rssMb: number; peakRssMb: number } {
 /** One start: spawn → `gatehouse ready` → a 200 from `/v1/status` → memory → SIGTERM. */
 async function startOnce(variant: Variant, configFile: string, cwd: string, env: NodeJS.ProcessEnv, scratch: string): Promise<Sample> {
   const tmp = variant.coldTmp === true ? mkdtempSync(join(scratch, 'tmp-')) : undefined;
-  const [cmd, args] = pinned(0, process.execPath, [join(variant.root, 'bin/gatehouse.js'), 'serve', '--config', configFile, '--port', '0', '--admin-port', '0']);
+  const args = [join(variant.root, 'bin/gatehouse.js'), 'serve', '--config', configFile, '--port', '0', '--admin-port', '0'];
   const t0 = performance.now();
-  const proc = spawn(cmd, args, {
+  const proc = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'info', NODE_OPTIONS: undefined, ...env, ...variant.env, ...(tmp === undefined ? {} : { TMPDIR: tmp }) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +96,7 @@ async function startOnce(variant: Variant, configFile: string, cwd: string, env:
     let err = '';
     proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     const ready = await new Promise<{ at: number; dataUrl: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${variant.name}: not ready in 60 s:\n${err}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`${variant.name}: not ready in 60 s:\n${err}\n${out.slice(-2000)}`)), 60_000);
       proc.stdout.setEncoding('utf8').on('data', (c: string) => {
         const at = performance.now();
         out += c;
@@ -178,7 +180,7 @@ export async function benchStartup(opts: { rounds: number; baseline?: string }):
       },
     ];
 
-    let out = `### Start-up of \`gatehouse serve\`\n\n${machineDescription()}; ${opts.rounds} rounds after one unmeasured start per variant, interleaved. ` +
+    let out = `### Start-up of \`gatehouse serve\`\n\n${machineDescription().replace(/, target on core 0, wrk on core 1|, unpinned \(no taskset\)/, ', unpinned')}; ${opts.rounds} rounds after one unmeasured start per variant, interleaved. ` +
       '"ready": spawn to the `gatehouse ready` log line; "first answer": spawn to a 200 from the data plane; CPU: the process\'s CPU time (user + system, all threads) until then, ' +
       'the figure a busy neighbour changes least; RSS and peak RSS (VmRSS, VmHWM) right after the first answer.\n';
     for (const setup of setups) {

@@ -55,7 +55,7 @@ export async function benchTracing(opts: { seconds: number; rounds: number; conn
         { name: 'open', pathPrefix: '/open', specification: { routes: [{ path: '/proxy', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${upstream.match}/` } }] } },
       ],
     };
-    const traced = { ...config, tracing: { otlp: { endpoint: collector.match } } };
+    const traced = { ...config, telemetry: { otlp: { endpoint: collector.match } } };
 
     const variants = [
       { name: `@ ${rev} (before tracing; baseline)`, config, root: treeDir },

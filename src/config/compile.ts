@@ -220,7 +220,7 @@ export function compilePlan(
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();
   // Before the deployments: the key stores they create trace their first fetch with it.
-  const tracer = compileTracing((config as { tracing?: TracingConfig }).tracing, 'tracing', ctx);
+  const tracer = compileTracing((config as { telemetry?: TracingConfig }).telemetry, 'telemetry', ctx);
   const router = new Router<RoutePlan>();
   const readiness: ReadinessCheck[] = [];
   const deployments = config.deployments.map((d, i): DeploymentSummary => {

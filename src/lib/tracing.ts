@@ -1,6 +1,6 @@
 /**
  * Tracing (issue 15): W3C trace context (`traceparent`, `tracestate`) taken from clients and
- * passed on to backends, and OpenTelemetry spans exported over OTLP/HTTP when `tracing:` is set.
+ * passed on to backends, and OpenTelemetry spans exported over OTLP/HTTP when `telemetry:` is set.
  *
  * Spans: one SERVER span per request (route, method, status, request id), an INTERNAL
  * `authentication` span (outcome reason, decision-cache hit; never the token), a CLIENT span per
@@ -8,7 +8,7 @@
  * JWKS or discovery fetch (URL, status). The backend span is the parent the backend is told
  * about: its id is the one in the `traceparent` the upstream or function receives.
  *
- * Off (no `tracing:` section) it costs nothing: the plan's `tracer` is null, each request's
+ * Off (no `telemetry:` section) it costs nothing: the plan's `tracer` is null, each request's
  * `trace` is null, the data plane and the backends test that and do nothing else, and the SDK is
  * not even loaded (lib/tracing_sdk.ts). The client's `traceparent` then crosses the gateway like
  * any other header, unchanged.
@@ -23,7 +23,7 @@ import { nonEmptyString, object } from './json_schema.ts';
 import type { Logger } from './log.ts';
 import { createTracerProvider, otel, type Context, type OtelRuntime, type ProviderSettings, type Span, type TracerHandle } from './tracing_sdk.ts';
 
-/** `tracing:` as the schema lets it through. */
+/** `telemetry:` as the schema lets it through. */
 export interface TracingConfig {
   otlp: { endpoint: string; headers?: Record<string, string>; timeoutMs?: number };
   serviceName?: string;
@@ -32,7 +32,7 @@ export interface TracingConfig {
 
 export const TRACING_DEFAULTS = { serviceName: 'gatehouse', sampleRatio: 1, timeoutMs: 10_000 } as const;
 
-/** JSON-schema fragment for the top-level `tracing:` section. */
+/** JSON-schema fragment for the top-level `telemetry:` section. */
 export const tracingSchema: Record<string, unknown> = {
   ...object(
     {
@@ -230,7 +230,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 /**
- * The tracer of one `tracing:` configuration. Shared across reloads that keep the section as it
+ * The tracer of one `telemetry:` configuration. Shared across reloads that keep the section as it
  * is (SharedRegistry), shut down (queued spans flushed) when a reload drops or changes it, and
  * when the gateway stops.
  */
@@ -293,7 +293,7 @@ export function startKeyFetchSpan(kind: 'jwks' | 'discovery', url: string): Clie
 }
 
 /**
- * Compiles `tracing:` into the plan's tracer: null when the section is absent (or when compiling
+ * Compiles `telemetry:` into the plan's tracer: null when the section is absent (or when compiling
  * offline for `gatehouse validate`, which only checks it).
  */
 export function compileTracing(config: TracingConfig | undefined, path: string, ctx: CompileContext): Tracing | null {

@@ -87,17 +87,19 @@ describe('redactConfig', () => {
     );
   });
 
-  it('blanks the secrets map, Redis credentials and subscriber client tokens (issue 13)', () => {
+  it('blanks the secrets map, Redis credentials, subscriber client tokens and collector headers', () => {
     assert.deepEqual(
       redactConfig({
         secrets: { 'ocid1.vaultsecret.oc1..a': 'hunter2', 'ocid1.vaultsecret.oc1..b': { file: '/run/secrets/b' } },
         state: { redis: { url: 'redis://:pw@cache:6379/0', password: 'pw' } },
         subscribers: [{ id: 's', clients: [{ name: 'c', token: 'ghk_abc' }] }],
+        telemetry: { otlp: { endpoint: 'http://c:4318/v1/traces', headers: { 'x-api-key': 'k-1' } } },
       }),
       {
         secrets: { 'ocid1.vaultsecret.oc1..a': '[redacted]', 'ocid1.vaultsecret.oc1..b': { file: '/run/secrets/b' } },
         state: { redis: { url: 'redis://[redacted]@cache:6379/0', password: '[redacted]' } },
         subscribers: [{ id: 's', clients: [{ name: 'c', token: '[redacted]' }] }],
+        telemetry: { otlp: { endpoint: 'http://c:4318/v1/traces', headers: { 'x-api-key': '[redacted]' } } },
       },
     );
   });

@@ -27,7 +27,7 @@ function randomHex(bytes: number): string {
 
 function configFor(upstream: Upstream, idp: JwksServer, tracing: object | undefined) {
   return {
-    ...(tracing === undefined ? {} : { tracing }),
+    ...(tracing === undefined ? {} : { telemetry: tracing }),
     deployments: [
       {
         name: 'api',
@@ -249,7 +249,7 @@ describe('tracing with --workers', () => {
 describe('tracing off', () => {
   test('the client\'s traceparent and tracestate reach the upstream and the function unchanged, and nothing is exported', async () => {
     const receiver = await startOtlpReceiver();
-    // The OpenTelemetry variables are set, yet without a tracing: section the SDK is never started.
+    // The OpenTelemetry variables are set, yet without a telemetry: section the SDK is never started.
     const env = { ...FAST_EXPORT, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint.replace('/v1/traces', ''), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoint };
     const gw = await startGateway({ config: configFor(upstream, idp, undefined), env });
     try {

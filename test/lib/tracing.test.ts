@@ -40,32 +40,32 @@ function serviceOf(span: ReturnType<typeof startKeyFetchSpan>): unknown {
 }
 
 describe('tracing configuration', () => {
-  it('regression: without a tracing section the plan has no tracer and the OpenTelemetry SDK is never loaded', () => {
+  it('regression: without a telemetry section the plan has no tracer and the OpenTelemetry SDK is never loaded', () => {
     const plan = compile({});
     assert.equal(plan.tracer, null);
     assert.equal(sdkLoaded(), false);
   });
 
-  it('a tracing section compiles into a tracer shared across reloads while the section is unchanged, and shut down when it goes', async () => {
+  it('a telemetry section compiles into a tracer shared across reloads while the section is unchanged, and shut down when it goes', async () => {
     const registry = new SharedRegistry();
     const tracing = { otlp: { endpoint: 'http://127.0.0.1:9/v1/traces', timeoutMs: 100 } };
-    const first = compile({ tracing }, registry);
+    const first = compile({ telemetry: tracing }, registry);
     await registry.commit();
     assert.notEqual(first.tracer, null);
     assert.equal(sdkLoaded(), true);
     assert.equal(serviceOf(startKeyFetchSpan('jwks', 'http://idp/jwks.json')), 'gatehouse');
 
-    const same = compile({ tracing }, registry);
+    const same = compile({ telemetry: tracing }, registry);
     await registry.commit();
     assert.equal(same.tracer, first.tracer, 'an unchanged section keeps its tracer (and its queued spans)');
 
-    const changed = compile({ tracing: { ...tracing, serviceName: 'other' } }, registry);
+    const changed = compile({ telemetry: { ...tracing, serviceName: 'other' } }, registry);
     await registry.commit();
     assert.notEqual(changed.tracer, first.tracer);
 
     // A rejected reload leaves the live tracer in place for key fetches.
     const broken = [{ name: 'a', pathPrefix: '/v1', specification: { routes: [{ path: '/x', backend: { type: 'HTTP_BACKEND', url: 'http://up/${request.path[nope]}' } }] } }];
-    assert.throws(() => compile({ tracing: { ...tracing, serviceName: 'rejected' }, deployments: broken }, registry), ConfigError);
+    assert.throws(() => compile({ telemetry: { ...tracing, serviceName: 'rejected' }, deployments: broken }, registry), ConfigError);
     await registry.abort();
     assert.equal(serviceOf(startKeyFetchSpan('jwks', 'http://idp/jwks.json')), 'other');
 
@@ -76,12 +76,12 @@ describe('tracing configuration', () => {
   });
 
   it('refuses an endpoint that is not an absolute http(s) URL, and what the schema does not allow, with their paths', () => {
-    assert.deepEqual(issues({ tracing: { otlp: { endpoint: 'collector:4318' } } }), [
-      "tracing.otlp.endpoint: must be an absolute http(s) URL (the collector's OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces)",
+    assert.deepEqual(issues({ telemetry: { otlp: { endpoint: 'collector:4318' } } }), [
+      "telemetry.otlp.endpoint: must be an absolute http(s) URL (the collector's OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces)",
     ]);
-    assert.throws(() => compile({ tracing: { otlp: { endpoint: 'http://c/v1/traces' }, sampleRatio: 1.5 } }), /tracing\.sampleRatio/);
-    assert.throws(() => compile({ tracing: { otlp: { endpoint: 'http://c/v1/traces', header: {} } } }), /tracing\.otlp/);
-    assert.throws(() => compile({ tracing: { serviceName: 'x' } }), /tracing/);
+    assert.throws(() => compile({ telemetry: { otlp: { endpoint: 'http://c/v1/traces' }, sampleRatio: 1.5 } }), /telemetry\.sampleRatio/);
+    assert.throws(() => compile({ telemetry: { otlp: { endpoint: 'http://c/v1/traces', header: {} } } }), /telemetry\.otlp/);
+    assert.throws(() => compile({ telemetry: { serviceName: 'x' } }), /telemetry/);
   });
 });
 

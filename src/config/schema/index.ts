@@ -155,7 +155,7 @@ export const configSchema = {
       state: stateSchema,
       responseCacheDetails: responseCacheDetailsSchema,
       secrets: secretsSchema,
-      tracing: tracingSchema,
+      telemetry: tracingSchema,
     },
     ['deployments'],
   ),

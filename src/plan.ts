@@ -5,6 +5,7 @@
  * way only.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ServerTls } from './server/tls.ts';
 import type { Logger } from './lib/log.ts';
 import type { RouteStats } from './lib/route_stats.ts';
 import type { SharedRegistry } from './lib/shared_registry.ts';
@@ -88,6 +89,8 @@ export interface ReadinessCheck {
 export interface Plan {
   readonly router: Router<RoutePlan>;
   readonly server: Readonly<ServerSettings>;
+  /** `server.tls` with its certificates loaded, and `server.httpPort`; null: plain HTTP. */
+  readonly tls: ServerTls | null;
   /** How to read a request's client address when `server.trustedProxies` is set; null: the socket's peer. */
   readonly clientAddress: ((req: IncomingMessage) => string) | null;
   readonly admin: { readonly host: string; readonly port: number };

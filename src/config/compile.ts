@@ -25,6 +25,7 @@ import { compileClientAddress } from '../lib/client_ip.ts';
 import { compileTracing, type TracingConfig } from '../lib/tracing.ts';
 import { compileRateLimit } from '../policies/rate_limit.ts';
 import { compileMutualTls } from '../policies/mutual_tls.ts';
+import { compileServerTls } from '../server/tls.ts';
 import { compileUsagePlanCatalog, type UsagePlanCatalog } from '../policies/usage_plans.ts';
 import { compileResponseCache } from '../policies/response_cache.ts';
 import { sharedStores, type SharedStores } from '../state/index.ts';
@@ -228,6 +229,7 @@ export function compilePlan(
     const routes = compileDeployment(d, i, ctx, router, parts, readiness, paths);
     return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
   });
+  const tls = compileServerTls(config.server, ctx);
   const proxies = config.server?.trustedProxies;
   const clientAddress = proxies === undefined || proxies.length === 0 ? null : compileClientAddress(proxies);
   if (typeof clientAddress === 'string') ctx.issue('server.trustedProxies', clientAddress);
@@ -235,6 +237,7 @@ export function compilePlan(
   return Object.freeze({
     router,
     server: Object.freeze(settings(config.server)),
+    tls,
     clientAddress,
     admin: Object.freeze({ host: config.admin?.host ?? DEFAULTS.admin.host, port: config.admin?.port ?? DEFAULTS.admin.port }),
     deployments,

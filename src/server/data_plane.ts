@@ -150,12 +150,16 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
    * A CORS preflight for a path whose routes do not accept OPTIONS: the route of the method the
    * browser asks about (else the path's first route) decides, so the preflight is still answered.
    */
-  function preflightOfOtherRoute(req: IncomingMessage, res: ServerResponse, plan: Plan, segments: string[], allowed: readonly string[]): boolean {
+  function preflightOfOtherRoute(ctx: RequestContext, plan: Plan, segments: string[], allowed: readonly string[]): boolean {
+    const { req } = ctx;
     const asked = req.headers['access-control-request-method'];
     const method = typeof asked === 'string' && allowed.includes(asked) ? asked : allowed[0];
-    const cors = method === undefined ? null : (plan.router.match(segments, method)?.value?.cors ?? null);
-    if (cors === null || !cors.isPreflight(req)) return false;
-    cors.answerPreflight(req, res);
+    const other = method === undefined ? null : (plan.router.match(segments, method)?.value ?? null);
+    const cors = other?.cors ?? null;
+    if (other === null || cors === null || !cors.isPreflight(req)) return false;
+    // That route's mutual TLS first, as for its own requests: no CORS answer without a certificate.
+    if (other.mutualTls === null) cors.answerPreflight(req, ctx.res);
+    else admit(ctx, other, other.mutualTls, (c) => cors.answerPreflight(c.req, c.res));
     return true;
   }
 
@@ -214,7 +218,7 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     if (typeof segments === 'string') return sendError(res, 400, 'Bad Request');
     if (match === null) return sendError(res, 404, 'Not Found');
     if (route === null) {
-      if (req.method === 'OPTIONS' && preflightOfOtherRoute(req, res, plan, segments, match.allowed)) return;
+      if (req.method === 'OPTIONS' && preflightOfOtherRoute(ctx, plan, segments, match.allowed)) return;
       return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
     }
     // Mutual TLS first: a deployment that requires a client certificate answers nothing else without one.

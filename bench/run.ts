@@ -13,6 +13,7 @@ import { benchAuth } from './auth.ts';
 import { benchPolicies } from './policies.ts';
 import { benchState } from './state.ts';
 import { benchStartup } from './startup.ts';
+import { benchTls } from './tls.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   policies: () => benchPolicies({ ...opts, baseline: values.baseline }),
   state: () => benchState(opts),
   startup: () => benchStartup({ rounds: opts.rounds }),
+  tls: () => benchTls(opts),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <name>...] [--seconds N] [--rounds N] [--connections N] [--baseline REV]`
  * Runs the named benchmarks (default: all) and prints Markdown; pass --out FILE to also write it.
- * --baseline is the git revision the policies benchmark compares the working tree with.
+ * --baseline is the git revision the policies and tracing benchmarks compare the working tree with.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { benchPolicies } from './policies.ts';
 import { benchState } from './state.ts';
 import { benchStartup } from './startup.ts';
 import { benchTls } from './tls.ts';
+import { benchTracing } from './tracing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,6 +28,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   state: () => benchState(opts),
   startup: () => benchStartup({ rounds: opts.rounds }),
   tls: () => benchTls(opts),
+  tracing: () => benchTracing({ ...opts, baseline: values.baseline }),
   jwt: () => benchJwt(opts),
   idp: () => benchIdp(opts),
   functions: () => benchFunctions({ calls: 2000, rounds: opts.rounds, colds: 15 }),

@@ -5,7 +5,7 @@
 // the compiler version only, so a rebuild of an unchanged tree is byte for byte the committed dist/
 // (test/build_dist.test.ts checks it).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ if (r.status !== 0) {
   process.exit(r.status ?? 1);
 }
 if (values.out === undefined) {
+  // mkdtemp makes the directory 0700: dist/ must be readable by whoever runs it (the image's user).
+  chmodSync(out, 0o755);
   if (existsSync(dist)) rmSync(dist, { recursive: true });
   renameSync(out, dist);
 }

@@ -52,8 +52,20 @@ describe('storage drivers loaded on demand', () => {
       assert.ok(loads(modules, 'jose'));
       assert.equal(loads(modules, 'better-sqlite3'), false, 'better-sqlite3 not loaded');
       assert.equal(loads(modules, 'pg'), false, 'pg not loaded');
+      assert.equal(loads(modules, 'ioredis'), false, 'ioredis not loaded (no state.redis)');
     });
   }
+
+  it('regression: ioredis was loaded by every serve; now only by one whose configuration names a Redis', { timeout: 60_000 }, async () => {
+    const limited = {
+      server: { host: '127.0.0.1' },
+      // Port 9 (discard) on loopback: nothing answers, the store just stays down; the request still passes (fail open).
+      state: { redis: { url: 'redis://127.0.0.1:9', connectTimeoutMs: 200, commandTimeoutMs: 200 } },
+      deployments: [{ name: 'plain', pathPrefix: '/v1', specification: { requestPolicies: { rateLimiting: { rateInRequestsPerSecond: 100, rateKey: 'TOTAL' } }, routes: [STATUS_ROUTE] } }],
+    };
+    const modules = await modulesLoaded(limited);
+    assert.equal(loads(modules, 'ioredis'), true);
+  });
 
   it('a token service on SQLite loads better-sqlite3 (and not pg)', { timeout: 60_000 }, async () => {
     const modules = await modulesLoaded({ ...plain, identityProvider: { port: 0, database: 'idp.sqlite' } });

@@ -21,6 +21,7 @@ import { compileClientAddress } from '../lib/client_ip.js';
 import { compileTracing } from '../lib/tracing.js';
 import { compileRateLimit } from '../policies/rate_limit.js';
 import { compileMutualTls } from '../policies/mutual_tls.js';
+import { compileServerTls } from '../server/tls.js';
 import { compileUsagePlanCatalog } from '../policies/usage_plans.js';
 import { compileResponseCache } from '../policies/response_cache.js';
 import { sharedStores } from '../state/index.js';
@@ -177,7 +178,7 @@ export function compilePlan(loaded, registry, log, opts = {}) {
     if (config.usagePlans !== undefined || config.subscribers !== undefined)
         parts.usagePlans();
     // Before the deployments: the key stores they create trace their first fetch with it.
-    const tracer = compileTracing(config.tracing, 'tracing', ctx);
+    const tracer = compileTracing(config.telemetry, 'telemetry', ctx);
     const router = new Router();
     const readiness = [];
     const deployments = config.deployments.map((d, i) => {
@@ -185,6 +186,7 @@ export function compilePlan(loaded, registry, log, opts = {}) {
         const routes = compileDeployment(d, i, ctx, router, parts, readiness, paths);
         return { name: d.name, pathPrefix: d.pathPrefix, routes, paths };
     });
+    const tls = compileServerTls(config.server, ctx);
     const proxies = config.server?.trustedProxies;
     const clientAddress = proxies === undefined || proxies.length === 0 ? null : compileClientAddress(proxies);
     if (typeof clientAddress === 'string')
@@ -194,6 +196,7 @@ export function compilePlan(loaded, registry, log, opts = {}) {
     return Object.freeze({
         router,
         server: Object.freeze(settings(config.server)),
+        tls,
         clientAddress,
         admin: Object.freeze({ host: config.admin?.host ?? DEFAULTS.admin.host, port: config.admin?.port ?? DEFAULTS.admin.port }),
         deployments,

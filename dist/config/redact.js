@@ -3,7 +3,9 @@ const SECRET_KEY = /secret|password|passphrase|private|masterkey|authorization|t
 const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i;
 /**
  * Blanks values under secret-looking keys, credentials inside URLs, every function `config` value
- * and every value of the `secrets:` map given inline (a `{ file }` entry keeps its path).
+ * every value of the `secrets:` map given inline (a `{ file }` entry keeps its path) and of a
+ * headers map (`telemetry.otlp.headers` carries collector API keys; a stock backend's `headers` is a
+ * list of objects, left alone).
  */
 export function redactConfig(value, key = '') {
     if (typeof value === 'string') {
@@ -16,7 +18,7 @@ export function redactConfig(value, key = '') {
     if (value !== null && typeof value === 'object') {
         const out = {};
         for (const [k, v] of Object.entries(value)) {
-            out[k] = (key === 'config' || key === 'secrets') && typeof v !== 'object' ? '[redacted]' : redactConfig(v, k);
+            out[k] = (key === 'config' || key === 'secrets' || key === 'headers') && typeof v !== 'object' ? '[redacted]' : redactConfig(v, k);
         }
         return out;
     }

@@ -1,7 +1,7 @@
 import { nonEmptyString, object } from './json_schema.js';
 import { createTracerProvider, otel } from './tracing_sdk.js';
 export const TRACING_DEFAULTS = { serviceName: 'gatehouse', sampleRatio: 1, timeoutMs: 10_000 };
-/** JSON-schema fragment for the top-level `tracing:` section. */
+/** JSON-schema fragment for the top-level `telemetry:` section. */
 export const tracingSchema = {
     ...object({
         otlp: object({
@@ -178,7 +178,7 @@ function header(headers, name) {
     return Array.isArray(v) ? v[0] : v;
 }
 /**
- * The tracer of one `tracing:` configuration. Shared across reloads that keep the section as it
+ * The tracer of one `telemetry:` configuration. Shared across reloads that keep the section as it
  * is (SharedRegistry), shut down (queued spans flushed) when a reload drops or changes it, and
  * when the gateway stops.
  */
@@ -236,7 +236,7 @@ export function startKeyFetchSpan(kind, url) {
     return t === undefined ? null : t.startKeyFetch(kind, url);
 }
 /**
- * Compiles `tracing:` into the plan's tracer: null when the section is absent (or when compiling
+ * Compiles `telemetry:` into the plan's tracer: null when the section is absent (or when compiling
  * offline for `gatehouse validate`, which only checks it).
  */
 export function compileTracing(config, path, ctx) {

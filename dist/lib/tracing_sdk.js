@@ -58,7 +58,8 @@ export function createTracerProvider(s, log) {
     const exporter = new OTLPTraceExporter({ url: s.endpoint, headers: { ...s.headers }, timeoutMillis: s.timeoutMs });
     const provider = new sdk.BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': s.serviceName }),
-        sampler: new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(s.sampleRatio) }),
+        // Parent-based: a client's sampled flag decides for its trace; the ratio, for traces that start here.
+        sampler: new sdk.ParentBasedSampler({ root: s.sampleRatio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(s.sampleRatio) }),
         spanProcessors: [new sdk.BatchSpanProcessor(loggingExporter(exporter, log, safeEndpoint(s.endpoint)), { exportTimeoutMillis: s.timeoutMs })],
     });
     return {

@@ -132,13 +132,19 @@ export function createDataPlaneHandler(state, log) {
      * A CORS preflight for a path whose routes do not accept OPTIONS: the route of the method the
      * browser asks about (else the path's first route) decides, so the preflight is still answered.
      */
-    function preflightOfOtherRoute(req, res, plan, segments, allowed) {
+    function preflightOfOtherRoute(ctx, plan, segments, allowed) {
+        const { req } = ctx;
         const asked = req.headers['access-control-request-method'];
         const method = typeof asked === 'string' && allowed.includes(asked) ? asked : allowed[0];
-        const cors = method === undefined ? null : (plan.router.match(segments, method)?.value?.cors ?? null);
-        if (cors === null || !cors.isPreflight(req))
+        const other = method === undefined ? null : (plan.router.match(segments, method)?.value ?? null);
+        const cors = other?.cors ?? null;
+        if (other === null || cors === null || !cors.isPreflight(req))
             return false;
-        cors.answerPreflight(req, res);
+        // That route's mutual TLS first, as for its own requests: no CORS answer without a certificate.
+        if (other.mutualTls === null)
+            cors.answerPreflight(req, ctx.res);
+        else
+            admit(ctx, other, other.mutualTls, (c) => cors.answerPreflight(c.req, c.res));
         return true;
     }
     return function onRequest(req, res) {
@@ -177,7 +183,7 @@ export function createDataPlaneHandler(state, log) {
         if (match === null)
             return sendError(res, 404, 'Not Found');
         if (route === null) {
-            if (req.method === 'OPTIONS' && preflightOfOtherRoute(req, res, plan, segments, match.allowed))
+            if (req.method === 'OPTIONS' && preflightOfOtherRoute(ctx, plan, segments, match.allowed))
                 return;
             return sendError(res, 405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
         }

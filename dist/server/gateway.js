@@ -48,13 +48,6 @@ function onClientError(err, socket) {
     const body = JSON.stringify({ code: status, message: text });
     socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
 }
-/**
- * The plan's `server.tls`. Read through this one accessor until the plan type declares the field
- * (the config stage sets it with compileServerTls).
- */
-function tlsOf(plan) {
-    return plan.tls ?? null;
-}
 /** What of `server.tls` only a restart changes: TLS on or off, asking for client certificates, the redirect port. */
 function tlsListenerKey(tls) {
     return tls === null ? 'off' : JSON.stringify([tls.clientCaFile !== null, tls.httpPort]);
@@ -107,8 +100,7 @@ export async function startGateway(opts) {
         // often enough that a slow-loris client is cut close to the configured time.
         connectionsCheckingInterval: Math.min(1000, s.headersTimeoutInSeconds * 500),
     };
-    const startTls = tlsOf(plan);
-    const tls = startTls === null ? null : new TlsListener(startTls, { log: log.child({ component: 'tls' }), metrics: registry.metrics, watch: opts.watch !== false });
+    const tls = plan.tls === null ? null : new TlsListener(plan.tls, { log: log.child({ component: 'tls' }), metrics: registry.metrics, watch: opts.watch !== false });
     const handler = createDataPlaneHandler(state, log);
     // A TLS handshake gets the time a request head gets: a client that opens connections and never
     // finishes a handshake is cut as soon as a slow-loris one is.
@@ -128,12 +120,11 @@ export async function startGateway(opts) {
             const restartNeeded = JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
                 JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
                 JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider) ||
-                tlsListenerKey(tlsOf(next)) !== tlsListenerKey(tlsOf(state.plan));
+                tlsListenerKey(next.tls) !== tlsListenerKey(state.plan.tls);
             state.plan = next;
             // The new plan read the certificate files: serve what they hold now (TLS on or off waits for a restart).
-            const nextTls = tlsOf(next);
-            if (tls !== null && nextTls !== null)
-                tls.applyPlan(nextTls);
+            if (tls !== null && next.tls !== null)
+                tls.applyPlan(next.tls);
             await registry.commit();
             configReloads.inc({ result: 'applied' });
             info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
@@ -183,6 +174,8 @@ export async function startGateway(opts) {
         throw err;
     }
     // Watch the directories (editors replace files by renaming, which ends a watch on the file itself).
+    // A Kubernetes ConfigMap or Secret volume changes none of its files' names: the kubelet swaps the
+    // `..data` symlink they point through, so that name counts as a change of every file beside it.
     let watchers = [];
     let debounce;
     function rewatch() {
@@ -200,7 +193,7 @@ export async function startGateway(opts) {
         for (const [dir, names] of byDir) {
             try {
                 const w = watch(dir, { persistent: false }, (_event, name) => {
-                    if (name === null || !names.has(name.toString()))
+                    if (name === null || (!names.has(name.toString()) && name.toString() !== '..data'))
                         return;
                     clearTimeout(debounce);
                     debounce = setTimeout(() => void reload(), 150);

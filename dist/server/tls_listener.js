@@ -88,8 +88,9 @@ export class TlsListener {
     }
     /** A configuration reload: its plan read the files already (and refused them if broken). */
     applyPlan(tls) {
+        const changed = !sameMaterial(tls.material, this.#material) || tls.minVersion !== this.#files.minVersion;
         this.#files = tls;
-        if (!sameMaterial(tls.material, this.#material))
+        if (changed)
             this.#install(tls.material, 'config');
         this.#rewatch();
     }
@@ -106,6 +107,11 @@ export class TlsListener {
         else if (!sameMaterial(loaded, this.#material)) {
             this.#install(loaded, 'files');
             applied = true;
+        }
+        else if (this.#lastReload.result === 'rejected') {
+            // Put back as they were: what is served matches the files again, so the status says so.
+            this.#lastReload = { at: new Date().toISOString(), trigger: 'files', result: 'applied', errors: [] };
+            this.#log.info('TLS certificate files load again; they hold the certificates in service');
         }
         // A file replaced by rename is a new inode: watch what is there now.
         this.#rewatch();

@@ -15,8 +15,9 @@
  * logged once per outage: one warning when it starts, one info line when it ends.
  */
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Logger } from '../lib/log.ts';
 import { limiterCounters } from './limiters.ts';
 import { STATE_DEFAULTS } from './config.ts';
@@ -105,6 +106,11 @@ export interface RedisStoreOptions {
 const CACHE_PREFIX = 'gatehouse:cache:';
 const LIMIT_PREFIX = 'gatehouse:limit:';
 
+// ioredis costs ~60 ms and ~23 MB to load: only a configuration that names a Redis pays for it.
+const require = createRequire(import.meta.url);
+const loadRedis = (): typeof Redis => (require('ioredis') as typeof import('ioredis')).Redis;
+const loadRateLimiterRedis = (): typeof RateLimiterRedis => (require('rate-limiter-flexible') as typeof import('rate-limiter-flexible')).RateLimiterRedis;
+
 /** A store on the Redis server `s` names. */
 export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): ObservedStore {
   const target = redisTarget(s);
@@ -128,7 +134,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
     lazyConnect: opts.lazy === true,
     connectionName: 'gatehouse',
   };
-  const client = new Redis(options);
+  const client = new (loadRedis())(options);
 
   let up = false;
   let downSince: string | null = new Date().toISOString();
@@ -204,7 +210,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
 
   const direct = limiterCounters(
     (spec) =>
-      new RateLimiterRedis({
+      new (loadRateLimiterRedis())({
         storeClient: client,
         keyPrefix: `${LIMIT_PREFIX}${spec.name}`,
         points: spec.points,

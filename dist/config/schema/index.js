@@ -122,6 +122,6 @@ export const configSchema = {
         state: stateSchema,
         responseCacheDetails: responseCacheDetailsSchema,
         secrets: secretsSchema,
-        tracing: tracingSchema,
+        telemetry: tracingSchema,
     }, ['deployments']),
 };

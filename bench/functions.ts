@@ -13,7 +13,7 @@
  * Usage: node --import tsx bench/functions.ts [--calls N] [--rounds N] [--colds N]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, watch, writeFileSync, lstatSync } from 'node:fs';
+import { mkdtempSync, rmSync, watch, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -5,11 +5,32 @@
  * machines are shared and noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+
+/** Runs git in this checkout and returns its trimmed output; throws on failure. */
+export function git(args: string[]): string {
+  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** A detached worktree of `rev` sharing this checkout's node_modules (an A/B baseline); returns its directory and its remover. */
+export function worktree(rev: string): { dir: string; remove(): void } {
+  const dir = join(mkdtempSync(join(tmpdir(), 'gatehouse-baseline-')), 'tree');
+  git(['worktree', 'add', '--detach', dir, rev]);
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return {
+    dir,
+    remove: () => {
+      git(['worktree', 'remove', '--force', dir]);
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    },
+  };
+}
 const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
 
 /** Prefixes a command with `taskset -c <core>` when available. */

@@ -9,12 +9,8 @@
  * Usage: npm run bench -- policies [--seconds N] [--rounds N] [--baseline REV]
  * or directly: node --import tsx bench/policies.ts [--seconds N] [--rounds N] [--baseline REV].
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, ensureWrk, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, table, type Target } from './harness.ts';
+import { ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, table, type Target } from './harness.ts';
 import { JwksServer, makeKey, signToken } from '../test/helpers/jwks_server.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
@@ -25,26 +21,6 @@ const DEFAULT_LOG_LEVEL = { GATEHOUSE_LOG_LEVEL: undefined };
 const AB_PROCESSES = 2;
 /** Its access lines go to a pipe that `cat` drains while wrk runs. */
 const DRAINED = { drainStdout: true };
-
-function git(args: string[]): string {
-  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-/** A detached worktree of `rev` sharing this checkout's node_modules; returns its directory and its remover. */
-function worktree(rev: string): { dir: string; remove(): void } {
-  const dir = join(mkdtempSync(join(tmpdir(), 'gatehouse-baseline-')), 'tree');
-  git(['worktree', 'add', '--detach', dir, rev]);
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return {
-    dir,
-    remove: () => {
-      git(['worktree', 'remove', '--force', dir]);
-      rmSync(join(dir, '..'), { recursive: true, force: true });
-    },
-  };
-}
 
 export async function benchPolicies(opts: { seconds: number; rounds: number; connections: number; baseline: string }): Promise<string> {
   ensureWrk();

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ROOT, cpuSeconds, machineDescription, median } from './harness.ts';
+import { ROOT, cpuSeconds, git, machineDescription, median } from './harness.ts';
 import { freePort } from '../test/helpers/net.ts';
 
 /** The last commit before issue 15's compiled build and lazy drivers. */
@@ -52,12 +52,6 @@ interface Setup {
   write(dir: string): string;
   /** Environment for one start (ports). */
   env(): Promise<NodeJS.ProcessEnv>;
-}
-
-function git(args: string[]): string {
-  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
 }
 
 /** The tree of `rev` (git archive, so this checkout's git state is untouched), using this checkout's node_modules. */

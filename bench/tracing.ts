@@ -8,23 +8,13 @@
  * by tracing.
  * Usage: node --import tsx bench/tracing.ts --baseline REV [--seconds N] [--rounds N] [--connections N]
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, ensureWrk, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
+import { ROOT, ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
 import { JwksServer, makeKey, signToken } from '../test/helpers/jwks_server.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 /** Processes per variant, samples pooled: two identical processes differ by up to ~3 % here. */
 const PROCESSES = 2;
-
-function git(args: string[]): string {
-  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 export async function benchTracing(opts: { seconds: number; rounds: number; connections: number; baseline: string }): Promise<string> {
   ensureWrk();
@@ -32,9 +22,8 @@ export async function benchTracing(opts: { seconds: number; rounds: number; conn
   const head = `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) === '' ? '' : ' + uncommitted changes in src/'}`;
   const targets: Target[] = [];
   const idp = await JwksServer.start();
-  const treeDir = join(mkdtempSync(join(tmpdir(), 'gatehouse-baseline-')), 'tree');
-  git(['worktree', 'add', '--detach', treeDir, rev]);
-  symlinkSync(join(ROOT, 'node_modules'), join(treeDir, 'node_modules'));
+  const tree = worktree(rev);
+  const treeDir = tree.dir;
   try {
     const key = await makeKey('RS256', 'bench-key');
     idp.keys = [key];
@@ -93,8 +82,7 @@ export async function benchTracing(opts: { seconds: number; rounds: number; conn
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
     await idp.stop();
-    git(['worktree', 'remove', '--force', treeDir]);
-    rmSync(join(treeDir, '..'), { recursive: true, force: true });
+    tree.remove();
   }
 }
 

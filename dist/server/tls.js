@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { nonEmptyString, object } from '../lib/json_schema.js';
+import { splitSubjectAltName } from '../lib/peer_cert.js';
 const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
 /** JSON-schema fragment of `server.tls`. */
 export const serverTlsSchema = {
@@ -59,15 +60,9 @@ export function contextOptions(material, files, certificate) {
 function oneLine(dn) {
     return dn.split('\n').filter((s) => s !== '').join(', ');
 }
-/** Splits X509Certificate#subjectAltName (`DNS:a, DNS:b, IP Address:1.2.3.4`; quoted when a value has a comma). */
+/** X509Certificate#subjectAltName as `type:value` entries, quoted values decoded (lib/peer_cert.ts reads the format). */
 export function splitSans(san) {
-    if (san === undefined || san === '')
-        return [];
-    const out = [];
-    const re = /([A-Za-z ]+):(?:"((?:[^"\\]|\\.)*)"|([^,]*))(?:, |$)/g;
-    for (let m = re.exec(san); m !== null && m[0] !== ''; m = re.exec(san))
-        out.push(`${m[1]}:${m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]}`);
-    return out;
+    return san === undefined ? [] : splitSubjectAltName(san).map((e) => `${e.type}:${e.value}`);
 }
 /** The names SNI matches a certificate by: its DNS SANs, else its subject CN (RFC 6125 §6.4.4). */
 function sniNames(x509, sans) {

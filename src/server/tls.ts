@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { nonEmptyString, object } from '../lib/json_schema.ts';
+import { splitSubjectAltName } from '../lib/peer_cert.ts';
 import type { CompileContext } from '../types.ts';
 
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -140,13 +141,9 @@ function oneLine(dn: string): string {
   return dn.split('\n').filter((s) => s !== '').join(', ');
 }
 
-/** Splits X509Certificate#subjectAltName (`DNS:a, DNS:b, IP Address:1.2.3.4`; quoted when a value has a comma). */
+/** X509Certificate#subjectAltName as `type:value` entries, quoted values decoded (lib/peer_cert.ts reads the format). */
 export function splitSans(san: string | undefined): string[] {
-  if (san === undefined || san === '') return [];
-  const out: string[] = [];
-  const re = /([A-Za-z ]+):(?:"((?:[^"\\]|\\.)*)"|([^,]*))(?:, |$)/g;
-  for (let m = re.exec(san); m !== null && m[0] !== ''; m = re.exec(san)) out.push(`${m[1]}:${m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]}`);
-  return out;
+  return san === undefined ? [] : splitSubjectAltName(san).map((e) => `${e.type}:${e.value}`);
 }
 
 /** The names SNI matches a certificate by: its DNS SANs, else its subject CN (RFC 6125 §6.4.4). */

@@ -135,6 +135,10 @@ describe('splitSans', () => {
     assert.deepEqual(splitSans('DNS:a.example, IP Address:127.0.0.1, email:ops@example.com'), ['DNS:a.example', 'IP Address:127.0.0.1', 'email:ops@example.com']);
     assert.deepEqual(splitSans('URI:"spiffe://x/a,b", DNS:b.example'), ['URI:spiffe://x/a,b', 'DNS:b.example']);
   });
+
+  it('regression: a \\uXXXX escape in a quoted subjectAltName value came out as uXXXX (a second SAN parser beside lib/peer_cert.ts)', () => {
+    assert.deepEqual(splitSans('URI:"spiffe://x/a\\u0007b", DNS:d.example'), ['URI:spiffe://x/a\u0007b', 'DNS:d.example']);
+  });
 });
 
 describe('redirectLocation', () => {

@@ -1,5 +1,5 @@
 /**
- * The OpenTelemetry SDK behind `tracing:` (lib/tracing.ts): a tracer provider with a parent-based
+ * The OpenTelemetry SDK behind `telemetry:` (lib/tracing.ts): a tracer provider with a parent-based
  * ratio sampler, a BatchSpanProcessor and the OTLP/HTTP (JSON) exporter, and W3C trace context.
  *
  * The SDK is loaded here, synchronously (createRequire: compiling a plan is synchronous), and only
@@ -8,6 +8,7 @@
  * of a gateway without a token service).
  */
 import { createRequire } from 'node:module';
+import { urlWithoutQuery } from './tracing.js';
 const require = createRequire(import.meta.url);
 let runtime = null;
 /** The API and the W3C propagator, loaded on first use. */
@@ -18,16 +19,6 @@ export function otel() {
         runtime = { api, propagator: new core.W3CTraceContextPropagator() };
     }
     return runtime;
-}
-/** `endpoint` without credentials, for the log. */
-function safeEndpoint(endpoint) {
-    try {
-        const u = new URL(endpoint);
-        return `${u.origin}${u.pathname}`;
-    }
-    catch {
-        return '[invalid URL]';
-    }
 }
 /** Between two warnings about failed exports: a collector that is down is said once a minute. */
 const EXPORT_WARNING_EVERY_MS = 60_000;
@@ -60,7 +51,7 @@ export function createTracerProvider(s, log) {
         resource: resourceFromAttributes({ 'service.name': s.serviceName }),
         // Parent-based: a client's sampled flag decides for its trace; the ratio, for traces that start here.
         sampler: new sdk.ParentBasedSampler({ root: s.sampleRatio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(s.sampleRatio) }),
-        spanProcessors: [new sdk.BatchSpanProcessor(loggingExporter(exporter, log, safeEndpoint(s.endpoint)), { exportTimeoutMillis: s.timeoutMs })],
+        spanProcessors: [new sdk.BatchSpanProcessor(loggingExporter(exporter, log, urlWithoutQuery(s.endpoint)), { exportTimeoutMillis: s.timeoutMs })],
     });
     return {
         tracer: provider.getTracer('gatehouse'),

@@ -100,10 +100,11 @@ const STATUS_ERROR = 2;
 /** Tracings whose plan may be live, newest last: key fetches (which outlive plans) use the newest. */
 const live: Tracing[] = [];
 
-/** `url` without its query and fragment (a query may carry a secret). */
+/** `url` without its query, fragment and `user:password@` (each may carry a secret; a JWKS URI may have credentials). */
 export function urlWithoutQuery(url: string): string {
   const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
+  const base = end === -1 ? url : url.slice(0, end);
+  return base.includes('@') ? base.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1') : base;
 }
 
 /** A CLIENT span: a backend call or a key fetch. */

@@ -1,5 +1,5 @@
 /**
- * The OpenTelemetry SDK behind `tracing:` (lib/tracing.ts): a tracer provider with a parent-based
+ * The OpenTelemetry SDK behind `telemetry:` (lib/tracing.ts): a tracer provider with a parent-based
  * ratio sampler, a BatchSpanProcessor and the OTLP/HTTP (JSON) exporter, and W3C trace context.
  *
  * The SDK is loaded here, synchronously (createRequire: compiling a plan is synchronous), and only
@@ -13,6 +13,7 @@ import type { Context, Span, Tracer, TextMapPropagator } from '@opentelemetry/ap
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from './log.ts';
+import { urlWithoutQuery } from './tracing.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -50,16 +51,6 @@ export interface TracerHandle {
   shutdown(): Promise<void>;
 }
 
-/** `endpoint` without credentials, for the log. */
-function safeEndpoint(endpoint: string): string {
-  try {
-    const u = new URL(endpoint);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '[invalid URL]';
-  }
-}
-
 /** Between two warnings about failed exports: a collector that is down is said once a minute. */
 const EXPORT_WARNING_EVERY_MS = 60_000;
 
@@ -93,7 +84,7 @@ export function createTracerProvider(s: ProviderSettings, log: Logger): TracerHa
     resource: resourceFromAttributes({ 'service.name': s.serviceName }),
     // Parent-based: a client's sampled flag decides for its trace; the ratio, for traces that start here.
     sampler: new sdk.ParentBasedSampler({ root: s.sampleRatio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(s.sampleRatio) }),
-    spanProcessors: [new sdk.BatchSpanProcessor(loggingExporter(exporter, log, safeEndpoint(s.endpoint)), { exportTimeoutMillis: s.timeoutMs })],
+    spanProcessors: [new sdk.BatchSpanProcessor(loggingExporter(exporter, log, urlWithoutQuery(s.endpoint)), { exportTimeoutMillis: s.timeoutMs })],
   });
   return {
     tracer: provider.getTracer('gatehouse'),

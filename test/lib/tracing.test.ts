@@ -106,4 +106,11 @@ describe('tracing attributes', () => {
     assert.equal(urlWithoutQuery('https://up.example/a#frag'), 'https://up.example/a');
     assert.equal(urlWithoutQuery('https://up.example/a'), 'https://up.example/a');
   });
+
+  it('regression: a JWKS URI\'s user:password@ stayed in the key-fetch span\'s url.full', () => {
+    assert.equal(urlWithoutQuery('https://svc:s3cret@idp.example/.well-known/jwks.json?x=1'), 'https://idp.example/.well-known/jwks.json');
+    assert.equal(urlWithoutQuery('http://user@127.0.0.1:4000/jwks'), 'http://127.0.0.1:4000/jwks');
+    // An @ in the path is not userinfo.
+    assert.equal(urlWithoutQuery('https://idp.example/keys/ops@example.com'), 'https://idp.example/keys/ops@example.com');
+  });
 });

@@ -46,12 +46,12 @@ export const httpPortSchema = {
 const TICKET_KEYS = randomBytes(48);
 /** Set on every context: without it OpenSSL refuses to resume a session that verified a client certificate. */
 const SESSION_ID_CONTEXT = 'gatehouse';
-/** The options every secure context of this listener is made with, for `certificate`. */
-export function contextOptions(material, files, certificate) {
+/** The options every secure context of this listener is made with, for `certificate` (PEM cert and key). */
+export function contextOptions(clientCa, files, certificate) {
     return {
         cert: certificate.cert,
         key: certificate.key,
-        ...(material.clientCa !== null ? { ca: material.clientCa } : {}),
+        ...(clientCa !== null ? { ca: clientCa } : {}),
         minVersion: files.minVersion,
         sessionIdContext: SESSION_ID_CONTEXT,
         ticketKeys: TICKET_KEYS,
@@ -123,11 +123,10 @@ function loadCertificate(files, i, clientCa, problems) {
         notAfter: new Date(x509.validTo).toISOString(),
         fingerprint256: x509.fingerprint256,
     };
-    const partial = { cert, key, info };
     try {
         // What OpenSSL itself refuses (a chain it cannot use, a key too weak for its security level).
-        const context = createSecureContext(contextOptions({ certificates: [], clientCa }, files, partial));
-        return { ...partial, context };
+        const context = createSecureContext(contextOptions(clientCa, files, { cert, key }));
+        return { cert, key, info, context };
     }
     catch (err) {
         problems.push({ field: `${field}.certFile`, file: f.certFile, message: `${f.certFile}: ${err.message}` });

@@ -138,7 +138,7 @@ export class TlsListener {
         const first = this.#material.certificates[0];
         if (first === undefined)
             throw new Error('server.tls has no certificate');
-        return contextOptions(this.#material, this.#files, first);
+        return contextOptions(this.#material.clientCa, this.#files, first);
     }
     #install(material, trigger) {
         this.#material = material;

@@ -165,7 +165,7 @@ export class TlsListener {
   #defaultOptions(): TlsOptions {
     const first = this.#material.certificates[0];
     if (first === undefined) throw new Error('server.tls has no certificate');
-    return contextOptions(this.#material, this.#files, first);
+    return contextOptions(this.#material.clientCa, this.#files, first);
   }
 
   #install(material: TlsMaterial, trigger: 'files' | 'config'): void {

@@ -19,6 +19,7 @@ import { RateLimiterCluster, RateLimiterClusterMaster } from 'rate-limiter-flexi
 import { limiterCounters } from './limiters.js';
 import { createMemoryStore } from './memory.js';
 import { STATE_DEFAULTS } from './config.js';
+import { noFailures, totalFailures } from './observed.js';
 const processChannel = {
     send: (m) => void process.send?.(m),
     onMessage: (listener) => void process.on('message', listener),
@@ -33,8 +34,7 @@ export function createClusterStore(opts = {}) {
     let up = true;
     let lastError = null;
     let downSince = null;
-    let failures = 0;
-    const failuresByOp = { consume: 0, get: 0, set: 0 };
+    const failuresByOp = noFailures();
     function answered() {
         if (up)
             return;
@@ -43,7 +43,6 @@ export function createClusterStore(opts = {}) {
         downSince = null;
     }
     function recordFailure(op, err) {
-        failures++;
         failuresByOp[op]++;
         lastError = err.message;
         if (up) {
@@ -93,7 +92,7 @@ export function createClusterStore(opts = {}) {
         points: spec.points,
         duration: spec.windowSeconds,
         timeoutMs,
-    }), { answered, failed: (err) => recordFailure('consume', err) }, true);
+    }), { answered, failed: (err) => recordFailure('consume', err) });
     return {
         counters,
         cache: {
@@ -101,7 +100,7 @@ export function createClusterStore(opts = {}) {
             set: (key, value, ttlMs) => ask('set', (id) => ({ gh: 'state-set', id, key, value: value.toString('base64'), ttlMs })).then(() => undefined),
         },
         failuresByOp,
-        health: () => ({ kind: 'cluster', target: 'primary', up, lastError, downSince, failures }),
+        health: () => ({ kind: 'cluster', target: 'primary', up, lastError, downSince, failures: totalFailures(failuresByOp) }),
         close: () => Promise.resolve(),
     };
 }
@@ -128,6 +127,5 @@ export function createClusterStateServer(opts = {}) {
             op.then((value) => reply({ gh: 'state-reply', id: m.id, value }), (err) => reply({ gh: 'state-reply', id: m.id, error: err.message }));
             return true;
         },
-        cacheUsage: () => memory.cacheUsage(),
     };
 }

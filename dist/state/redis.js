@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { limiterCounters } from './limiters.js';
 import { STATE_DEFAULTS } from './config.js';
+import { noFailures, totalFailures } from './observed.js';
 /** Where the server is, safe to print (no credentials): `redis://10.0.0.5:6379/0`. */
 export function redisTarget(s) {
     const host = s.host.includes(':') ? `[${s.host}]` : s.host;
@@ -105,8 +106,7 @@ export function createRedisStore(s, opts) {
     let downSince = new Date().toISOString();
     let lastError = null;
     let outageLogged = false;
-    let failures = 0;
-    const failuresByOp = { consume: 0, get: 0, set: 0 };
+    const failuresByOp = noFailures();
     let closed = false;
     function markDown(reason) {
         lastError = reason;
@@ -158,7 +158,6 @@ export function createRedisStore(s, opts) {
             markDown(lastError ?? 'connection closed');
     });
     function recordFailure(op, err) {
-        failures++;
         failuresByOp[op]++;
         // Disconnected, a command fails with ioredis's "Stream isn't writeable..."; the connection's own
         // error (ECONNREFUSED, WRONGPASS...) says more, so it stays the one shown.
@@ -200,7 +199,7 @@ export function createRedisStore(s, opts) {
         },
         failuresByOp,
         health() {
-            return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures };
+            return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures: totalFailures(failuresByOp) };
         },
         async close() {
             closed = true;
@@ -218,11 +217,9 @@ export function createRedisStore(s, opts) {
  * limits let requests through and the cache is bypassed, and `/admin/state` shows why.
  */
 export function createUnavailableStore(kind, target, reason) {
-    const failuresByOp = { consume: 0, get: 0, set: 0 };
-    let failures = 0;
+    const failuresByOp = noFailures();
     const since = new Date().toISOString();
     const fail = (op) => {
-        failures++;
         failuresByOp[op]++;
         return Promise.reject(new Error(reason));
     };
@@ -230,7 +227,7 @@ export function createUnavailableStore(kind, target, reason) {
         counters: { consume: () => fail('consume') },
         cache: { get: () => fail('get'), set: () => fail('set') },
         failuresByOp,
-        health: () => ({ kind, target, up: false, lastError: reason, downSince: since, failures }),
+        health: () => ({ kind, target, up: false, lastError: reason, downSince: since, failures: totalFailures(failuresByOp) }),
         close: () => Promise.resolve(),
     };
 }

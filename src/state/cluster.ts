@@ -19,7 +19,7 @@ import { RateLimiterCluster, RateLimiterClusterMaster } from 'rate-limiter-flexi
 import { limiterCounters } from './limiters.ts';
 import { createMemoryStore, type MemoryStoreOptions } from './memory.ts';
 import { STATE_DEFAULTS } from './config.ts';
-import type { ObservedStore, StoreOp } from './observed.ts';
+import { noFailures, totalFailures, type ObservedStore, type StoreOp } from './observed.ts';
 import type { StoreHealth } from './types.ts';
 
 /** Worker → primary cache asks. */
@@ -56,8 +56,7 @@ export function createClusterStore(opts: ClusterStoreOptions = {}): ObservedStor
   let up = true;
   let lastError: string | null = null;
   let downSince: string | null = null;
-  let failures = 0;
-  const failuresByOp: Record<StoreOp, number> = { consume: 0, get: 0, set: 0 };
+  const failuresByOp = noFailures();
 
   function answered(): void {
     if (up) return;
@@ -66,7 +65,6 @@ export function createClusterStore(opts: ClusterStoreOptions = {}): ObservedStor
     downSince = null;
   }
   function recordFailure(op: StoreOp, err: Error): void {
-    failures++;
     failuresByOp[op]++;
     lastError = err.message;
     if (up) {
@@ -120,7 +118,6 @@ export function createClusterStore(opts: ClusterStoreOptions = {}): ObservedStor
         timeoutMs,
       }),
     { answered, failed: (err) => recordFailure('consume', err) },
-    true,
   );
 
   return {
@@ -130,7 +127,7 @@ export function createClusterStore(opts: ClusterStoreOptions = {}): ObservedStor
       set: (key, value, ttlMs) => ask('set', (id) => ({ gh: 'state-set', id, key, value: value.toString('base64'), ttlMs })).then(() => undefined),
     },
     failuresByOp,
-    health: (): StoreHealth => ({ kind: 'cluster', target: 'primary', up, lastError, downSince, failures }),
+    health: (): StoreHealth => ({ kind: 'cluster', target: 'primary', up, lastError, downSince, failures: totalFailures(failuresByOp) }),
     close: () => Promise.resolve(),
   };
 }
@@ -138,8 +135,6 @@ export function createClusterStore(opts: ClusterStoreOptions = {}): ObservedStor
 export interface ClusterStateServer {
   /** Answers a worker's `state-get`/`state-set`; false when `m` is not one. */
   handle(w: Pick<Worker, 'send' | 'isConnected'>, m: unknown): boolean;
-  /** Bytes and entries the primary's cache holds. */
-  cacheUsage(): { bytes: number; entries: number };
 }
 
 function isStateAsk(m: unknown): m is StateAsk {
@@ -166,6 +161,5 @@ export function createClusterStateServer(opts: Pick<MemoryStoreOptions, 'maxByte
       );
       return true;
     },
-    cacheUsage: () => memory.cacheUsage(),
   };
 }

@@ -24,27 +24,16 @@ export interface CountersObserver {
 }
 
 /**
- * Counters whose limiters `create` makes. A spec seen again with other points or window (a reload
- * changed the limit under the same name) updates its limiter in place, so the counts carry on; with
- * `replaceOnChange` it gets a new limiter from `create` instead (the cluster store, whose primary
- * keeps each limiter's settings by key prefix and ignores later ones).
+ * Counters whose limiters `create` makes, one per spec name. A name always stands for the same
+ * points and window (LimitSpec: callers put the numbers in the name, so a reload that changes a
+ * limit names a new one), so a limiter once made is never changed.
  */
-export function limiterCounters(create: LimiterFactory, observe?: CountersObserver, replaceOnChange = false): Counters {
-  const limiters = new Map<string, { limiter: RateLimiterAbstract; points: number; windowSeconds: number }>();
+export function limiterCounters(create: LimiterFactory, observe?: CountersObserver): Counters {
+  const limiters = new Map<string, RateLimiterAbstract>();
   function limiterFor(spec: LimitSpec): RateLimiterAbstract {
-    const found = limiters.get(spec.name);
-    if (found === undefined || (replaceOnChange && (found.points !== spec.points || found.windowSeconds !== spec.windowSeconds))) {
-      const limiter = create(spec);
-      limiters.set(spec.name, { limiter, points: spec.points, windowSeconds: spec.windowSeconds });
-      return limiter;
-    }
-    if (found.points !== spec.points || found.windowSeconds !== spec.windowSeconds) {
-      found.limiter.points = spec.points;
-      found.limiter.duration = spec.windowSeconds;
-      found.points = spec.points;
-      found.windowSeconds = spec.windowSeconds;
-    }
-    return found.limiter;
+    let limiter = limiters.get(spec.name);
+    if (limiter === undefined) limiters.set(spec.name, (limiter = create(spec)));
+    return limiter;
   }
   return {
     consume(spec, key, windowSeconds) {

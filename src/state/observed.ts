@@ -12,3 +12,13 @@ export interface ObservedStore extends SharedStore {
 export function isObservedStore(s: SharedStore): s is ObservedStore {
   return typeof (s as Partial<ObservedStore>).failuresByOp === 'object';
 }
+
+/** Fresh per-operation failure counts, all zero. */
+export function noFailures(): Record<StoreOp, number> {
+  return { consume: 0, get: 0, set: 0 };
+}
+
+/** StoreHealth.failures: the sum of the per-operation counts, so the two can never disagree. */
+export function totalFailures(byOp: Readonly<Record<StoreOp, number>>): number {
+  return byOp.consume + byOp.get + byOp.set;
+}

@@ -21,7 +21,7 @@ import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Logger } from '../lib/log.ts';
 import { limiterCounters } from './limiters.ts';
 import { STATE_DEFAULTS } from './config.ts';
-import type { ObservedStore, StoreOp } from './observed.ts';
+import { noFailures, totalFailures, type ObservedStore, type StoreOp } from './observed.ts';
 import type { Counters, StoreHealth } from './types.ts';
 
 /** Everything a connection depends on; two equal settings share one connection. */
@@ -140,8 +140,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
   let downSince: string | null = new Date().toISOString();
   let lastError: string | null = null;
   let outageLogged = false;
-  let failures = 0;
-  const failuresByOp: Record<StoreOp, number> = { consume: 0, get: 0, set: 0 };
+  const failuresByOp = noFailures();
   let closed = false;
 
   function markDown(reason: string): void {
@@ -193,7 +192,6 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
   });
 
   function recordFailure(op: StoreOp, err: unknown): void {
-    failures++;
     failuresByOp[op]++;
     // Disconnected, a command fails with ioredis's "Stream isn't writeable..."; the connection's own
     // error (ECONNREFUSED, WRONGPASS...) says more, so it stays the one shown.
@@ -248,7 +246,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
     },
     failuresByOp,
     health(): StoreHealth {
-      return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures };
+      return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures: totalFailures(failuresByOp) };
     },
     async close() {
       closed = true;
@@ -267,11 +265,9 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
  * limits let requests through and the cache is bypassed, and `/admin/state` shows why.
  */
 export function createUnavailableStore(kind: StoreHealth['kind'], target: string, reason: string): ObservedStore {
-  const failuresByOp: Record<StoreOp, number> = { consume: 0, get: 0, set: 0 };
-  let failures = 0;
+  const failuresByOp = noFailures();
   const since = new Date().toISOString();
   const fail = (op: StoreOp) => {
-    failures++;
     failuresByOp[op]++;
     return Promise.reject(new Error(reason));
   };
@@ -279,7 +275,7 @@ export function createUnavailableStore(kind: StoreHealth['kind'], target: string
     counters: { consume: () => fail('consume') },
     cache: { get: () => fail('get'), set: () => fail('set') },
     failuresByOp,
-    health: () => ({ kind, target, up: false, lastError: reason, downSince: since, failures }),
+    health: () => ({ kind, target, up: false, lastError: reason, downSince: since, failures: totalFailures(failuresByOp) }),
     close: () => Promise.resolve(),
   };
 }

@@ -16,7 +16,6 @@ export class SubscriberIndex {
     store;
     #log;
     #byHash = new Map();
-    #subscribers = [];
     #revision = -1;
     #migrated = false;
     #loaded = false;
@@ -42,14 +41,6 @@ export class SubscriberIndex {
     /** Resolves once the first read has succeeded or failed. */
     whenLoaded() {
         return this.#firstLoad;
-    }
-    /** The subscribers as last read (for the admin API). */
-    get subscribers() {
-        return this.#subscribers;
-    }
-    /** The last read failure, or null when the last read worked. */
-    get lastError() {
-        return this.#lastError;
     }
     /**
      * Reads the store when its revision moved (always with `force`). One read at a time: a call
@@ -80,7 +71,6 @@ export class SubscriberIndex {
                     byHash.set(c.tokenHash, entry);
             }
             this.#byHash = byHash;
-            this.#subscribers = subscribers;
             this.#revision = revision;
             if (this.#lastError !== null)
                 this.#log.info({ store: this.store.description }, 'subscriber store readable again');

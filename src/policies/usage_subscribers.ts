@@ -11,7 +11,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from '../lib/log.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
-import { SubscriberStore, type StoredSubscriber } from '../state/subscribers.ts';
+import { SubscriberStore } from '../state/subscribers.ts';
 
 /** What the request path needs of a subscriber. */
 export interface SubscriberEntry {
@@ -28,7 +28,6 @@ export class SubscriberIndex {
   readonly store: SubscriberStore;
   readonly #log: Logger;
   #byHash = new Map<string, SubscriberEntry>();
-  #subscribers: readonly StoredSubscriber[] = [];
   #revision = -1;
   #migrated = false;
   #loaded = false;
@@ -60,16 +59,6 @@ export class SubscriberIndex {
     return this.#firstLoad;
   }
 
-  /** The subscribers as last read (for the admin API). */
-  get subscribers(): readonly StoredSubscriber[] {
-    return this.#subscribers;
-  }
-
-  /** The last read failure, or null when the last read worked. */
-  get lastError(): string | null {
-    return this.#lastError;
-  }
-
   /**
    * Reads the store when its revision moved (always with `force`). One read at a time: a call
    * while one runs waits for it, then reads again only when forced (a write just happened).
@@ -97,7 +86,6 @@ export class SubscriberIndex {
         for (const c of s.clients) byHash.set(c.tokenHash, entry);
       }
       this.#byHash = byHash;
-      this.#subscribers = subscribers;
       this.#revision = revision;
       if (this.#lastError !== null) this.#log.info({ store: this.store.description }, 'subscriber store readable again');
       this.#lastError = null;

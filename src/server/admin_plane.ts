@@ -1,6 +1,8 @@
 /**
  * The admin plane (loopback by default): health, Prometheus metrics, the current plan (redacted),
- * auth state, shared-state health (`/admin/state`), usage-plan subscribers (`/admin/subscribers`), and a reload trigger. It never serves a token, a secret or an Authorization value.
+ * auth state, shared-state health (`/admin/state`), usage-plan subscribers (`/admin/subscribers`),
+ * and a reload trigger. It never serves a stored token, a secret or an Authorization value; the one
+ * token it answers is a client token `/admin/subscribers` has just created, once, in that answer.
  * `answerAdmin` is the plane's logic without the socket, so a cluster worker can answer the
  * primary's admin plane over IPC with the same code.
  */

@@ -121,9 +121,13 @@ export async function startGateway(opts) {
                 JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
                 JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider) ||
                 tlsListenerKey(next.tls) !== tlsListenerKey(state.plan.tls);
+            const sameTlsShape = tlsListenerKey(next.tls) === tlsListenerKey(state.plan.tls);
             state.plan = next;
-            // The new plan read the certificate files: serve what they hold now (TLS on or off waits for a restart).
-            if (tls !== null && next.tls !== null)
+            // The new plan read the certificate files: serve what they hold now. What only a restart
+            // changes (TLS on or off, asking for client certificates, the redirect port) keeps the old
+            // material too: contexts without the CA bundle would verify client certificates against the
+            // public roots while the listener still asks for them.
+            if (tls !== null && next.tls !== null && sameTlsShape)
                 tls.applyPlan(next.tls);
             await registry.commit();
             configReloads.inc({ result: 'applied' });

@@ -269,6 +269,23 @@ describe('TLS termination (e2e)', () => {
     }
   });
 
+  it('regression: a reload that dropped clientCaFile swapped in contexts without the CA bundle (client certificates then verified against the public roots); restart-only TLS changes now keep the served material until a restart', async () => {
+    const a = ca.issueServer();
+    const b = ca.issueServer();
+    const files = { 'a.pem': a.cert, 'a-key.pem': a.key, 'b.pem': b.cert, 'b-key.pem': b.key, 'clients-ca.pem': ca.cert };
+    const withCa = { certificates: [{ certFile: 'a.pem', keyFile: 'a-key.pem' }], clientCaFile: 'clients-ca.pem' };
+    const gw = await startGateway({ config: config(up.url, withCa), files, args: ['--no-watch'] });
+    try {
+      assert.equal((await httpsGet(`${gw.url}/v1/hello`, { ca: ca.cert })).peer.fingerprint256, a.x509.fingerprint256);
+      writeFileSync(gw.configFile, stringify(config(up.url, { certificates: [{ certFile: 'b.pem', keyFile: 'b-key.pem' }] })));
+      gw.proc.kill('SIGHUP');
+      await gw.waitFor((r) => typeof r['msg'] === 'string' && r['msg'].includes('take effect on restart'));
+      assert.equal((await httpsGet(`${gw.url}/v1/hello`, { ca: ca.cert })).peer.fingerprint256, a.x509.fingerprint256, 'the material in service (with its CA bundle) is kept');
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('redirects plain HTTP on httpPort with 308 to https on the data port, path and query kept', async () => {
     const server = ca.issueServer();
     const gw = await startGateway({

@@ -12,6 +12,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { SubscriberStore } from '../state/subscribers.js';
 /** How often a gateway asks the store whether anything changed. */
 export const SUBSCRIBER_POLL_MS = 2000;
+/** How long a request with a key not in the config file may wait for the store's first read, ms. */
+export const FIRST_READ_WAIT_MS = 2000;
 export class SubscriberIndex {
     store;
     #log;
@@ -19,6 +21,7 @@ export class SubscriberIndex {
     #revision = -1;
     #migrated = false;
     #loaded = false;
+    /** The first read, or FIRST_READ_WAIT_MS, whichever comes first. */
     #firstLoad;
     #running = null;
     #timer = null;
@@ -26,7 +29,9 @@ export class SubscriberIndex {
     constructor(store, log, pollIntervalMs) {
         this.store = store;
         this.#log = log;
-        this.#firstLoad = this.refresh();
+        // A database that does not answer (PostgreSQL has no connect timeout) must not hold requests:
+        // past the wait, keys not in the config file are refused (403) until the first read succeeds.
+        this.#firstLoad = Promise.race([this.refresh(), new Promise((r) => setTimeout(r, FIRST_READ_WAIT_MS).unref())]);
         this.#timer = setInterval(() => void this.refresh(), pollIntervalMs);
         this.#timer.unref();
     }
@@ -38,7 +43,7 @@ export class SubscriberIndex {
     get loaded() {
         return this.#loaded;
     }
-    /** Resolves once the first read has succeeded or failed. */
+    /** Resolves once the first read has succeeded or failed, or FIRST_READ_WAIT_MS after start. */
     whenLoaded() {
         return this.#firstLoad;
     }

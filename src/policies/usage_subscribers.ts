@@ -24,6 +24,9 @@ export interface SubscriberEntry {
 /** How often a gateway asks the store whether anything changed. */
 export const SUBSCRIBER_POLL_MS = 2000;
 
+/** How long a request with a key not in the config file may wait for the store's first read, ms. */
+export const FIRST_READ_WAIT_MS = 2000;
+
 export class SubscriberIndex {
   readonly store: SubscriberStore;
   readonly #log: Logger;
@@ -31,6 +34,7 @@ export class SubscriberIndex {
   #revision = -1;
   #migrated = false;
   #loaded = false;
+  /** The first read, or FIRST_READ_WAIT_MS, whichever comes first. */
   readonly #firstLoad: Promise<void>;
   #running: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -39,7 +43,9 @@ export class SubscriberIndex {
   constructor(store: SubscriberStore, log: Logger, pollIntervalMs: number) {
     this.store = store;
     this.#log = log;
-    this.#firstLoad = this.refresh();
+    // A database that does not answer (PostgreSQL has no connect timeout) must not hold requests:
+    // past the wait, keys not in the config file are refused (403) until the first read succeeds.
+    this.#firstLoad = Promise.race([this.refresh(), new Promise<void>((r) => setTimeout(r, FIRST_READ_WAIT_MS).unref())]);
     this.#timer = setInterval(() => void this.refresh(), pollIntervalMs);
     this.#timer.unref();
   }
@@ -54,7 +60,7 @@ export class SubscriberIndex {
     return this.#loaded;
   }
 
-  /** Resolves once the first read has succeeded or failed. */
+  /** Resolves once the first read has succeeded or failed, or FIRST_READ_WAIT_MS after start. */
   whenLoaded(): Promise<void> {
     return this.#firstLoad;
   }

@@ -1,6 +1,7 @@
 /**
  * The identity provider's HTTP surface (node:http, no framework): Auth0's `POST /oauth/token`,
- * `/.well-known/jwks.json`, `/.well-known/openid-configuration` and the `/api/v2/` management API.
+ * RFC 7662's `POST /oauth/introspect`, `/.well-known/jwks.json`, `/.well-known/openid-configuration`
+ * and the `/api/v2/` management API.
  * The token path reads only the in-memory snapshot: no database, no key import, no serialising of
  * key material per request.
  */
@@ -8,6 +9,7 @@ import { createServer } from 'node:http';
 import client from 'prom-client';
 import { clientCredentials } from './client_credentials.js';
 import { MAX_BODY_BYTES, readBody, sendJson } from './http_io.js';
+import { introspect } from './introspect.js';
 import { handleManagement } from './management_api.js';
 import { oauthErrors } from './oauth_error.js';
 import { isOAuthError, parseTokenRequest } from './token_request.js';
@@ -18,6 +20,8 @@ function discovery(issuer) {
     return {
         issuer,
         token_endpoint: `${issuer}oauth/token`,
+        introspection_endpoint: `${issuer}oauth/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         jwks_uri: `${issuer}.well-known/jwks.json`,
         grant_types_supported: ['client_credentials'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -42,6 +46,12 @@ export function createIdpServer(state, opts) {
         labelNames: ['error'],
         registers,
     });
+    const introspections = new client.Counter({
+        name: 'gatehouse_idp_introspections_total',
+        help: 'Introspection requests answered by the local identity provider, by result (active, inactive, or the OAuth error code).',
+        labelNames: ['result'],
+        registers,
+    });
     let discoveryIssuer = '';
     let discoveryBody = '';
     function sendError(res, e) {
@@ -61,6 +71,22 @@ export function createIdpServer(state, opts) {
             return sendError(res, out);
         tokensIssued.inc({ alg: snapshot.apiByIdentifier.get(params.audience ?? opts.defaultAudience ?? '')?.signingAlg ?? 'unknown' });
         sendJson(res, 200, out.body);
+    }
+    // Never logs the token: only the result's label is counted.
+    async function introspection(req, res) {
+        const body = await readBody(req, MAX_BODY_BYTES);
+        const out = body === null
+            ? oauthErrors.bodyTooLarge()
+            : await introspect({ snapshot: state.snapshot, secrets: state.secrets, now: state.now() }, req.headers['content-type'], body, req.headers.authorization);
+        if ('active' in out.body) {
+            introspections.inc({ result: out.body.active ? 'active' : 'inactive' });
+            return sendJson(res, 200, out.body);
+        }
+        const e = out;
+        introspections.inc({ result: e.body.error });
+        // RFC 6749 §5.2: a client that tried Basic authentication is told the scheme.
+        const headers = e.status === 401 && req.headers.authorization !== undefined ? { 'cache-control': 'no-store', pragma: 'no-cache', 'www-authenticate': 'Basic realm="oauth"' } : undefined;
+        sendJson(res, e.status, e.body, headers);
     }
     function jwks(req, res) {
         const snap = state.snapshot;
@@ -87,6 +113,12 @@ export function createIdpServer(state, opts) {
         if (path === '/oauth/token') {
             if (req.method === 'POST')
                 return token(req, res);
+            req.resume();
+            return sendJson(res, 405, oauthErrors.methodNotAllowed().body, { allow: 'POST' });
+        }
+        if (path === '/oauth/introspect') {
+            if (req.method === 'POST')
+                return introspection(req, res);
             req.resume();
             return sendJson(res, 405, oauthErrors.methodNotAllowed().body, { allow: 'POST' });
         }

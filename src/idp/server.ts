@@ -1,6 +1,7 @@
 /**
  * The identity provider's HTTP surface (node:http, no framework): Auth0's `POST /oauth/token`,
- * `/.well-known/jwks.json`, `/.well-known/openid-configuration` and the `/api/v2/` management API.
+ * RFC 7662's `POST /oauth/introspect`, `/.well-known/jwks.json`, `/.well-known/openid-configuration`
+ * and the `/api/v2/` management API.
  * The token path reads only the in-memory snapshot: no database, no key import, no serialising of
  * key material per request.
  */
@@ -9,6 +10,7 @@ import client from 'prom-client';
 import type { Logger } from '../lib/log.ts';
 import { clientCredentials } from './client_credentials.ts';
 import { MAX_BODY_BYTES, readBody, sendJson } from './http_io.ts';
+import { introspect } from './introspect.ts';
 import type { IdpState } from './idp_state.ts';
 import { handleManagement } from './management_api.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';
@@ -29,6 +31,8 @@ function discovery(issuer: string): Record<string, unknown> {
   return {
     issuer,
     token_endpoint: `${issuer}oauth/token`,
+    introspection_endpoint: `${issuer}oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     jwks_uri: `${issuer}.well-known/jwks.json`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -54,6 +58,12 @@ export function createIdpServer(state: IdpState, opts: IdpServerOptions): Server
     labelNames: ['error'],
     registers,
   });
+  const introspections = new client.Counter({
+    name: 'gatehouse_idp_introspections_total',
+    help: 'Introspection requests answered by the local identity provider, by result (active, inactive, or the OAuth error code).',
+    labelNames: ['result'],
+    registers,
+  });
   let discoveryIssuer = '';
   let discoveryBody = '';
 
@@ -75,6 +85,24 @@ export function createIdpServer(state: IdpState, opts: IdpServerOptions): Server
     if (out.status !== 200) return sendError(res, out as OAuthError);
     tokensIssued.inc({ alg: snapshot.apiByIdentifier.get(params.audience ?? opts.defaultAudience ?? '')?.signingAlg ?? 'unknown' });
     sendJson(res, 200, out.body);
+  }
+
+  // Never logs the token: only the result's label is counted.
+  async function introspection(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_BODY_BYTES);
+    const out =
+      body === null
+        ? oauthErrors.bodyTooLarge()
+        : await introspect({ snapshot: state.snapshot, secrets: state.secrets, now: state.now() }, req.headers['content-type'], body, req.headers.authorization);
+    if ('active' in out.body) {
+      introspections.inc({ result: out.body.active ? 'active' : 'inactive' });
+      return sendJson(res, 200, out.body);
+    }
+    const e = out as OAuthError;
+    introspections.inc({ result: e.body.error });
+    // RFC 6749 §5.2: a client that tried Basic authentication is told the scheme.
+    const headers = e.status === 401 && req.headers.authorization !== undefined ? { 'cache-control': 'no-store', pragma: 'no-cache', 'www-authenticate': 'Basic realm="oauth"' } : undefined;
+    sendJson(res, e.status, e.body, headers);
   }
 
   function jwks(req: IncomingMessage, res: ServerResponse): void {
@@ -103,6 +131,11 @@ export function createIdpServer(state: IdpState, opts: IdpServerOptions): Server
     const path = q < 0 ? (req.url ?? '/') : (req.url ?? '/').slice(0, q);
     if (path === '/oauth/token') {
       if (req.method === 'POST') return token(req, res);
+      req.resume();
+      return sendJson(res, 405, oauthErrors.methodNotAllowed().body, { allow: 'POST' });
+    }
+    if (path === '/oauth/introspect') {
+      if (req.method === 'POST') return introspection(req, res);
       req.resume();
       return sendJson(res, 405, oauthErrors.methodNotAllowed().body, { allow: 'POST' });
     }

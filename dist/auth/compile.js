@@ -18,6 +18,8 @@ import { RemoteJwksStore } from './jwks/remote_jwks.js';
 import { StaticKeyStore } from './jwks/static_keys.js';
 import { inspectKey } from './jwks/key_import.js';
 import { keyUriProblem } from './jwks/http_fetch.js';
+import { compileCustomAuthentication } from './custom_compile.js';
+import { CustomAuthenticator } from './custom.js';
 function envNumber(name) {
     const v = process.env[name];
     return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
@@ -93,6 +95,13 @@ function deploymentLabel(path) {
  * through ctx.issue and returns null when there are any. `deploymentName` labels metrics and logs.
  */
 export function compileAuthentication(policy, path, ctx, deploymentName, opts = {}) {
+    if (policy.type === 'CUSTOM_AUTHENTICATION') {
+        return compileCustomAuthentication(policy, path, ctx, deploymentName ?? deploymentLabel(path), {
+            clock: opts.clock ?? coarseClock,
+            functions: opts.functions,
+            ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+        });
+    }
     const cfg = policy;
     const before = ctx.issues.length;
     const keysPath = cfg.type === 'JWT_AUTHENTICATION' ? `${path}.publicKeys` : `${path}.validationPolicy`;
@@ -156,7 +165,7 @@ export function compileAuthentication(policy, path, ctx, deploymentName, opts = 
  */
 export function compileAuthorization(policy, path, ctx, authentication) {
     const cfg = policy;
-    const stats = authentication instanceof Authenticator ? authentication.stats : null;
+    const stats = authentication instanceof Authenticator || authentication instanceof CustomAuthenticator ? authentication.stats : null;
     const nowMs = () => Date.now();
     const type = cfg?.type ?? 'AUTHENTICATION_ONLY';
     if (type === 'ANONYMOUS') {

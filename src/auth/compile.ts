@@ -22,6 +22,9 @@ import { StaticKeyStore } from './jwks/static_keys.ts';
 import { inspectKey, type KeyInput } from './jwks/key_import.ts';
 import { keyUriProblem } from './jwks/http_fetch.ts';
 import type { KeyStore } from './jwks/key_store.ts';
+import type { FunctionCatalog } from '../functions/compile.ts';
+import { compileCustomAuthentication } from './custom_compile.ts';
+import { CustomAuthenticator } from './custom.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
@@ -32,6 +35,8 @@ export interface AuthCompileOptions {
   decisionCacheMaxEntries?: number;
   decisionCacheCapMs?: number;
   maxTokenChars?: number;
+  /** The plan's functions, for CUSTOM_AUTHENTICATION (authorizer functions); without it such a policy is refused. */
+  functions?: FunctionCatalog;
 }
 
 function envNumber(name: string): number | undefined {
@@ -119,6 +124,13 @@ export function compileAuthentication(
   deploymentName?: string,
   opts: AuthCompileOptions = {},
 ): AuthenticationPolicy | null {
+  if ((policy as { type?: unknown }).type === 'CUSTOM_AUTHENTICATION') {
+    return compileCustomAuthentication(policy, path, ctx, deploymentName ?? deploymentLabel(path), {
+      clock: opts.clock ?? coarseClock,
+      functions: opts.functions,
+      ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+    });
+  }
   const cfg = policy as AuthenticationConfig;
   const before = ctx.issues.length;
   const keysPath = cfg.type === 'JWT_AUTHENTICATION' ? `${path}.publicKeys` : `${path}.validationPolicy`;
@@ -195,7 +207,7 @@ export function compileAuthorization(
   authentication: AuthenticationPolicy | null,
 ): AuthorizationPolicy | null {
   const cfg = policy as AuthorizationConfig | undefined;
-  const stats = authentication instanceof Authenticator ? authentication.stats : null;
+  const stats = authentication instanceof Authenticator || authentication instanceof CustomAuthenticator ? authentication.stats : null;
   const nowMs = () => Date.now();
   const type = cfg?.type ?? 'AUTHENTICATION_ONLY';
   if (type === 'ANONYMOUS') {

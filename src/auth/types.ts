@@ -15,8 +15,8 @@ import type { ALL_REASONS } from './verdicts.ts';
 export type AuthReason = (typeof ALL_REASONS)[number];
 
 export interface AuthVerdict {
-  /** 0 when the request may proceed; else the status to answer with (401, 403 or 503). */
-  readonly status: 0 | 401 | 403 | 503;
+  /** 0 when the request may proceed; else the status to answer with (401, 403, 503; 502 or 504 when an authorizer function failed). */
+  readonly status: 0 | 401 | 403 | 502 | 503 | 504;
   readonly reason: AuthReason;
   /** The verified token, or null (anonymous access, or a denial). */
   readonly auth: AuthContext | null;

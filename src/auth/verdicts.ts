@@ -65,4 +65,8 @@ export const ALL_REASONS = [
   'claim_invalid',
   'scope_insufficient',
   'keys_unavailable',
+  'authorizer_denied',
+  'authorizer_invalid_response',
+  'authorizer_failed',
+  'authorizer_timeout',
 ] as const;

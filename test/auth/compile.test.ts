@@ -67,7 +67,10 @@ test('schema: OCI shapes load, camelCase and the oci CLI kebab-case alike', () =
 });
 
 test('schema: unsupported and invalid shapes are refused with their path', () => {
-  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f' }), ['deployments[0].specification.requestPolicies.authentication.type: not supported yet']);
+  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key' }), []);
+  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'MODIFY_RESPONSE' } }), [
+    'deployments[0].specification.requestPolicies.authentication.validationFailurePolicy: not supported yet',
+  ]);
   assert.ok(load({ ...jwt, issuers: undefined }).includes('deployments[0].specification.requestPolicies.authentication.issuers: is required'));
   assert.ok(load({ ...jwt, publicKeys: { type: 'REMOTE_JWKS' } }).some((l) => l.endsWith('publicKeys.uri: is required')));
   assert.ok(load(jwt, { type: 'ANY_OF' }).some((l) => l.endsWith('authorization.allowedScope: is required')));

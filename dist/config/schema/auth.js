@@ -1,6 +1,7 @@
 /**
  * Schema of `requestPolicies.authentication` and route `requestPolicies.authorization`, in OCI API
- * Gateway's shapes (JwtAuthenticationPolicy, TokenAuthenticationPolicy, RouteAuthorizationPolicy).
+ * Gateway's shapes (JwtAuthenticationPolicy, TokenAuthenticationPolicy, CustomAuthenticationPolicy,
+ * RouteAuthorizationPolicy).
  * Owned by the auth stage (issue #3). Semantic checks (https JWKS, key sizes, ANONYMOUS routes)
  * happen in src/auth/compile.ts, with their paths.
  */
@@ -137,7 +138,27 @@ const tokenAuthentication = object({
     additionalValidationPolicy: { description: 'Misplaced: OCI puts additionalValidationPolicy inside validationPolicy. Refused at load, with a message saying so.' },
     validationFailurePolicy: NOT_SUPPORTED,
 }, ['type', 'validationPolicy']);
-export const authenticationSchema = byType({ JWT_AUTHENTICATION: jwtAuthentication, TOKEN_AUTHENTICATION: tokenAuthentication }, ['CUSTOM_AUTHENTICATION']);
+/** OCI's CustomAuthenticationPolicy: an authorizer function decides (src/auth/custom.ts). */
+const customAuthentication = object({
+    type: { const: 'CUSTOM_AUTHENTICATION' },
+    functionId: { ...nonEmptyString, description: 'The authorizer function: a key of the top-level functions map.' },
+    isAnonymousAccessAllowed: tokenLocation.isAnonymousAccessAllowed,
+    tokenHeader: { ...nonEmptyString, description: 'Single argument: the header whose raw value is sent as {"type":"TOKEN","token":...}.' },
+    tokenQueryParam: { ...nonEmptyString, description: 'Single argument: the query parameter whose value is sent as the token.' },
+    parameters: {
+        type: 'object',
+        additionalProperties: nonEmptyString,
+        minProperties: 1,
+        description: 'Multiple arguments: name → context variable without ${} (request.headers[X-Key]), sent as {"type":"USER_DEFINED","data":{...}}.',
+    },
+    cacheKey: { ...nonEmptyList, description: 'Names of parameters whose values key the answer cache (default: all of them).' },
+    validationFailurePolicy: NOT_SUPPORTED,
+}, ['type', 'functionId']);
+export const authenticationSchema = byType({
+    JWT_AUTHENTICATION: jwtAuthentication,
+    TOKEN_AUTHENTICATION: tokenAuthentication,
+    CUSTOM_AUTHENTICATION: customAuthentication,
+});
 export const authorizationSchema = byType({
     ANONYMOUS: object({ type: { const: 'ANONYMOUS' } }, ['type']),
     AUTHENTICATION_ONLY: object({ type: { const: 'AUTHENTICATION_ONLY' } }, ['type']),

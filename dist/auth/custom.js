@@ -1,0 +1,140 @@
+/**
+ * CUSTOM_AUTHENTICATION: an OCI authorizer function decides (docs/token-validation.md, "Authorizer
+ * functions"). The function runs on the functions runtime the ORACLE_FUNCTIONS_BACKEND uses, with
+ * OCI's payload: `{"type":"TOKEN","token":...}` (tokenHeader / tokenQueryParam) or
+ * `{"type":"USER_DEFINED","data":{...}}` (parameters). Its answer is checked strictly
+ * (authorizer_answer.ts): a malformed answer, an error or a non-200 is a 502, a timeout a 504,
+ * never an allow.
+ *
+ * Allowed answers are cached per cache key (the token, or the listed parameter values) until
+ * `expiresAt`, capped at one hour, in a bounded LRU; denials are not cached, so a client that just
+ * got a valid credential is not turned away by an old answer. Concurrent requests with the same key
+ * share one call.
+ */
+import { randomUUID } from 'node:crypto';
+import { Lru } from '../lib/lru.js';
+import { encodeCallHeaders } from '../functions/call_codec.js';
+import { ANONYMOUS, CHALLENGE_INVALID, CHALLENGE_MISSING, allowed } from './verdicts.js';
+import { parseAuthorizerAnswer } from './authorizer_answer.js';
+/** Longest life of a cached allow, whatever `expiresAt` says (DESIGN: capped at one hour). */
+export const AUTHORIZER_CACHE_CAP_MS = 3_600_000;
+function frozen(status, reason, challenge) {
+    return Object.freeze({ status, reason, auth: null, challenge });
+}
+const MISSING = frozen(401, 'token_missing', CHALLENGE_MISSING);
+const DENIED = frozen(401, 'authorizer_denied', CHALLENGE_INVALID);
+const INVALID = frozen(502, 'authorizer_invalid_response', null);
+const FAILED = frozen(502, 'authorizer_failed', null);
+const TIMEOUT = frozen(504, 'authorizer_timeout', null);
+/** The first value of header `lower` as the client sent it, or undefined. */
+function headerValue(g, lower) {
+    const v = g.req.headers[lower];
+    return Array.isArray(v) ? v[0] : v;
+}
+/**
+ * OCI's payload for this request (reference: "Passing Tokens to Authorizer Functions"). A
+ * repeated header or query parameter becomes an array; an absent one is left out. Null when there
+ * is nothing to send (no token; none of the parameters present).
+ */
+export function buildAuthorizerCall(args, g) {
+    if (args.kind === 'token') {
+        const token = (args.header !== null ? headerValue(g, args.header) : undefined) ?? (args.queryParam !== null ? (g.query().get(args.queryParam) ?? undefined) : undefined);
+        if (token === undefined || token === '')
+            return null;
+        return { payload: JSON.stringify({ type: 'TOKEN', token }), cacheKey: token };
+    }
+    const data = {};
+    let present = false;
+    for (const [name, variable] of args.parameters) {
+        const values = variable.values(g);
+        if (values.length === 0)
+            continue;
+        present = true;
+        data[name] = values.length === 1 ? values[0] : values;
+    }
+    if (!present)
+        return null;
+    const key = args.cacheKey.map((name) => data[name] ?? null);
+    return { payload: JSON.stringify({ type: 'USER_DEFINED', data }), cacheKey: JSON.stringify(key) };
+}
+export class CustomAuthenticator {
+    allowsAnonymous;
+    stats;
+    #o;
+    #cache;
+    #inflight = new Map();
+    constructor(opts) {
+        this.#o = opts;
+        this.allowsAnonymous = opts.allowsAnonymous;
+        this.stats = opts.stats;
+        this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000, maxBytes: 32 * 1024 * 1024 });
+    }
+    /** Functions start on first use: nothing to wait for. */
+    ready() {
+        return Promise.resolve(true);
+    }
+    authenticate(g) {
+        const nowMs = this.#o.clock.nowMs();
+        const call = buildAuthorizerCall(this.#o.args, g);
+        if (call === null)
+            return this.allowsAnonymous ? this.#record(ANONYMOUS, nowMs) : this.#record(MISSING, nowMs);
+        const hit = this.#cache.get(call.cacheKey);
+        if (hit !== undefined) {
+            if (hit.expiresAtMs > nowMs) {
+                this.stats.hit();
+                return hit.verdict;
+            }
+            this.#cache.delete(call.cacheKey);
+        }
+        this.stats.cacheMisses++;
+        const pending = this.#inflight.get(call.cacheKey);
+        if (pending !== undefined)
+            return pending;
+        const p = this.#call(call, g).finally(() => this.#inflight.delete(call.cacheKey));
+        this.#inflight.set(call.cacheKey, p);
+        return p;
+    }
+    async #call(call, g) {
+        const invoker = this.#o.invoker;
+        const callId = randomUUID();
+        const headers = encodeCallHeaders(callId, 'POST', '/', ['Content-Type', 'application/json']);
+        const out = await invoker.invoke({ callId, headers, body: Buffer.from(call.payload) });
+        const nowMs = this.#o.clock.nowMs();
+        const fields = { fnId: invoker.functionId, callId };
+        if (!out.ok) {
+            g.log.warn({ ...fields, failure: out.failure, detail: out.detail }, 'authorizer function failed');
+            return this.#record(out.failure === 'timeout' ? TIMEOUT : FAILED, nowMs);
+        }
+        if (out.status !== 200) {
+            g.log.warn({ ...fields, status: out.status }, 'authorizer function answered a status other than 200');
+            return this.#record(FAILED, nowMs);
+        }
+        const answer = parseAuthorizerAnswer(out.body.toString('utf8'), nowMs);
+        if (typeof answer === 'string') {
+            g.log.warn({ ...fields, problem: answer }, 'authorizer function answer refused');
+            return this.#record(INVALID, nowMs);
+        }
+        if (!answer.active) {
+            const v = answer.wwwAuthenticate === undefined ? DENIED : frozen(401, 'authorizer_denied', answer.wwwAuthenticate);
+            return this.#record(v, nowMs);
+        }
+        const auth = {
+            claims: answer.context,
+            scopes: new Set(answer.scopes),
+            subject: answer.principal,
+            clientId: answer.clientId,
+        };
+        const verdict = allowed(auth);
+        const expiresAtMs = Math.min(answer.expiresAtMs, nowMs + AUTHORIZER_CACHE_CAP_MS);
+        this.#cache.set(call.cacheKey, { verdict, expiresAtMs }, 2 * call.cacheKey.length + 2 * out.body.length + 400);
+        return this.#record(verdict, nowMs);
+    }
+    #record(v, nowMs) {
+        this.stats.record(v.reason, nowMs);
+        return v;
+    }
+    /** Cached allows (tests, admin). */
+    get cacheSize() {
+        return this.#cache.size;
+    }
+}

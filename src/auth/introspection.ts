@@ -1,0 +1,330 @@
+/**
+ * TOKEN_AUTHENTICATION with a REMOTE_DISCOVERY validation policy that carries `clientDetails`: OCI's
+ * "introspect URL based validation", i.e. RFC 7662 token introspection. The token (a JWT or an
+ * opaque string) is sent to the discovery document's `introspection_endpoint` with the client's id
+ * and secret; `active: true` lets the request through with the answer's claims (scope, client_id,
+ * sub, ...) as `request.auth`, `active: false` is a 401. No key is ever fetched.
+ *
+ * - Client authentication: `client_secret_basic`, unless the document lists only
+ *   `client_secret_post` (in `introspection_endpoint_auth_methods_supported`, else
+ *   `token_endpoint_auth_methods_supported`).
+ * - Answers are cached per token until the answer's `exp` (plus the clock skew), never longer than
+ *   `maxCacheDurationInHours`, in a bounded LRU; an inactive answer is cached for at most
+ *   INACTIVE_CACHE_MS, so a flood of bad tokens does not become a flood of introspection calls.
+ *   Concurrent requests with one token share one call.
+ * - The endpoint unreachable, slow, or answering anything but a JSON object with a boolean `active`
+ *   → 503 (never an allow), with the reason in the log. The same for a client secret that did not
+ *   resolve through `secrets:` (the policy then answers 503 to every request with a token).
+ * - additionalValidationPolicy applies to the answer's claims: `iss`, `aud` and `verifyClaims`;
+ *   an answer whose `exp` has passed is refused whatever `active` says.
+ *
+ * The token and the secret are never logged.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import type { AuthContext, GatewayRequest } from '../types.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/log.ts';
+import { Lru } from '../lib/lru.ts';
+import type { ResolvedSecret } from '../lib/secrets.ts';
+import type { AuthenticationPolicy, AuthReason, AuthVerdict } from './types.ts';
+import type { AuthStats } from './stats.ts';
+import { TOKEN_MALFORMED, TOKEN_MISSING, type Extractor } from './extract.ts';
+import { ANONYMOUS, allowed, denial } from './verdicts.ts';
+import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed, type ClaimCheck } from './claims.ts';
+import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from './jwks/http_fetch.ts';
+
+/** Longest life of a cached inactive answer. */
+export const INACTIVE_CACHE_MS = 30_000;
+/** How long a failed discovery fetch is remembered before the next request tries again. */
+export const DISCOVERY_RETRY_MS = 5_000;
+/** Largest introspection answer read, in bytes. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+// Reasons reuse the stage's existing list (verdicts.ts ALL_REASONS): an inactive token is a token
+// the issuer does not vouch for (as a bad signature), and an introspection that cannot be made is
+// validation material being unavailable (503).
+const REASON_INACTIVE: AuthReason = 'signature_invalid';
+const REASON_UNAVAILABLE: AuthReason = 'keys_unavailable';
+
+export interface IntrospectionOptions {
+  extractor: Extractor;
+  /** The OIDC / RFC 8414 discovery document naming `introspection_endpoint`. */
+  discoveryUri: string;
+  clientId: string;
+  /** The client secret, or why it did not resolve. */
+  secret: ResolvedSecret;
+  isSslVerifyDisabled: boolean;
+  /** Cap on an answer's life in the cache (`maxCacheDurationInHours`), also the discovery document's. */
+  maxCacheMs: number;
+  timeoutMs: number;
+  issuers: readonly string[] | null;
+  audiences: readonly string[] | null;
+  claimChecks: readonly ClaimCheck[];
+  clockSkewSec: number;
+  allowsAnonymous: boolean;
+  maxTokenChars: number;
+  clock: Clock;
+  stats: AuthStats;
+  log: Logger;
+  /** `gatehouse validate`: no network. */
+  offline: boolean;
+  fetchDocument?: DocumentFetcher;
+  /** Default 10 000. */
+  maxEntries?: number;
+}
+
+interface Endpoint {
+  url: string;
+  method: 'client_secret_basic' | 'client_secret_post';
+}
+
+interface Cached {
+  verdict: AuthVerdict;
+  untilMs: number;
+}
+
+let insecureAgent: Agent | null = null;
+
+/** `client_secret_basic` unless the methods listed name only `client_secret_post` (DESIGN §11). */
+export function authMethodOf(doc: Record<string, unknown>): Endpoint['method'] {
+  const listed = doc['introspection_endpoint_auth_methods_supported'] ?? doc['token_endpoint_auth_methods_supported'];
+  if (!Array.isArray(listed)) return 'client_secret_basic';
+  return listed.includes('client_secret_post') && !listed.includes('client_secret_basic') ? 'client_secret_post' : 'client_secret_basic';
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+function basicHeader(id: string, secret: string): string {
+  const enc = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export class IntrospectionAuthenticator implements AuthenticationPolicy {
+  readonly allowsAnonymous: boolean;
+  readonly stats: AuthStats;
+  /** Shown by readiness and the admin API: the discovery URI. */
+  readonly label: string;
+  /** Introspection calls made, and those that failed (no answer, or a malformed one). */
+  calls = 0;
+  failures = 0;
+  readonly #o: IntrospectionOptions;
+  readonly #cache: Lru<string, Cached>;
+  readonly #inflight = new Map<string, Promise<AuthVerdict>>();
+  #endpoint: Endpoint | null = null;
+  #endpointUntilMs = 0;
+  #discovering: Promise<Endpoint | string> | null = null;
+  #lastError: string | null;
+  #retryAtMs = 0;
+  #loggedAtMs = 0;
+
+  constructor(opts: IntrospectionOptions) {
+    this.#o = opts;
+    this.allowsAnonymous = opts.allowsAnonymous;
+    this.stats = opts.stats;
+    this.label = opts.discoveryUri;
+    this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000 });
+    this.#lastError = 'missing' in opts.secret ? opts.secret.missing : null;
+  }
+
+  /** Why the policy cannot introspect now (an unresolved secret, an unusable discovery document), or null. */
+  problem(): string | null {
+    return this.#lastError;
+  }
+
+  /** Readiness: the secret resolved and the discovery document names an introspection endpoint. */
+  async ready(): Promise<boolean> {
+    if ('missing' in this.#o.secret) return false;
+    if (this.#o.offline) return true;
+    return typeof (await this.#discover(this.#o.clock.nowMs())) !== 'string';
+  }
+
+  authenticate(ctx: GatewayRequest): AuthVerdict | Promise<AuthVerdict> {
+    const token = this.#o.extractor(ctx);
+    const nowMs = this.#o.clock.nowMs();
+    if (token === TOKEN_MISSING) return this.allowsAnonymous ? this.#done(ANONYMOUS, nowMs) : this.#done(denial('token_missing'), nowMs);
+    if (token === TOKEN_MALFORMED) return this.#done(denial('token_malformed'), nowMs);
+    if (token.length > this.#o.maxTokenChars) return this.#done(denial('token_too_large'), nowMs);
+    if ('missing' in this.#o.secret) {
+      this.#logOnce(nowMs, this.#o.secret.missing);
+      return this.#done(denial(REASON_UNAVAILABLE), nowMs);
+    }
+    const cached = this.#cache.get(token);
+    if (cached !== undefined && cached.untilMs > nowMs) {
+      this.stats.cacheHits++;
+      return this.#done(cached.verdict, nowMs);
+    }
+    this.stats.cacheMisses++;
+    let pending = this.#inflight.get(token);
+    if (pending === undefined) {
+      pending = this.#introspect(token, nowMs).finally(() => this.#inflight.delete(token));
+      this.#inflight.set(token, pending);
+    }
+    return pending.then((v) => this.#done(v, this.#o.clock.nowMs()));
+  }
+
+  /** Answers cached (tests, admin). */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
+  adminState(): Record<string, unknown> {
+    return {
+      uri: this.#o.discoveryUri,
+      kind: 'introspection',
+      introspectionEndpoint: this.#endpoint?.url ?? null,
+      clientAuthentication: this.#endpoint?.method ?? null,
+      calls: this.calls,
+      failures: this.failures,
+      cachedAnswers: this.#cache.size,
+      lastError: this.#lastError,
+    };
+  }
+
+  async #introspect(token: string, nowMs: number): Promise<AuthVerdict> {
+    const endpoint = await this.#discover(nowMs);
+    if (typeof endpoint === 'string') return denial(REASON_UNAVAILABLE);
+    this.calls++;
+    let answer: Record<string, unknown>;
+    try {
+      answer = await this.#call(endpoint, token);
+    } catch (err) {
+      this.failures++;
+      const reason = `introspection at ${endpoint.url} failed: ${(err as Error).message}`;
+      this.#lastError = reason;
+      this.#o.log.warn({ deployment: this.stats.deployment, reason }, 'token introspection failed');
+      return denial(REASON_UNAVAILABLE);
+    }
+    const now = this.#o.clock.nowMs();
+    const verdict = this.#judge(answer, now);
+    const capMs = now + this.#o.maxCacheMs;
+    let untilMs: number;
+    if (verdict.status !== 0) untilMs = Math.min(capMs, now + INACTIVE_CACHE_MS);
+    else if (typeof answer['exp'] === 'number') untilMs = Math.min(capMs, (answer['exp'] + this.#o.clockSkewSec) * 1000);
+    else untilMs = capMs;
+    if (untilMs > now) this.#cache.set(token, { verdict, untilMs }, token.length * 2 + 512);
+    return verdict;
+  }
+
+  /** The verdict for an introspection answer (RFC 7662 §2.2) under the policy's extra checks. */
+  #judge(answer: Record<string, unknown>, nowMs: number): AuthVerdict {
+    if (answer['active'] !== true) return denial(REASON_INACTIVE);
+    const exp = answer['exp'];
+    const nowSec = Math.floor(nowMs / 1000);
+    if (typeof exp === 'number' && exp + this.#o.clockSkewSec <= nowSec) return denial('expired');
+    const nbf = answer['nbf'];
+    if (typeof nbf === 'number' && nbf - this.#o.clockSkewSec > nowSec) return denial('not_yet_valid');
+    const claims: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(answer)) if (k !== 'active') claims[k] = v;
+    if (this.#o.issuers !== null && !issuerAllowed(claims, this.#o.issuers)) return denial('issuer_invalid');
+    if (this.#o.audiences !== null && !audienceAllowed(claims, this.#o.audiences)) return denial('audience_invalid');
+    if (!claimsAllowed(claims, this.#o.claimChecks)) return denial('claim_invalid');
+    const auth: AuthContext = buildAuthContext(claims);
+    return allowed(auth);
+  }
+
+  async #call(endpoint: Endpoint, token: string): Promise<Record<string, unknown>> {
+    const secret = (this.#o.secret as { value: string }).value;
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (endpoint.method === 'client_secret_basic') headers['authorization'] = basicHeader(this.#o.clientId, secret);
+    else {
+      form.set('client_id', this.#o.clientId);
+      form.set('client_secret', secret);
+    }
+    const timeout = AbortSignal.timeout(this.#o.timeoutMs);
+    let dispatcher: Dispatcher | undefined;
+    if (this.#o.isSslVerifyDisabled) dispatcher = insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(endpoint.url, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal: timeout,
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
+        ...(dispatcher ? { dispatcher } : {}),
+      });
+    } catch (err) {
+      throw new Error(timeout.aborted ? `timed out after ${this.#o.timeoutMs} ms` : `request failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      // 401 here means the gateway's client id or secret is wrong: the operator's problem, not the caller's.
+      throw new Error(`HTTP ${res.statusCode}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_ANSWER_BYTES) {
+        res.body.destroy();
+        throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new Error('answer is not JSON');
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('answer is not a JSON object');
+    if (typeof (doc as Record<string, unknown>)['active'] !== 'boolean') throw new Error('answer has no boolean "active"');
+    return doc as Record<string, unknown>;
+  }
+
+  /** The introspection endpoint from the discovery document, refreshed after maxCacheMs; a string says why not. */
+  #discover(nowMs: number): Promise<Endpoint | string> {
+    if (this.#endpoint !== null && nowMs < this.#endpointUntilMs) return Promise.resolve(this.#endpoint);
+    if (this.#discovering !== null) return this.#discovering;
+    if (this.#endpoint === null && this.#lastError !== null && nowMs < this.#retryAtMs) return Promise.resolve(this.#lastError);
+    this.#discovering = this.#fetchDiscovery()
+      .then((found) => {
+        const now = this.#o.clock.nowMs();
+        if (typeof found === 'string') {
+          this.#lastError = found;
+          this.#retryAtMs = now + DISCOVERY_RETRY_MS;
+          this.#o.log.warn({ deployment: this.stats.deployment, reason: found }, 'token introspection: discovery failed');
+          // A document that served once keeps serving until the next fetch succeeds.
+          return this.#endpoint ?? found;
+        }
+        this.#endpoint = found;
+        this.#endpointUntilMs = now + this.#o.maxCacheMs;
+        this.#lastError = null;
+        return found;
+      })
+      .finally(() => (this.#discovering = null));
+    return this.#discovering;
+  }
+
+  async #fetchDiscovery(): Promise<Endpoint | string> {
+    const uri = this.#o.discoveryUri;
+    let body: unknown;
+    try {
+      const fetched = await (this.#o.fetchDocument ?? fetchJsonDocument)(uri, { timeoutMs: this.#o.timeoutMs, insecure: this.#o.isSslVerifyDisabled });
+      if (fetched.status !== 200) return `discovery document ${uri}: unexpected 304`;
+      body = fetched.body;
+    } catch (err) {
+      return `discovery document ${uri}: ${(err as Error).message}`;
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return `discovery document ${uri} is not a JSON object`;
+    const doc = body as Record<string, unknown>;
+    const url = doc['introspection_endpoint'];
+    if (typeof url !== 'string' || url === '') return `discovery document ${uri} names no introspection_endpoint`;
+    const problem = keyUriProblem(url, this.#o.isSslVerifyDisabled);
+    if (problem !== null) return `introspection_endpoint ${url} ${problem}`;
+    return { url, method: authMethodOf(doc) };
+  }
+
+  #logOnce(nowMs: number, reason: string): void {
+    // At most one line a minute: a policy without its secret would otherwise log per request.
+    if (nowMs < this.#loggedAtMs) return;
+    this.#loggedAtMs = nowMs + 60_000;
+    this.#o.log.error({ deployment: this.stats.deployment, reason }, 'token introspection: client secret unavailable');
+  }
+
+  #done(verdict: AuthVerdict, nowMs: number): AuthVerdict {
+    this.stats.record(verdict.reason, nowMs);
+    return verdict;
+  }
+}

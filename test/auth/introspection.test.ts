@@ -1,0 +1,266 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IntrospectionAuthenticator, type IntrospectionOptions } from '../../src/auth/introspection.ts';
+import { createExtractor } from '../../src/auth/extract.ts';
+import { AuthStats } from '../../src/auth/stats.ts';
+import { IdpState } from '../../src/idp/idp_state.ts';
+import { createKeyEnvelope } from '../../src/idp/key_envelope.ts';
+import { seedFromConfig } from '../../src/idp/seed.ts';
+import { createIdpServer } from '../../src/idp/server.ts';
+import { IdpStore, openDriver } from '../../src/idp/store/store.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { createLogger } from '../../src/lib/log.ts';
+import { bearer } from './helpers.ts';
+
+const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
+const nowSec = (): number => Math.floor(clock.nowMs() / 1000);
+
+/** A programmable RFC 7662 server on loopback: records how the client authenticated, answers what the test says. */
+interface FakeAs {
+  discoveryUri: string;
+  doc: Record<string, unknown>;
+  answer: (token: string) => unknown;
+  calls: { authorization: string | undefined; form: URLSearchParams }[];
+  close(): Promise<void>;
+}
+
+async function fakeAs(): Promise<FakeAs> {
+  let base = '';
+  const self: FakeAs = {
+    discoveryUri: '',
+    doc: {},
+    answer: () => ({ active: false }),
+    calls: [],
+    close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `${base}/`, introspection_endpoint: `${base}/introspect`, ...self.doc }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      self.calls.push({ authorization: req.headers.authorization, form });
+      const out = self.answer(form.get('token') ?? '');
+      const body = typeof out === 'string' ? out : JSON.stringify(out);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  self.discoveryUri = `${base}/.well-known/openid-configuration`;
+  return self;
+}
+
+function authenticator(discoveryUri: string, over: Partial<IntrospectionOptions> = {}): IntrospectionAuthenticator {
+  return new IntrospectionAuthenticator({
+    extractor: createExtractor({ header: 'Authorization', scheme: 'Bearer', queryParam: null }),
+    discoveryUri,
+    clientId: 'gateway',
+    secret: { value: 'gateway secret' },
+    isSslVerifyDisabled: false,
+    maxCacheMs: 3_600_000,
+    timeoutMs: 2000,
+    issuers: null,
+    audiences: null,
+    claimChecks: [],
+    clockSkewSec: 0,
+    allowsAnonymous: false,
+    maxTokenChars: 1 << 20,
+    clock,
+    stats: new AuthStats('d'),
+    log: createLogger({ level: 'silent' }),
+    offline: false,
+    ...over,
+  });
+}
+
+// The local token service, in process, on the same manual clock.
+let dir = '';
+let state: IdpState;
+let idp: Server;
+let idpBase = '';
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'introspection-client-'));
+  state = new IdpState(new IdpStore(openDriver('.gatehouse/idp.sqlite', dir), createKeyEnvelope(undefined)), 'http://127.0.0.1:1/', { now: () => new Date(clock.nowMs()) });
+  await state.store.migrate();
+  await state.refresh(true);
+  idp = createIdpServer(state, { log: createLogger({ level: 'silent' }), defaultAudience: undefined });
+  await new Promise<void>((ok) => idp.listen(0, '127.0.0.1', ok));
+  idpBase = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+  await state.setIssuer(`${idpBase}/`);
+  await seedFromConfig(
+    state,
+    {
+      apis: [{ identifier: 'https://orders', scopes: ['read:orders'], tokenLifetime: 600 }],
+      applications: [
+        { name: 'Caller', clientId: 'caller', clientSecret: 'caller-secret', grants: [{ audience: 'https://orders', scopes: ['read:orders'] }] },
+        { name: 'Gateway', clientId: 'gateway', clientSecret: 'gateway secret' },
+      ],
+    },
+    dir,
+  );
+});
+
+after(async () => {
+  await new Promise<void>((ok) => (idp.closeAllConnections(), idp.close(() => ok())));
+  await state.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function issued(): Promise<string> {
+  const res = await fetch(`${idpBase}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'caller', client_secret: 'caller-secret', audience: 'https://orders' }),
+  });
+  return String(((await res.json()) as Record<string, unknown>)['access_token']);
+}
+
+test('against the local token service: an issued token passes with its claims, anything else is 401', async () => {
+  const a = authenticator(`${idpBase}/.well-known/openid-configuration`);
+  assert.equal(await a.ready(), true);
+  const v = await a.authenticate(bearer(await issued()));
+  assert.equal(v.status, 0);
+  assert.equal(v.auth?.clientId, 'caller');
+  assert.equal(v.auth?.subject, 'caller@clients');
+  assert.deepEqual([...(v.auth?.scopes ?? [])], ['read:orders']);
+  assert.equal(v.auth?.claims['aud'], 'https://orders');
+  assert.equal('active' in (v.auth?.claims ?? {}), false);
+  assert.equal((await a.authenticate(bearer('opaque-nobody-issued'))).status, 401);
+  assert.equal((await a.authenticate(bearer(''.padEnd(3, 'x')))).status, 401);
+  assert.deepEqual(a.adminState()['clientAuthentication'], 'client_secret_basic');
+});
+
+test('against the local token service: a wrong client secret is a 503 (the operator\'s problem), not a 401', async () => {
+  const a = authenticator(`${idpBase}/.well-known/openid-configuration`, { secret: { value: 'wrong' } });
+  const v = await a.authenticate(bearer(await issued()));
+  assert.equal(v.status, 503);
+  assert.equal(a.failures, 1);
+  assert.match(String(a.problem()), /HTTP 401/);
+});
+
+test('client_secret_basic by default, client_secret_post when the document lists only that; the secret is form-encoded in Basic', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = () => ({ active: true, exp: nowSec() + 60 });
+    await authenticator(as.discoveryUri).authenticate(bearer('t1'));
+    const basic = as.calls[0]!;
+    assert.equal(basic.authorization, `Basic ${Buffer.from('gateway:gateway+secret').toString('base64')}`);
+    assert.equal(basic.form.get('token'), 't1');
+    assert.equal(basic.form.get('client_secret'), null);
+
+    as.doc = { introspection_endpoint_auth_methods_supported: ['client_secret_post'] };
+    await authenticator(as.discoveryUri).authenticate(bearer('t2'));
+    const post = as.calls[1]!;
+    assert.equal(post.authorization, undefined);
+    assert.equal(post.form.get('client_id'), 'gateway');
+    assert.equal(post.form.get('client_secret'), 'gateway secret');
+
+    as.doc = { introspection_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'] };
+    await authenticator(as.discoveryUri).authenticate(bearer('t3'));
+    assert.match(String(as.calls[2]!.authorization), /^Basic /);
+  } finally {
+    await as.close();
+  }
+});
+
+test('an active answer is cached until its exp, then asked again; concurrent requests share one call', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = () => ({ active: true, exp: nowSec() + 120, scope: 'a b' });
+    const a = authenticator(as.discoveryUri);
+    const [x, y] = await Promise.all([a.authenticate(bearer('tok')), a.authenticate(bearer('tok'))]);
+    assert.equal(x.status, 0);
+    assert.equal(y, x);
+    assert.equal(as.calls.length, 1);
+    clock.advance(119_000);
+    assert.equal((await a.authenticate(bearer('tok'))).status, 0);
+    assert.equal(as.calls.length, 1, 'served from the cache before exp');
+    clock.advance(1_000);
+    assert.equal((await a.authenticate(bearer('tok'))).status, 0);
+    assert.equal(as.calls.length, 2, 'asked again at exp');
+  } finally {
+    await as.close();
+  }
+});
+
+test('the cache is capped by maxCacheDurationInHours; an inactive answer is cached briefly', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = (t) => (t === 'bad' ? { active: false } : { active: true, exp: nowSec() + 86_400 });
+    const a = authenticator(as.discoveryUri, { maxCacheMs: 60_000 });
+    await a.authenticate(bearer('long'));
+    clock.advance(59_000);
+    await a.authenticate(bearer('long'));
+    assert.equal(as.calls.length, 1);
+    clock.advance(1_000);
+    await a.authenticate(bearer('long'));
+    assert.equal(as.calls.length, 2, 'the cap, not the day-long exp');
+
+    assert.equal((await a.authenticate(bearer('bad'))).status, 401);
+    assert.equal((await a.authenticate(bearer('bad'))).status, 401);
+    assert.equal(as.calls.length, 3, 'one call for two requests');
+    clock.advance(30_000);
+    await a.authenticate(bearer('bad'));
+    assert.equal(as.calls.length, 4);
+  } finally {
+    await as.close();
+  }
+});
+
+test('malformed answers and an expired exp are never an allow; additionalValidationPolicy applies to the answer', async () => {
+  const as = await fakeAs();
+  try {
+    const a = authenticator(as.discoveryUri, { audiences: ['api://x'], issuers: ['https://idp/'] });
+    for (const junk of ['not json', '[]', { active: 'true' }, {}]) {
+      as.answer = () => junk;
+      assert.equal((await a.authenticate(bearer(`junk-${JSON.stringify(junk)}`))).status, 503, JSON.stringify(junk));
+    }
+    as.answer = () => ({ active: true, exp: nowSec() - 1, aud: 'api://x', iss: 'https://idp/' });
+    assert.equal((await a.authenticate(bearer('expired'))).reason, 'expired');
+    as.answer = () => ({ active: true, exp: nowSec() + 60, aud: 'api://other', iss: 'https://idp/' });
+    assert.equal((await a.authenticate(bearer('other-aud'))).reason, 'audience_invalid');
+    as.answer = () => ({ active: true, exp: nowSec() + 60, aud: ['api://x'], iss: 'https://evil/' });
+    assert.equal((await a.authenticate(bearer('other-iss'))).reason, 'issuer_invalid');
+    as.answer = () => ({ active: true, exp: nowSec() + 60, aud: 'api://x', iss: 'https://idp/' });
+    assert.equal((await a.authenticate(bearer('good'))).status, 0);
+  } finally {
+    await as.close();
+  }
+});
+
+test('an unresolved client secret answers 503 without calling anyone, and readiness says why', async () => {
+  const as = await fakeAs();
+  try {
+    const a = authenticator(as.discoveryUri, { secret: { missing: 'secret ocid1.vaultsecret.oc1..x is not in secrets:' } });
+    assert.equal(await a.ready(), false);
+    assert.equal(a.problem(), 'secret ocid1.vaultsecret.oc1..x is not in secrets:');
+    assert.equal((await a.authenticate(bearer('tok'))).status, 503);
+    assert.equal(as.calls.length, 0);
+    assert.equal((await a.authenticate(bearer('tok'))).status, 503);
+  } finally {
+    await as.close();
+  }
+});
+
+test('a discovery document without introspection_endpoint is a 503 with the reason', async () => {
+  const as = await fakeAs();
+  try {
+    as.doc = { introspection_endpoint: undefined };
+    const a = authenticator(as.discoveryUri);
+    assert.equal((await a.authenticate(bearer('tok'))).status, 503);
+    assert.match(String(a.problem()), /names no introspection_endpoint/);
+    assert.equal(await a.ready(), false);
+  } finally {
+    await as.close();
+  }
+});

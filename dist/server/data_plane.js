@@ -19,7 +19,7 @@ const CTX = Symbol('gatehouse.ctx');
 const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
 const NO_PARAMS = Object.freeze({});
 const NO_SEGMENTS = Object.freeze([]);
-const DENIAL_MESSAGE = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
+const DENIAL_MESSAGE = { 401: 'Unauthorized', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 export function createDataPlaneHandler(state, log) {
     /** Where the access lines of requests that matched no route go (null: not written). */
     const unmatchedLog = log.isLevelEnabled('info') ? accessLogger(log) : null;

@@ -36,7 +36,7 @@ const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 
-const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
+const DENIAL_MESSAGE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   /** Where the access lines of requests that matched no route go (null: not written). */

@@ -12,6 +12,8 @@ import { compileAuthentication, compileAuthorization } from '../auth/compile.js'
 import { createStockBackend } from '../backends/stock.js';
 import { createHttpBackend } from '../backends/http.js';
 import { createFunctionBackend } from '../backends/function.js';
+import { compileDynamicRouting } from '../policies/selection.js';
+import { compileDynamicAuthentication } from '../auth/dynamic.js';
 import { compileFunctions } from '../functions/compile.js';
 import { compileCors, corsResponseHeaders } from '../policies/cors.js';
 import { compileRequestTransform, compileResponseTransform } from '../policies/transforms.js';
@@ -52,6 +54,9 @@ function compileBackend(config, path, route, ctx, functions) {
             return createHttpBackend(config, path, route, ctx);
         case 'ORACLE_FUNCTIONS_BACKEND':
             return createFunctionBackend(config, path, ctx, functions);
+        case 'DYNAMIC_ROUTING_BACKEND':
+            // The schema lets only HTTP, functions and stock backends be chosen: never another dynamic one.
+            return compileDynamicRouting(config, path, route, ctx, (b, at) => compileBackend(b, at, route, ctx, functions));
     }
 }
 /** What readiness waits for in a deployment's authentication policy: its key store. */
@@ -76,9 +81,25 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
     const usagePlansConfig = spec.requestPolicies?.usagePlans;
     const deploymentRef = d.id === undefined ? { name: d.name } : { name: d.name, id: d.id };
     const authConfig = spec.requestPolicies?.authentication;
-    const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
-    if (authentication !== null)
-        readiness.push(readinessOf(d.name, authentication));
+    const dynamicConfig = spec.requestPolicies?.dynamicAuthentication;
+    let authentication = null;
+    if (authConfig !== undefined && dynamicConfig !== undefined) {
+        ctx.issue(`${base}.requestPolicies.dynamicAuthentication`, 'cannot be used with requestPolicies.authentication (OCI allows one of them): remove one');
+    }
+    else if (dynamicConfig !== undefined) {
+        const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
+        const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes);
+        // Each server's key store is its own readiness check; the dynamic policy itself only picks.
+        if (dynamic !== null)
+            for (const server of dynamic.servers)
+                readiness.push(readinessOf(d.name, server));
+        authentication = dynamic;
+    }
+    else if (authConfig !== undefined) {
+        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
+        if (authentication !== null)
+            readiness.push(readinessOf(d.name, authentication));
+    }
     const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);
     let count = 0;
     spec.routes.forEach((r, j) => {

@@ -16,6 +16,8 @@ import { compileAuthentication, compileAuthorization } from '../auth/compile.ts'
 import { createStockBackend } from '../backends/stock.ts';
 import { createHttpBackend } from '../backends/http.ts';
 import { createFunctionBackend } from '../backends/function.ts';
+import { compileDynamicRouting, type DynamicRoutingBackendConfig } from '../policies/selection.ts';
+import { compileDynamicAuthentication, type DynamicAuthenticationConfig } from '../auth/dynamic.ts';
 import { compileFunctions, type FunctionCatalog } from '../functions/compile.ts';
 import { compileCors, corsResponseHeaders } from '../policies/cors.ts';
 import { compileRequestTransform, compileResponseTransform } from '../policies/transforms.ts';
@@ -52,7 +54,7 @@ function loggerFor(log: Logger, deployment: string, policies: LoggingPolicies | 
   return child;
 }
 
-function compileBackend(config: BackendConfig, path: string, route: string, ctx: CompileContext, functions: FunctionCatalog): Backend | null {
+function compileBackend(config: BackendConfig | DynamicRoutingBackendConfig<BackendConfig>, path: string, route: string, ctx: CompileContext, functions: FunctionCatalog): Backend | null {
   switch (config.type) {
     case 'STOCK_RESPONSE_BACKEND':
       return createStockBackend(config, path, ctx);
@@ -60,6 +62,9 @@ function compileBackend(config: BackendConfig, path: string, route: string, ctx:
       return createHttpBackend(config, path, route, ctx);
     case 'ORACLE_FUNCTIONS_BACKEND':
       return createFunctionBackend(config, path, ctx, functions);
+    case 'DYNAMIC_ROUTING_BACKEND':
+      // The schema lets only HTTP, functions and stock backends be chosen: never another dynamic one.
+      return compileDynamicRouting(config, path, route, ctx, (b, at) => compileBackend(b, at, route, ctx, functions));
   }
 }
 
@@ -107,8 +112,20 @@ function compileDeployment(
   const usagePlansConfig = spec.requestPolicies?.usagePlans;
   const deploymentRef = d.id === undefined ? { name: d.name } : { name: d.name, id: d.id };
   const authConfig = spec.requestPolicies?.authentication;
-  const authentication = authConfig === undefined ? null : compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
-  if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
+  const dynamicConfig = (spec.requestPolicies as { dynamicAuthentication?: DynamicAuthenticationConfig } | undefined)?.dynamicAuthentication;
+  let authentication: AuthenticationPolicy | null = null;
+  if (authConfig !== undefined && dynamicConfig !== undefined) {
+    ctx.issue(`${base}.requestPolicies.dynamicAuthentication`, 'cannot be used with requestPolicies.authentication (OCI allows one of them): remove one');
+  } else if (dynamicConfig !== undefined) {
+    const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
+    const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes);
+    // Each server's key store is its own readiness check; the dynamic policy itself only picks.
+    if (dynamic !== null) for (const server of dynamic.servers) readiness.push(readinessOf(d.name, server));
+    authentication = dynamic;
+  } else if (authConfig !== undefined) {
+    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
+    if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
+  }
   const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);
   let count = 0;
   spec.routes.forEach((r, j) => {

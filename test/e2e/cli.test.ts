@@ -18,7 +18,7 @@ describe('gatehouse CLI (e2e)', () => {
       writeFileSync(join(dir, 'bad.yaml'), 'deployments:\n  - name: a\n    pathPrefix: /a\n    specification:\n      routes:\n        - { path: /x, backend: { type: HTTP_BACKEND, url: "not a url" } }\n      requestPolicies: { dynamicAuthentication: { selectionSource: { type: SINGLE, selector: "request.headers[k]" } } }\n');
       const bad = await runCli(['validate', '--config', join(dir, 'bad.yaml')]);
       assert.equal(bad.code, 1);
-      assert.match(bad.stderr, /deployments\[0\]\.specification\.requestPolicies\.dynamicAuthentication: not supported yet/);
+      assert.match(bad.stderr, /deployments\[0\]\.specification\.requestPolicies\.dynamicAuthentication\.authenticationServers: is required/);
       const missing = await runCli(['validate', '--config', join(dir, 'nope.yaml')]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /cannot read .*nope\.yaml: ENOENT/);

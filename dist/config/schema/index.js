@@ -4,8 +4,9 @@
  * field names and enum values; OCI fields that Gatehouse does not implement yet are listed with
  * `notSupported` so that they fail with "not supported yet: <path>" instead of being ignored.
  */
-import { NOT_SUPPORTED, byType, nonEmptyString, object, stringList } from '../../lib/json_schema.js';
+import { byType, nonEmptyString, object, stringList } from '../../lib/json_schema.js';
 import { authenticationSchema, authorizationSchema } from './auth.js';
+import { dynamicAuthenticationSchema, dynamicRoutingSchema } from '../../policies/selection.js';
 import { functionBackendSchema, functionsSchema } from './functions.js';
 import { identityProviderSchema } from './idp.js';
 import { corsSchema } from '../../policies/cors.js';
@@ -56,7 +57,10 @@ const stockBackend = object({
     body: { type: 'string' },
     headers: headerList,
 }, ['type', 'status']);
-const backendSchema = byType({ HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema }, ['DYNAMIC_ROUTING_BACKEND', 'OAUTH2_LOGOUT_BACKEND']);
+const plainBackends = { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema };
+const backendSchema = byType(
+// A dynamic routing backend chooses among HTTP, functions and stock backends (OCI), never another dynamic one.
+{ ...plainBackends, DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)) }, ['OAUTH2_LOGOUT_BACKEND']);
 const methodEnum = { enum: ['ANY', 'HEAD', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS'] };
 const loggingPolicies = object({
     accessLog: object({ isEnabled: { type: 'boolean' } }),
@@ -88,7 +92,7 @@ export const specificationSchema = object({
         mutualTls: mutualTlsSchema,
         rateLimiting: rateLimitingSchema,
         usagePlans: usagePlansPolicySchema,
-        dynamicAuthentication: NOT_SUPPORTED,
+        dynamicAuthentication: dynamicAuthenticationSchema(authenticationSchema),
     }),
     routes: { type: 'array', items: routeSchema },
 }, ['routes']);

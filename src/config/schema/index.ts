@@ -4,8 +4,9 @@
  * field names and enum values; OCI fields that Gatehouse does not implement yet are listed with
  * `notSupported` so that they fail with "not supported yet: <path>" instead of being ignored.
  */
-import { NOT_SUPPORTED, byType, nonEmptyString, object, stringList } from '../../lib/json_schema.ts';
+import { byType, nonEmptyString, object, stringList } from '../../lib/json_schema.ts';
 import { authenticationSchema, authorizationSchema } from './auth.ts';
+import { dynamicAuthenticationSchema, dynamicRoutingSchema } from '../../policies/selection.ts';
 import { functionBackendSchema, functionsSchema } from './functions.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
@@ -70,9 +71,12 @@ const stockBackend = object(
   ['type', 'status'],
 );
 
+const plainBackends = { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema };
+
 const backendSchema = byType(
-  { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema },
-  ['DYNAMIC_ROUTING_BACKEND', 'OAUTH2_LOGOUT_BACKEND'],
+  // A dynamic routing backend chooses among HTTP, functions and stock backends (OCI), never another dynamic one.
+  { ...plainBackends, DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)) },
+  ['OAUTH2_LOGOUT_BACKEND'],
 );
 
 const methodEnum = { enum: ['ANY', 'HEAD', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS'] };
@@ -113,7 +117,7 @@ export const specificationSchema = object(
       mutualTls: mutualTlsSchema,
       rateLimiting: rateLimitingSchema,
       usagePlans: usagePlansPolicySchema,
-      dynamicAuthentication: NOT_SUPPORTED,
+      dynamicAuthentication: dynamicAuthenticationSchema(authenticationSchema),
     }),
     routes: { type: 'array', items: routeSchema },
   },

@@ -1,0 +1,64 @@
+/**
+ * OCI's `dynamicAuthentication`: one of several authentication servers, chosen per request by a
+ * selector (policies/selection.ts). Each server is compiled by compileAuthentication like a plain
+ * `authentication` policy, so each keeps its own key store and decision cache; this only picks.
+ * No matching server and no default → 401 (OCI's troubleshooting page).
+ */
+import type { CompileContext, GatewayRequest } from '../types.ts';
+import type { AuthenticationPolicy, AuthVerdict } from './types.ts';
+import { compileAuthentication, type AuthCompileOptions } from './compile.ts';
+import { denial } from './verdicts.ts';
+import { AUTHENTICATION_TABLES, compileSelection, compileSelector, type SelectionKeyConfig, type SelectionSourceConfig } from '../policies/selection.ts';
+
+export interface DynamicAuthenticationConfig {
+  selectionSource: SelectionSourceConfig;
+  authenticationServers: { key: SelectionKeyConfig; authenticationServerDetail: unknown }[];
+}
+
+/** The compiled policy; `servers` are the compiled servers, in the order configured (readiness). */
+export interface DynamicAuthentication extends AuthenticationPolicy {
+  readonly servers: readonly AuthenticationPolicy[];
+}
+
+/*
+ * The closed list of reasons (verdicts.ts) has none for "no server selected"; the request is refused
+ * as a token no configured issuer accepts would be, with invalid_token.
+ */
+const UNMATCHED: AuthVerdict = denial('issuer_invalid');
+
+/**
+ * Compiles `config` found at `path`. `routes` maps each route pattern of the deployment to its
+ * parameters: a `request.path[x]` selector must name a parameter of every route. `opts` are handed
+ * to every server's compileAuthentication, as for a plain `authentication` policy.
+ */
+export function compileDynamicAuthentication(
+  config: DynamicAuthenticationConfig,
+  path: string,
+  ctx: CompileContext,
+  deploymentName: string,
+  routes: ReadonlyMap<string, ReadonlyMap<string, boolean>>,
+  opts: AuthCompileOptions = {},
+): DynamicAuthentication | null {
+  const variable = compileSelector(config.selectionSource.selector, `${path}.selectionSource.selector`, routes, AUTHENTICATION_TABLES, ctx);
+  const entries = config.authenticationServers.map((s, i) => ({
+    key: s.key,
+    candidate: compileAuthentication(s.authenticationServerDetail, `${path}.authenticationServers[${i}].authenticationServerDetail`, ctx, deploymentName, opts),
+  }));
+  const selection = compileSelection(variable, entries, (i) => `${path}.authenticationServers[${i}].key`, ctx);
+  if (selection === null) return null;
+  const servers = selection.candidates;
+  return {
+    servers,
+    // A server that lets anonymous requests through makes ANONYMOUS routes possible; the chosen
+    // server still decides each request.
+    allowsAnonymous: servers.some((s) => s.allowsAnonymous),
+    authenticate(ctx: GatewayRequest) {
+      const server = selection.select(ctx);
+      return server === null ? UNMATCHED : server.authenticate(ctx);
+    },
+    async ready() {
+      const all = await Promise.all(servers.map((s) => s.ready()));
+      return all.every(Boolean);
+    },
+  };
+}

@@ -12,6 +12,8 @@ import { runCli, startGateway, ROOT, type RunningGatewayProcess } from '../helpe
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 import { JwksServer, makeKey, signToken, type TestKey } from '../helpers/jwks_server.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
+import { freePort } from '../helpers/net.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const AUD = 'orders-api';
 const FIX = join(ROOT, 'test/fixtures/functions');
@@ -217,6 +219,54 @@ describe('dynamic authentication and dynamic routing (e2e)', () => {
       assert.match(text, /authenticationServers\[0\]\.key\.expression.*start or the end/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dynamic authentication readiness (e2e)', () => {
+  it('each authentication server\'s key store is a readiness check of its own', async () => {
+    const up = await JwksServer.start();
+    up.keys = [await makeKey('ES256', 'kid-up')];
+    // Nothing listens on this port: connections are refused.
+    const deadUri = `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`;
+    const gw = await startGateway({
+      config: {
+        deployments: [
+          {
+            name: 'tenants',
+            pathPrefix: '/t',
+            specification: {
+              requestPolicies: {
+                dynamicAuthentication: {
+                  selectionSource: { type: 'SINGLE', selector: 'request.headers[x-tenant]' },
+                  authenticationServers: [
+                    { key: { type: 'ANY_OF', name: 'up', values: ['up'] }, authenticationServerDetail: jwtPolicy({ issuer: up.issuer, audience: AUD, jwksUri: up.jwksUri }) },
+                    { key: { type: 'ANY_OF', name: 'down', values: ['down'] }, authenticationServerDetail: jwtPolicy({ issuer: 'https://down.test/', audience: AUD, jwksUri: deadUri }) },
+                  ],
+                },
+              },
+              routes: [{ path: '/r', backend: stock('ok') }],
+            },
+          },
+        ],
+      },
+    });
+    try {
+      let body: { reasons: { deployment: string; keySource: string; reason: string }[] } = { reasons: [] };
+      let status = 0;
+      await eventually('the dead store has failed its first fetch', async () => {
+        const res = await fetch(`${gw.adminUrl}/health/ready`);
+        status = res.status;
+        body = (await res.json()) as typeof body;
+        return body.reasons.length > 0 && body.reasons.every((r) => r.reason !== 'first key fetch still in progress');
+      });
+      assert.equal(status, 503);
+      assert.deepEqual(body.reasons.map((r) => [r.deployment, r.keySource]), [['tenants', deadUri]], 'only the unreachable server is named');
+      const token = await signToken(up.keys[0]!, { iss: up.issuer, aud: AUD, exp: now() + 600 });
+      assert.equal((await get(gw, '/t/r', { authorization: `Bearer ${token}`, 'x-tenant': 'up' })).status, 200, 'the healthy server still serves');
+    } finally {
+      await gw.stop();
+      await up.stop();
     }
   });
 });

@@ -88,7 +88,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
     }
     else if (dynamicConfig !== undefined) {
         const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
-        const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes);
+        const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions });
         // Each server's key store is its own readiness check; the dynamic policy itself only picks.
         if (dynamic !== null)
             for (const server of dynamic.servers)
@@ -96,7 +96,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
         authentication = dynamic;
     }
     else if (authConfig !== undefined) {
-        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
+        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions });
         if (authentication !== null)
             readiness.push(readinessOf(d.name, authentication));
     }

@@ -118,12 +118,12 @@ function compileDeployment(
     ctx.issue(`${base}.requestPolicies.dynamicAuthentication`, 'cannot be used with requestPolicies.authentication (OCI allows one of them): remove one');
   } else if (dynamicConfig !== undefined) {
     const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
-    const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes);
+    const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions });
     // Each server's key store is its own readiness check; the dynamic policy itself only picks.
     if (dynamic !== null) for (const server of dynamic.servers) readiness.push(readinessOf(d.name, server));
     authentication = dynamic;
   } else if (authConfig !== undefined) {
-    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name);
+    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions });
     if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
   }
   const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);

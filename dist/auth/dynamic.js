@@ -1,11 +1,8 @@
 import { compileAuthentication } from './compile.js';
 import { denial } from './verdicts.js';
 import { AUTHENTICATION_TABLES, compileSelection, compileSelector } from '../policies/selection.js';
-/*
- * The closed list of reasons (verdicts.ts) has none for "no server selected"; the request is refused
- * as a token no configured issuer accepts would be, with invalid_token.
- */
-const UNMATCHED = denial('issuer_invalid');
+/** No authentication server matches the selector and there is no default: 401 `server_unmatched`. */
+const UNMATCHED = denial('server_unmatched');
 /**
  * Compiles `config` found at `path`. `routes` maps each route pattern of the deployment to its
  * parameters: a `request.path[x]` selector must name a parameter of every route. `opts` are handed

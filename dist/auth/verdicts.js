@@ -59,4 +59,5 @@ export const ALL_REASONS = [
     'authorizer_invalid_response',
     'authorizer_failed',
     'authorizer_timeout',
+    'server_unmatched',
 ];

@@ -20,11 +20,8 @@ export interface DynamicAuthentication extends AuthenticationPolicy {
   readonly servers: readonly AuthenticationPolicy[];
 }
 
-/*
- * The closed list of reasons (verdicts.ts) has none for "no server selected"; the request is refused
- * as a token no configured issuer accepts would be, with invalid_token.
- */
-const UNMATCHED: AuthVerdict = denial('issuer_invalid');
+/** No authentication server matches the selector and there is no default: 401 `server_unmatched`. */
+const UNMATCHED: AuthVerdict = denial('server_unmatched');
 
 /**
  * Compiles `config` found at `path`. `routes` maps each route pattern of the deployment to its

@@ -69,4 +69,5 @@ export const ALL_REASONS = [
   'authorizer_invalid_response',
   'authorizer_failed',
   'authorizer_timeout',
+  'server_unmatched',
 ] as const;

@@ -143,6 +143,8 @@ describe('dynamic authentication and dynamic routing (e2e)', () => {
     const b = await tokenB();
     const none = await get(gw, '/t/r', { authorization: `Bearer ${b}`, 'x-tenant': 'zzz' });
     assert.equal(none.status, 401);
+    // The access log names why: no server was selected (not a token problem).
+    await gw.waitFor((r) => r['msg'] === 'access' && r['path'] === '/t/r' && r['auth'] === 'server_unmatched');
     assert.equal((await get(gw, '/t/r', { authorization: `Bearer ${b}` })).status, 401, 'no selector value at all');
     assert.equal((await get(gw, '/td/r', { authorization: `Bearer ${b}`, 'x-tenant': 'zzz' })).status, 200);
     assert.equal((await get(gw, '/td/r', { authorization: `Bearer ${b}` })).status, 200);

@@ -20,6 +20,7 @@ import { inspectKey } from './jwks/key_import.js';
 import { keyUriProblem } from './jwks/http_fetch.js';
 import { compileCustomAuthentication } from './custom_compile.js';
 import { CustomAuthenticator } from './custom.js';
+import { compileIntrospection, IntrospectionAuthenticator } from './introspection.js';
 function envNumber(name) {
     const v = process.env[name];
     return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
@@ -133,6 +134,29 @@ export function compileAuthentication(policy, path, ctx, deploymentName, opts = 
     if (audiences === undefined) {
         ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
     }
+    const clientDetails = source.type === 'REMOTE_DISCOVERY' ? source.clientDetails : undefined;
+    if (source.type === 'REMOTE_DISCOVERY' && clientDetails !== undefined) {
+        // RFC 7662 introspection instead of keys (src/auth/introspection.ts).
+        if (!('secrets' in opts))
+            ctx.issue(`${keysPath}.clientDetails`, 'not supported yet: token introspection needs the secrets: map');
+        if (cfg.allowedAlgorithms !== undefined)
+            ctx.issue(`${path}.allowedAlgorithms`, 'does not apply with clientDetails: introspection checks no signature');
+        if (ctx.issues.length > before)
+            return null;
+        return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {
+            extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+            issuers: issuers ?? null,
+            audiences: audiences ?? null,
+            claimChecks: compileClaimChecks(verifyClaims),
+            clockSkewSec: cfg.maxClockSkewInSeconds ?? AUTH_DEFAULTS.maxClockSkewInSeconds,
+            allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
+            maxTokenChars: cfg.maxTokenSizeInBytes ?? opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
+            timeoutMs: opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000,
+            clock: opts.clock ?? coarseClock,
+            stats: authStats(ctx.registry, deploymentName ?? deploymentLabel(path)),
+            ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+        });
+    }
     const store = compileKeySource(source, keysPath, ctx, opts);
     if (store === null || ctx.issues.length > before)
         return null;
@@ -165,7 +189,9 @@ export function compileAuthentication(policy, path, ctx, deploymentName, opts = 
  */
 export function compileAuthorization(policy, path, ctx, authentication) {
     const cfg = policy;
-    const stats = authentication instanceof Authenticator || authentication instanceof CustomAuthenticator ? authentication.stats : null;
+    const stats = authentication instanceof Authenticator || authentication instanceof CustomAuthenticator || authentication instanceof IntrospectionAuthenticator
+        ? authentication.stats
+        : null;
     const nowMs = () => Date.now();
     const type = cfg?.type ?? 'AUTHENTICATION_ONLY';
     if (type === 'ANONYMOUS') {

@@ -22,6 +22,7 @@
  */
 import { Agent, request } from 'undici';
 import { Lru } from '../lib/lru.js';
+import { resolveSecret } from '../lib/secrets.js';
 import { TOKEN_MALFORMED, TOKEN_MISSING } from './extract.js';
 import { ANONYMOUS, allowed, denial } from './verdicts.js';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed } from './claims.js';
@@ -300,4 +301,33 @@ export class IntrospectionAuthenticator {
         this.stats.record(verdict.reason, nowMs);
         return verdict;
     }
+}
+/**
+ * Builds the policy for a REMOTE_DISCOVERY validation policy with `clientDetails` at `path` (the
+ * validation policy's path). The secret is resolved here, at load and on every reload; an
+ * unresolved one is a warning (the policy still loads, and answers 503 with the reason), so one
+ * deployment's missing secret does not keep the others from serving.
+ */
+export function compileIntrospection(source, path, ctx, secrets, rest) {
+    const uri = source.sourceUriDetails.uri;
+    const insecure = source.isSslVerifyDisabled === true;
+    const problem = keyUriProblem(uri, insecure);
+    if (problem !== null) {
+        ctx.issue(`${path}.sourceUriDetails.uri`, problem);
+        return null;
+    }
+    const secret = resolveSecret(secrets, source.clientDetails.clientSecretId, ctx.baseDir);
+    if ('missing' in secret)
+        ctx.warn(`${path}.clientDetails.clientSecretId`, `${secret.missing}: this policy answers 503 until it resolves`);
+    return new IntrospectionAuthenticator({
+        ...rest,
+        discoveryUri: uri,
+        clientId: source.clientDetails.clientId,
+        secret,
+        isSslVerifyDisabled: insecure,
+        maxCacheMs: (source.maxCacheDurationInHours ?? 1) * 3_600_000,
+        log: ctx.log,
+        offline: ctx.offline === true,
+        ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
+    });
 }

@@ -25,6 +25,7 @@ import type { KeyStore } from './jwks/key_store.ts';
 import type { FunctionCatalog } from '../functions/compile.ts';
 import { compileCustomAuthentication } from './custom_compile.ts';
 import { CustomAuthenticator } from './custom.ts';
+import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsConfig } from './introspection.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
@@ -37,6 +38,12 @@ export interface AuthCompileOptions {
   maxTokenChars?: number;
   /** The plan's functions, for CUSTOM_AUTHENTICATION (authorizer functions); without it such a policy is refused. */
   functions?: FunctionCatalog;
+  /**
+   * The configuration's `secrets:` map (Vault OCID → value or { file }), for REMOTE_DISCOVERY with
+   * clientDetails. The key must be present (even undefined when the config has no secrets:);
+   * without it such a policy is refused as not supported yet.
+   */
+  secrets?: Record<string, unknown> | undefined;
 }
 
 function envNumber(name: string): number | undefined {
@@ -164,6 +171,26 @@ export function compileAuthentication(
     ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
   }
 
+  const clientDetails = source.type === 'REMOTE_DISCOVERY' ? (source as { clientDetails?: ClientDetailsConfig }).clientDetails : undefined;
+  if (source.type === 'REMOTE_DISCOVERY' && clientDetails !== undefined) {
+    // RFC 7662 introspection instead of keys (src/auth/introspection.ts).
+    if (!('secrets' in opts)) ctx.issue(`${keysPath}.clientDetails`, 'not supported yet: token introspection needs the secrets: map');
+    if (cfg.allowedAlgorithms !== undefined) ctx.issue(`${path}.allowedAlgorithms`, 'does not apply with clientDetails: introspection checks no signature');
+    if (ctx.issues.length > before) return null;
+    return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {
+      extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+      issuers: issuers ?? null,
+      audiences: audiences ?? null,
+      claimChecks: compileClaimChecks(verifyClaims),
+      clockSkewSec: cfg.maxClockSkewInSeconds ?? AUTH_DEFAULTS.maxClockSkewInSeconds,
+      allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
+      maxTokenChars: cfg.maxTokenSizeInBytes ?? opts.maxTokenChars ?? DEFAULT_MAX_TOKEN_CHARS,
+      timeoutMs: opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000,
+      clock: opts.clock ?? coarseClock,
+      stats: authStats(ctx.registry, deploymentName ?? deploymentLabel(path)),
+      ...(opts.decisionCacheMaxEntries !== undefined ? { maxEntries: opts.decisionCacheMaxEntries } : {}),
+    });
+  }
   const store = compileKeySource(source, keysPath, ctx, opts);
   if (store === null || ctx.issues.length > before) return null;
 
@@ -207,7 +234,10 @@ export function compileAuthorization(
   authentication: AuthenticationPolicy | null,
 ): AuthorizationPolicy | null {
   const cfg = policy as AuthorizationConfig | undefined;
-  const stats = authentication instanceof Authenticator || authentication instanceof CustomAuthenticator ? authentication.stats : null;
+  const stats =
+    authentication instanceof Authenticator || authentication instanceof CustomAuthenticator || authentication instanceof IntrospectionAuthenticator
+      ? authentication.stats
+      : null;
   const nowMs = () => Date.now();
   const type = cfg?.type ?? 'AUTHENTICATION_ONLY';
   if (type === 'ANONYMOUS') {

@@ -21,11 +21,11 @@
  * The token and the secret are never logged.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import type { AuthContext, GatewayRequest } from '../types.ts';
+import type { AuthContext, CompileContext, GatewayRequest } from '../types.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { Lru } from '../lib/lru.ts';
-import type { ResolvedSecret } from '../lib/secrets.ts';
+import { resolveSecret, type ResolvedSecret } from '../lib/secrets.ts';
 import type { AuthenticationPolicy, AuthReason, AuthVerdict } from './types.ts';
 import type { AuthStats } from './stats.ts';
 import { TOKEN_MALFORMED, TOKEN_MISSING, type Extractor } from './extract.ts';
@@ -327,4 +327,48 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
     this.stats.record(verdict.reason, nowMs);
     return verdict;
   }
+}
+
+/** OCI's ClientAppDetails of type CUSTOM (VALIDATION_BLOCK is refused by the schema). */
+export interface ClientDetailsConfig {
+  type: 'CUSTOM';
+  clientId: string;
+  clientSecretId: string;
+  /** Accepted, not used: `secrets:` holds one value per OCID. */
+  clientSecretVersionNumber?: number;
+}
+
+/**
+ * Builds the policy for a REMOTE_DISCOVERY validation policy with `clientDetails` at `path` (the
+ * validation policy's path). The secret is resolved here, at load and on every reload; an
+ * unresolved one is a warning (the policy still loads, and answers 503 with the reason), so one
+ * deployment's missing secret does not keep the others from serving.
+ */
+export function compileIntrospection(
+  source: { sourceUriDetails: { uri: string }; clientDetails: ClientDetailsConfig; isSslVerifyDisabled?: boolean; maxCacheDurationInHours?: number },
+  path: string,
+  ctx: CompileContext,
+  secrets: Record<string, unknown> | undefined,
+  rest: Omit<IntrospectionOptions, 'discoveryUri' | 'clientId' | 'secret' | 'isSslVerifyDisabled' | 'maxCacheMs' | 'log' | 'offline' | 'fetchDocument'>,
+): IntrospectionAuthenticator | null {
+  const uri = source.sourceUriDetails.uri;
+  const insecure = source.isSslVerifyDisabled === true;
+  const problem = keyUriProblem(uri, insecure);
+  if (problem !== null) {
+    ctx.issue(`${path}.sourceUriDetails.uri`, problem);
+    return null;
+  }
+  const secret = resolveSecret(secrets, source.clientDetails.clientSecretId, ctx.baseDir);
+  if ('missing' in secret) ctx.warn(`${path}.clientDetails.clientSecretId`, `${secret.missing}: this policy answers 503 until it resolves`);
+  return new IntrospectionAuthenticator({
+    ...rest,
+    discoveryUri: uri,
+    clientId: source.clientDetails.clientId,
+    secret,
+    isSslVerifyDisabled: insecure,
+    maxCacheMs: (source.maxCacheDurationInHours ?? 1) * 3_600_000,
+    log: ctx.log,
+    offline: ctx.offline === true,
+    ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
+  });
 }

@@ -76,7 +76,8 @@ test('schema: unsupported and invalid shapes are refused with their path', () =>
   assert.ok(load(jwt, { type: 'ANY_OF' }).some((l) => l.endsWith('authorization.allowedScope: is required')));
   assert.ok(load(jwt, { type: 'SOMETHING' }).some((l) => l.includes('authorization.type: must be one of')));
   assert.ok(load({ ...jwt, publicKeys: { type: 'STATIC_KEYS', keys: [{ format: 'JSON_WEB_KEY', kid: 'k', kty: 'RSA', n: 'x', e: 'AQAB', d: 'secret' }] } }).some((l) => l.endsWith('keys[0].d: unknown field')));
-  assert.ok(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/' }, clientDetails: { type: 'CUSTOM', clientId: 'x' } } }).some((l) => l.endsWith('clientDetails: not supported yet')));
+  assert.ok(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/' }, clientDetails: { type: 'CUSTOM', clientId: 'x' } } }).some((l) => l.endsWith('clientDetails.clientSecretId: is required')));
+  assert.ok(load({ type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://t/' }, clientDetails: { type: 'VALIDATION_BLOCK' } } }).some((l) => l.endsWith('clientDetails.type: not supported yet')));
 });
 
 const AUTH_PATH = 'deployments[0].specification.requestPolicies.authentication';

@@ -1,12 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntrospectionAuthenticator, type IntrospectionOptions } from '../../src/auth/introspection.ts';
 import { createExtractor } from '../../src/auth/extract.ts';
+import { compileAuthentication, compileAuthorization } from '../../src/auth/compile.ts';
+import { loadConfigText } from '../../src/config/load.ts';
+import type { ConfigError } from '../../src/errors.ts';
 import { AuthStats } from '../../src/auth/stats.ts';
 import { IdpState } from '../../src/idp/idp_state.ts';
 import { createKeyEnvelope } from '../../src/idp/key_envelope.ts';
@@ -15,7 +18,7 @@ import { createIdpServer } from '../../src/idp/server.ts';
 import { IdpStore, openDriver } from '../../src/idp/store/store.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/log.ts';
-import { bearer } from './helpers.ts';
+import { bearer, compileContext } from './helpers.ts';
 
 const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
 const nowSec = (): number => Math.floor(clock.nowMs() / 1000);
@@ -263,4 +266,100 @@ test('a discovery document without introspection_endpoint is a 503 with the reas
   } finally {
     await as.close();
   }
+});
+
+// ---- compileAuthentication: the REMOTE_DISCOVERY + clientDetails branch ----
+
+const OCID = 'ocid1.vaultsecret.oc1..introspection';
+
+function tokenAuth(discoveryUri: string, over: Record<string, unknown> = {}, clientDetails: unknown = { type: 'CUSTOM', clientId: 'gateway', clientSecretId: OCID, clientSecretVersionNumber: 3 }): unknown {
+  return {
+    type: 'TOKEN_AUTHENTICATION',
+    tokenHeader: 'Authorization',
+    tokenAuthScheme: 'Bearer',
+    validationPolicy: {
+      type: 'REMOTE_DISCOVERY',
+      sourceUriDetails: { type: 'DISCOVERY_URI', uri: discoveryUri },
+      clientDetails,
+      maxCacheDurationInHours: 1,
+      additionalValidationPolicy: { audiences: ['api://orders'] },
+    },
+    ...over,
+  };
+}
+
+test('compile: clientDetails makes an introspecting policy whose answer feeds ANY_OF authorization', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = (t) => ({ active: t !== 'revoked', exp: nowSec() + 60, aud: 'api://orders', scope: t === 'reader' ? 'read' : 'write', client_id: 'app' });
+    const ctx = compileContext();
+    const policy = compileAuthentication(tokenAuth(as.discoveryUri), 'auth', ctx, 'd', { secrets: { [OCID]: 'gateway secret' }, clock });
+    assert.deepEqual(ctx.issues, []);
+    assert.ok(policy instanceof IntrospectionAuthenticator);
+    const anyOf = compileAuthorization({ type: 'ANY_OF', allowedScope: ['read'] }, 'route', ctx, policy)!;
+    const reader = await policy.authenticate(bearer('reader'));
+    assert.equal(reader.status, 0);
+    assert.equal(reader.auth?.clientId, 'app');
+    assert.equal(anyOf.authorize(reader.auth), null);
+    const writer = await policy.authenticate(bearer('writer'));
+    assert.equal(anyOf.authorize(writer.auth)?.status, 403);
+    assert.equal((await policy.authenticate(bearer('revoked'))).status, 401);
+    assert.equal(as.calls[0]!.authorization, `Basic ${Buffer.from('gateway:gateway+secret').toString('base64')}`);
+  } finally {
+    await as.close();
+  }
+});
+
+test('compile: the secret may come from a file; an unresolved one is a warning at its path and a 503', async () => {
+  const as = await fakeAs();
+  const secretDir = mkdtempSync(join(tmpdir(), 'introspection-secret-'));
+  try {
+    as.answer = () => ({ active: true, exp: nowSec() + 60, aud: 'api://orders' });
+    writeFileSync(join(secretDir, 'client-secret'), 'from file\n');
+    const ctx = { ...compileContext(), baseDir: secretDir };
+    const fromFile = compileAuthentication(tokenAuth(as.discoveryUri), 'auth', ctx, 'd', { secrets: { [OCID]: { file: 'client-secret' } }, clock })!;
+    assert.equal((await fromFile.authenticate(bearer('t'))).status, 0);
+    assert.equal(as.calls[0]!.authorization, `Basic ${Buffer.from('gateway:from+file').toString('base64')}`);
+
+    const missing = compileContext();
+    const policy = compileAuthentication(tokenAuth(as.discoveryUri), 'auth', missing, 'd', { secrets: undefined, clock })!;
+    assert.deepEqual(missing.issues, []);
+    assert.deepEqual(missing.warnings.map((w) => w.path), ['auth.validationPolicy.clientDetails.clientSecretId']);
+    assert.match(missing.warnings[0]!.message, /is not in secrets:.*503/);
+    assert.equal((await policy.authenticate(bearer('t'))).status, 503);
+    assert.equal(await policy.ready(), false);
+    assert.equal(as.calls.length, 1, 'no call without a secret');
+  } finally {
+    await as.close();
+    rmSync(secretDir, { recursive: true, force: true });
+  }
+});
+
+test('compile: clientDetails without the secrets: wiring, with allowedAlgorithms, or on plain http is refused at its path', () => {
+  const noWiring = compileContext();
+  assert.equal(compileAuthentication(tokenAuth('https://idp.example/.well-known/openid-configuration'), 'auth', noWiring, 'd'), null);
+  assert.deepEqual(noWiring.issues.map((i) => `${i.path}: ${i.message}`), ['auth.validationPolicy.clientDetails: not supported yet: token introspection needs the secrets: map']);
+
+  const algs = compileContext();
+  compileAuthentication(tokenAuth('https://idp.example/.well-known/openid-configuration', { allowedAlgorithms: ['RS256'] }), 'auth', algs, 'd', { secrets: {} });
+  assert.deepEqual(algs.issues.map((i) => i.path), ['auth.allowedAlgorithms']);
+
+  const plain = compileContext();
+  compileAuthentication(tokenAuth('http://idp.example/.well-known/openid-configuration'), 'auth', plain, 'd', { secrets: {} });
+  assert.deepEqual(plain.issues.map((i) => i.path), ['auth.validationPolicy.sourceUriDetails.uri']);
+});
+
+test('schema: clientDetails CUSTOM loads; VALIDATION_BLOCK is "not supported yet"; clientSecretId is required', () => {
+  const load = (clientDetails: unknown): string[] => {
+    const spec = { requestPolicies: { authentication: tokenAuth('http://127.0.0.1:9/.well-known/openid-configuration', {}, clientDetails) }, routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }] };
+    try {
+      loadConfigText(JSON.stringify({ deployments: [{ name: 'd', pathPrefix: '/v1', specification: spec }] }), join(tmpdir(), 'gatehouse.json'));
+      return [];
+    } catch (err) {
+      return (err as ConfigError).issues.map((i) => `${i.path.replace(/^.*validationPolicy\./, '')}: ${i.message}`);
+    }
+  };
+  assert.deepEqual(load({ type: 'CUSTOM', clientId: 'g', clientSecretId: OCID, clientSecretVersionNumber: 1 }), []);
+  assert.deepEqual(load({ type: 'VALIDATION_BLOCK' }), ['clientDetails.type: not supported yet']);
+  assert.deepEqual(load({ type: 'CUSTOM', clientId: 'g' }), ['clientDetails.clientSecretId: is required']);
 });

@@ -50,7 +50,8 @@ const maxCacheDurationInHours = {
     exclusiveMinimum: 0,
     maximum: 24,
     description: 'Longest time keys are served from cache, in hours (default 1; OCI allows 1-24, Gatehouse also accepts fractions). ' +
-        'Refresh follows Cache-Control max-age within [30 s, this]; if the IdP is unreachable, the last good keys serve until this age, then requests get 503.',
+        'Refresh follows Cache-Control max-age within [30 s, this]; if the IdP is unreachable, the last good keys serve until this age, then requests get 503. ' +
+        'With clientDetails (introspection): the longest an answer is cached, whatever the token\'s exp.',
 };
 const isSslVerifyDisabled = {
     type: 'boolean',
@@ -109,9 +110,19 @@ const remoteDiscovery = object({
     type: { const: 'REMOTE_DISCOVERY' },
     sourceUriDetails: object({
         type: { enum: ['DISCOVERY_URI'], description: 'VALIDATION_BLOCK is not supported.' },
-        uri: { ...nonEmptyString, description: 'OpenID Connect discovery document (…/.well-known/openid-configuration); its jwks_uri is used.' },
+        uri: { ...nonEmptyString, description: 'OpenID Connect discovery document (…/.well-known/openid-configuration); its jwks_uri is used, or its introspection_endpoint with clientDetails.' },
     }, ['type', 'uri']),
-    clientDetails: { ...NOT_SUPPORTED, description: 'Token introspection is not supported: tokens are verified locally against the discovered jwks_uri.' },
+    clientDetails: {
+        ...byType({
+            CUSTOM: object({
+                type: { const: 'CUSTOM' },
+                clientId: { ...nonEmptyString, description: 'The gateway\'s client id at the authorization server.' },
+                clientSecretId: { ...nonEmptyString, description: 'OCID of the Vault secret holding the client secret, resolved through the top-level secrets: map.' },
+                clientSecretVersionNumber: { type: 'integer', minimum: 1, description: 'Accepted for OCI compatibility; secrets: holds one value per OCID, whatever the version.' },
+            }, ['type', 'clientId', 'clientSecretId']),
+        }, ['VALIDATION_BLOCK']),
+        description: 'With clientDetails, tokens (JWT or opaque) are checked by RFC 7662 introspection at the discovery document\'s introspection_endpoint instead of against its jwks_uri.',
+    },
     maxCacheDurationInHours,
     isSslVerifyDisabled,
     additionalValidationPolicy,

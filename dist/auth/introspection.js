@@ -33,11 +33,10 @@ export const INACTIVE_CACHE_MS = 30_000;
 export const DISCOVERY_RETRY_MS = 5_000;
 /** Largest introspection answer read, in bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-// Reasons reuse the stage's existing list (verdicts.ts ALL_REASONS): an inactive token is a token
-// the issuer does not vouch for (as a bad signature), and an introspection that cannot be made is
-// validation material being unavailable (503).
-const REASON_INACTIVE = 'signature_invalid';
-const REASON_UNAVAILABLE = 'keys_unavailable';
+// An inactive token (the provider does not vouch for it) is a 401; an introspection that cannot be
+// made or understood (no endpoint, no secret, no answer, a malformed one) is a 503, never an allow.
+const REASON_INACTIVE = 'token_inactive';
+const REASON_UNAVAILABLE = 'introspection_unavailable';
 let insecureAgent = null;
 /** `client_secret_basic` unless the methods listed name only `client_secret_post` (DESIGN §11). */
 export function authMethodOf(doc) {

@@ -6,7 +6,7 @@ export function outcomeOf(reason) {
         return 'allowed';
     if (reason === 'scope_insufficient')
         return 'forbidden';
-    if (reason === 'keys_unavailable')
+    if (reason === 'keys_unavailable' || reason === 'introspection_unavailable')
         return 'unavailable';
     return 'denied';
 }

@@ -12,7 +12,7 @@ const DENIALS = new Map();
 export function denial(reason) {
     let v = DENIALS.get(reason);
     if (v === undefined) {
-        if (reason === 'keys_unavailable')
+        if (reason === 'keys_unavailable' || reason === 'introspection_unavailable')
             v = verdict(503, reason, null, null);
         else if (reason === 'scope_insufficient')
             v = verdict(403, reason, null, CHALLENGE_SCOPE);
@@ -60,4 +60,6 @@ export const ALL_REASONS = [
     'authorizer_failed',
     'authorizer_timeout',
     'server_unmatched',
+    'token_inactive',
+    'introspection_unavailable',
 ];

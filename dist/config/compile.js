@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { accessLogger } from '../lib/log.js';
 import { routeStats } from '../lib/route_stats.js';
 import { Authenticator } from '../auth/authenticator.js';
+import { IntrospectionAuthenticator } from '../auth/introspection.js';
 import { compileAuthentication, compileAuthorization } from '../auth/compile.js';
 import { createStockBackend } from '../backends/stock.js';
 import { createHttpBackend } from '../backends/http.js';
@@ -61,6 +62,9 @@ function compileBackend(config, path, route, ctx, functions) {
 }
 /** What readiness waits for in a deployment's authentication policy: its key store. */
 function readinessOf(deployment, policy) {
+    if (policy instanceof IntrospectionAuthenticator) {
+        return { deployment, source: policy.label, ready: () => policy.ready(), problem: () => policy.problem() };
+    }
     const store = policy instanceof Authenticator ? policy.store : null;
     return {
         deployment,
@@ -88,7 +92,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
     }
     else if (dynamicConfig !== undefined) {
         const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
-        const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions });
+        const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions, secrets: parts.secrets });
         // Each server's key store is its own readiness check; the dynamic policy itself only picks.
         if (dynamic !== null)
             for (const server of dynamic.servers)
@@ -96,7 +100,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
         authentication = dynamic;
     }
     else if (authConfig !== undefined) {
-        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions });
+        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets });
         if (authentication !== null)
             readiness.push(readinessOf(d.name, authentication));
     }
@@ -194,6 +198,7 @@ export function compilePlan(loaded, registry, log, opts = {}) {
         maxCacheEntryBytes: config.state?.cache?.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes,
         cachingOff: config.responseCacheDetails?.type === 'NONE',
         clientCa: config.server?.tls?.clientCaFile !== undefined,
+        secrets: config.secrets,
     };
     // Declared plans and subscribers are checked even when no deployment uses them yet.
     if (config.usagePlans !== undefined || config.subscribers !== undefined)

@@ -17,7 +17,7 @@ const REASON_INDEX = new Map<AuthReason, number>(ALL_REASONS.map((r, i) => [r, i
 export function outcomeOf(reason: AuthReason): 'allowed' | 'denied' | 'forbidden' | 'unavailable' {
   if (reason === 'ok' || reason === 'anonymous') return 'allowed';
   if (reason === 'scope_insufficient') return 'forbidden';
-  if (reason === 'keys_unavailable') return 'unavailable';
+  if (reason === 'keys_unavailable' || reason === 'introspection_unavailable') return 'unavailable';
   return 'denied';
 }
 

@@ -23,7 +23,7 @@ const DENIALS = new Map<AuthReason, AuthVerdict>();
 export function denial(reason: AuthReason): AuthVerdict {
   let v = DENIALS.get(reason);
   if (v === undefined) {
-    if (reason === 'keys_unavailable') v = verdict(503, reason, null, null);
+    if (reason === 'keys_unavailable' || reason === 'introspection_unavailable') v = verdict(503, reason, null, null);
     else if (reason === 'scope_insufficient') v = verdict(403, reason, null, CHALLENGE_SCOPE);
     else if (reason === 'token_missing') v = verdict(401, reason, null, CHALLENGE_MISSING);
     else v = verdict(401, reason, null, CHALLENGE_INVALID);
@@ -70,4 +70,6 @@ export const ALL_REASONS = [
   'authorizer_failed',
   'authorizer_timeout',
   'server_unmatched',
+  'token_inactive',
+  'introspection_unavailable',
 ] as const;

@@ -12,6 +12,7 @@ import type { Backend, CompileContext } from '../types.ts';
 import type { DeploymentSummary, Plan, ReadinessCheck, RoutePlan, ServerSettings } from '../plan.ts';
 import type { AuthenticationPolicy } from '../auth/types.ts';
 import { Authenticator } from '../auth/authenticator.ts';
+import { IntrospectionAuthenticator } from '../auth/introspection.ts';
 import { compileAuthentication, compileAuthorization } from '../auth/compile.ts';
 import { createStockBackend } from '../backends/stock.ts';
 import { createHttpBackend } from '../backends/http.ts';
@@ -70,6 +71,9 @@ function compileBackend(config: BackendConfig | DynamicRoutingBackendConfig<Back
 
 /** What readiness waits for in a deployment's authentication policy: its key store. */
 function readinessOf(deployment: string, policy: AuthenticationPolicy): ReadinessCheck {
+  if (policy instanceof IntrospectionAuthenticator) {
+    return { deployment, source: policy.label, ready: () => policy.ready(), problem: () => policy.problem() };
+  }
   const store = policy instanceof Authenticator ? policy.store : null;
   return {
     deployment,
@@ -93,6 +97,8 @@ interface PlanParts {
   readonly cachingOff: boolean;
   /** `server.tls.clientCaFile` is set: client certificates can be verified (mutualTls). */
   readonly clientCa: boolean;
+  /** The `secrets:` map (Vault OCID → value or { file }), for policies that name a secret. */
+  readonly secrets: Record<string, unknown> | undefined;
 }
 
 function compileDeployment(
@@ -118,12 +124,12 @@ function compileDeployment(
     ctx.issue(`${base}.requestPolicies.dynamicAuthentication`, 'cannot be used with requestPolicies.authentication (OCI allows one of them): remove one');
   } else if (dynamicConfig !== undefined) {
     const routes = new Map(spec.routes.map((r) => [joinPath(d.pathPrefix, r.path), routeParameters(joinPath(d.pathPrefix, r.path))]));
-    const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions });
+    const dynamic = compileDynamicAuthentication(dynamicConfig, `${base}.requestPolicies.dynamicAuthentication`, ctx, d.name, routes, { functions: parts.functions, secrets: parts.secrets });
     // Each server's key store is its own readiness check; the dynamic policy itself only picks.
     if (dynamic !== null) for (const server of dynamic.servers) readiness.push(readinessOf(d.name, server));
     authentication = dynamic;
   } else if (authConfig !== undefined) {
-    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions });
+    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets });
     if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
   }
   const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);
@@ -234,6 +240,7 @@ export function compilePlan(
     maxCacheEntryBytes: config.state?.cache?.maxEntryBytes ?? STATE_DEFAULTS.cacheMaxEntryBytes,
     cachingOff: (config.responseCacheDetails as { type?: string } | undefined)?.type === 'NONE',
     clientCa: config.server?.tls?.clientCaFile !== undefined,
+    secrets: config.secrets,
   };
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();

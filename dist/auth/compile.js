@@ -20,6 +20,7 @@ import { inspectKey } from './jwks/key_import.js';
 import { keyUriProblem } from './jwks/http_fetch.js';
 import { compileCustomAuthentication } from './custom_compile.js';
 import { CustomAuthenticator } from './custom.js';
+import { compileFailureResponse } from './failure_policy.js';
 import { compileIntrospection, IntrospectionAuthenticator } from './introspection.js';
 function envNumber(name) {
     const v = process.env[name];
@@ -96,6 +97,23 @@ function deploymentLabel(path) {
  * through ctx.issue and returns null when there are any. `deploymentName` labels metrics and logs.
  */
 export function compileAuthentication(policy, path, ctx, deploymentName, opts = {}) {
+    const failure = policy.validationFailurePolicy;
+    const before = ctx.issues.length;
+    let response = null;
+    if (failure !== undefined && path.endsWith('.authenticationServerDetail')) {
+        // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
+        ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
+    }
+    else if (failure !== undefined)
+        response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
+    const compiled = compilePolicy(policy, path, ctx, deploymentName, opts);
+    if (compiled === null || ctx.issues.length > before)
+        return null;
+    if (response !== null)
+        compiled.failureResponse = response;
+    return compiled;
+}
+function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
     if (policy.type === 'CUSTOM_AUTHENTICATION') {
         return compileCustomAuthentication(policy, path, ctx, deploymentName ?? deploymentLabel(path), {
             clock: opts.clock ?? coarseClock,

@@ -116,8 +116,13 @@ export function createDataPlaneHandler(state, log) {
         ctx.authReason = v.reason;
         if (ctx.trace !== null)
             ctx.trace.endAuthentication(v.reason, v.status);
-        if (v.status !== 0)
+        if (v.status !== 0) {
+            // validationFailurePolicy (MODIFY_RESPONSE) answers authentication's 401s; authorization's denials keep the stock answer.
+            const failure = route.authentication?.failureResponse;
+            if (failure !== undefined && failure.respond(ctx, v))
+                return;
             return deny(ctx, v);
+        }
         ctx.auth = v.auth;
         if (route.authorization !== null) {
             const denial = route.authorization.authorize(ctx.auth);

@@ -25,6 +25,7 @@ import type { KeyStore } from './jwks/key_store.ts';
 import type { FunctionCatalog } from '../functions/compile.ts';
 import { compileCustomAuthentication } from './custom_compile.ts';
 import { CustomAuthenticator } from './custom.ts';
+import { compileFailureResponse, type ModifyResponseConfig } from './failure_policy.ts';
 import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsConfig } from './introspection.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
@@ -125,6 +126,26 @@ function deploymentLabel(path: string): string {
  * through ctx.issue and returns null when there are any. `deploymentName` labels metrics and logs.
  */
 export function compileAuthentication(
+  policy: unknown,
+  path: string,
+  ctx: CompileContext,
+  deploymentName?: string,
+  opts: AuthCompileOptions = {},
+): AuthenticationPolicy | null {
+  const failure = (policy as { validationFailurePolicy?: ModifyResponseConfig }).validationFailurePolicy;
+  const before = ctx.issues.length;
+  let response = null;
+  if (failure !== undefined && path.endsWith('.authenticationServerDetail')) {
+    // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
+    ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
+  } else if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
+  const compiled = compilePolicy(policy, path, ctx, deploymentName, opts);
+  if (compiled === null || ctx.issues.length > before) return null;
+  if (response !== null) compiled.failureResponse = response;
+  return compiled;
+}
+
+function compilePolicy(
   policy: unknown,
   path: string,
   ctx: CompileContext,

@@ -7,6 +7,7 @@
  */
 import type { AuthContext, GatewayRequest } from '../types.ts';
 import type { ALL_REASONS } from './verdicts.ts';
+import type { FailureResponse } from './failure_policy.ts';
 
 /**
  * Machine-readable reason of an auth outcome: log field, metric label, admin API. Never sent to
@@ -30,6 +31,8 @@ export interface AuthenticationPolicy {
   ready(): Promise<boolean>;
   /** `isAnonymousAccessAllowed`: a request without a token passes authentication with `auth: null`. */
   readonly allowsAnonymous: boolean;
+  /** `validationFailurePolicy` (MODIFY_RESPONSE): answers 401 denials instead of the stock answer; absent when not configured. */
+  failureResponse?: FailureResponse;
 }
 
 export interface AuthorizationPolicy {

@@ -134,7 +134,12 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
   function afterAuthentication(ctx: RequestContext, route: RoutePlan, v: AuthVerdict): void {
     ctx.authReason = v.reason;
     if (ctx.trace !== null) ctx.trace.endAuthentication(v.reason, v.status);
-    if (v.status !== 0) return deny(ctx, v);
+    if (v.status !== 0) {
+      // validationFailurePolicy (MODIFY_RESPONSE) answers authentication's 401s; authorization's denials keep the stock answer.
+      const failure = route.authentication?.failureResponse;
+      if (failure !== undefined && failure.respond(ctx, v)) return;
+      return deny(ctx, v);
+    }
     ctx.auth = v.auth;
     if (route.authorization !== null) {
       const denial = route.authorization.authorize(ctx.auth);

@@ -68,8 +68,8 @@ test('schema: OCI shapes load, camelCase and the oci CLI kebab-case alike', () =
 
 test('schema: unsupported and invalid shapes are refused with their path', () => {
   assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key' }), []);
-  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'MODIFY_RESPONSE' } }), [
-    'deployments[0].specification.requestPolicies.authentication.validationFailurePolicy: not supported yet',
+  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'OAUTH2' } }), [
+    'deployments[0].specification.requestPolicies.authentication.validationFailurePolicy.type: not supported yet',
   ]);
   assert.ok(load({ ...jwt, issuers: undefined }).includes('deployments[0].specification.requestPolicies.authentication.issuers: is required'));
   assert.ok(load({ ...jwt, publicKeys: { type: 'REMOTE_JWKS' } }).some((l) => l.endsWith('publicKeys.uri: is required')));
@@ -228,4 +228,31 @@ test('a hot reload with an unchanged policy keeps the decision cache warm', asyn
   const changed = compileAuthentication({ ...cfg, audiences: ['b'] }, 'deployments[0].x', ctx, 'reload')!;
   assert.equal((await changed.authenticate(bearer(token))).reason, 'audience_invalid', 'a changed policy starts a fresh cache');
   await ctx.registry.closeAll();
+});
+
+test('validationFailurePolicy MODIFY_RESPONSE loads on TOKEN and CUSTOM authentication; problems are reported at their paths; OAUTH2 stays not supported', () => {
+  const token = { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_JWKS', uri: server.jwksUri, additionalValidationPolicy: { issuers: ['https://t/'], audiences: ['a'] } } };
+  assert.deepEqual(load({ ...token, validationFailurePolicy: { type: 'MODIFY_RESPONSE', responseCode: '403', responseMessage: 'no' } }), []);
+  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'MODIFY_RESPONSE', responseCode: '401' } }), []);
+  assert.ok(load({ ...token, validationFailurePolicy: { type: 'OAUTH2' } }).some((l) => l.endsWith('validationFailurePolicy.type: not supported yet')));
+
+  const at = `${AUTH_PATH}.validationFailurePolicy`;
+  const compile = (failure: unknown) => {
+    const ctx = compileContext();
+    const policy = compileAuthentication({ ...token, validationFailurePolicy: failure }, AUTH_PATH, ctx);
+    return { policy, issues: ctx.issues.map((i) => `${i.path}: ${i.message}`) };
+  };
+  const ok = compile({ type: 'MODIFY_RESPONSE', responseCode: '${request.headers[x-code]}', responseMessage: 'no' });
+  assert.deepEqual(ok.issues, []);
+  assert.ok(ok.policy?.failureResponse, 'the compiled policy carries its failure response');
+  assert.equal(compile(undefined).policy?.failureResponse, undefined);
+  const bad = compile({ type: 'MODIFY_RESPONSE', responseCode: '42', responseHeaderTransformations: { setHeaders: { items: [{ name: 'content-length', values: ['1'] }] } } });
+  assert.equal(bad.policy, null);
+  assert.ok(bad.issues.includes(`${at}.responseCode: must be an HTTP status code from 200 to 599`), bad.issues.join('\n'));
+  assert.ok(bad.issues.some((l) => l.startsWith(`${at}.responseHeaderTransformations.setHeaders.items[0].name:`)), bad.issues.join('\n'));
+  assert.ok(compile({ type: 'MODIFY_RESPONSE', responseCode: '${request.nope[x]}' }).issues.some((l) => l.startsWith(`${at}.responseCode:`)));
+  const dynCtx = compileContext();
+  const dynPath = 'deployments[0].specification.requestPolicies.dynamicAuthentication.authenticationServers[0].authenticationServerDetail';
+  assert.equal(compileAuthentication({ ...token, validationFailurePolicy: { type: 'MODIFY_RESPONSE' } }, dynPath, dynCtx), null);
+  assert.deepEqual(dynCtx.issues.map((i) => i.path), [`${dynPath}.validationFailurePolicy`], 'inside dynamicAuthentication: refused, not ignored');
 });

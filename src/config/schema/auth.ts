@@ -5,8 +5,33 @@
  * Owned by the auth stage (issue #3). Semantic checks (https JWKS, key sizes, ANONYMOUS routes)
  * happen in src/auth/compile.ts, with their paths.
  */
-import { NOT_SUPPORTED, byType, nonEmptyString, object } from '../../lib/json_schema.ts';
+import { byType, nonEmptyString, object } from '../../lib/json_schema.ts';
 import { ALGORITHMS } from '../../auth/algorithms.ts';
+import { responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
+
+/** OCI's ValidationFailurePolicy: MODIFY_RESPONSE replaces the 401 answer (src/auth/failure_policy.ts). */
+const validationFailurePolicy = {
+  ...byType(
+    {
+      MODIFY_RESPONSE: object(
+        {
+          type: { const: 'MODIFY_RESPONSE' },
+          responseCode: {
+            ...nonEmptyString,
+            description: 'Status of the answer (default 401); may hold context variables, and falls back to 401 (with a log line) when it does not render to a code from 200 to 599.',
+          },
+          responseMessage: { type: 'string', description: 'Body of the answer, text/plain; charset=utf-8 unless a set header gives another Content-Type (default empty).' },
+          responseHeaderTransformations: responseHeaderTransformationsSchema,
+        },
+        ['type'],
+      ),
+    },
+    ['OAUTH2'],
+  ),
+  description:
+    'Replaces the answer to a request authentication refuses with 401 (missing, invalid or inactive token; authorizer denial). 502, 503 and 504 (the provider or authorizer failing) keep the stock answer. ' +
+    'Header transformations apply to the WWW-Authenticate the gateway would send, so they can rename or remove it.',
+};
 
 const nonEmptyList = { type: 'array', items: nonEmptyString, minItems: 1 } as const;
 
@@ -181,7 +206,7 @@ const tokenAuthentication = object(
     }),
     // Accepted by the schema only so that compile can say where it belongs (src/auth/compile.ts).
     additionalValidationPolicy: { description: 'Misplaced: OCI puts additionalValidationPolicy inside validationPolicy. Refused at load, with a message saying so.' },
-    validationFailurePolicy: NOT_SUPPORTED,
+    validationFailurePolicy,
   },
   ['type', 'validationPolicy'],
 );
@@ -201,7 +226,7 @@ const customAuthentication = object(
       description: 'Multiple arguments: name → context variable without ${} (request.headers[X-Key]), sent as {"type":"USER_DEFINED","data":{...}}.',
     },
     cacheKey: { ...nonEmptyList, description: 'Names of parameters whose values key the answer cache (default: all of them).' },
-    validationFailurePolicy: NOT_SUPPORTED,
+    validationFailurePolicy,
   },
   ['type', 'functionId'],
 );

@@ -100,7 +100,7 @@ export function compileAuthentication(policy, path, ctx, deploymentName, opts = 
     const failure = policy.validationFailurePolicy;
     const before = ctx.issues.length;
     let response = null;
-    if (failure !== undefined && path.endsWith('.authenticationServerDetail')) {
+    if (failure !== undefined && opts.dynamicServer === true) {
         // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
         ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
     }

@@ -31,6 +31,11 @@ import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsCon
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
   clock?: Clock;
+  /**
+   * The policy is a dynamicAuthentication server: its validationFailurePolicy is refused (the
+   * dynamic wrapper does not answer with its servers' failure responses yet).
+   */
+  dynamicServer?: boolean;
   /** Between unknown-kid refetches. Default 30 000 (env GATEHOUSE_JWKS_COOLDOWN_MS). */
   jwksCooldownMs?: number;
   jwksTimeoutMs?: number;
@@ -135,7 +140,7 @@ export function compileAuthentication(
   const failure = (policy as { validationFailurePolicy?: ModifyResponseConfig }).validationFailurePolicy;
   const before = ctx.issues.length;
   let response = null;
-  if (failure !== undefined && path.endsWith('.authenticationServerDetail')) {
+  if (failure !== undefined && opts.dynamicServer === true) {
     // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
     ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
   } else if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);

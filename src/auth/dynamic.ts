@@ -39,7 +39,7 @@ export function compileDynamicAuthentication(
   const variable = compileSelector(config.selectionSource.selector, `${path}.selectionSource.selector`, routes, AUTHENTICATION_TABLES, ctx);
   const entries = config.authenticationServers.map((s, i) => ({
     key: s.key,
-    candidate: compileAuthentication(s.authenticationServerDetail, `${path}.authenticationServers[${i}].authenticationServerDetail`, ctx, deploymentName, opts),
+    candidate: compileAuthentication(s.authenticationServerDetail, `${path}.authenticationServers[${i}].authenticationServerDetail`, ctx, deploymentName, { ...opts, dynamicServer: true }),
   }));
   const selection = compileSelection(variable, entries, (i) => `${path}.authenticationServers[${i}].key`, ctx);
   if (selection === null) return null;

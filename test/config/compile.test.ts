@@ -64,6 +64,37 @@ describe('compilePlan', () => {
     assert.deepEqual(compileIssues({ deployments }), [], 'without responseCacheDetails the memory cache serves');
   });
 
+  it('refuses validationFailurePolicy on a dynamicAuthentication server as not supported yet (never ignored)', () => {
+    const server = {
+      type: 'TOKEN_AUTHENTICATION',
+      tokenHeader: 'Authorization',
+      tokenAuthScheme: 'Bearer',
+      validationPolicy: { type: 'REMOTE_JWKS', uri: 'http://127.0.0.1:9/jwks.json', additionalValidationPolicy: { issuers: ['https://idp.example/'], audiences: ['api'] } },
+      validationFailurePolicy: { type: 'MODIFY_RESPONSE', responseCode: '403' },
+    };
+    const issues = compileIssues({
+      deployments: [
+        {
+          name: 'a',
+          pathPrefix: '/',
+          specification: {
+            requestPolicies: {
+              dynamicAuthentication: {
+                selectionSource: { type: 'SINGLE', selector: 'request.headers[x-tenant]' },
+                authenticationServers: [{ key: { type: 'ANY_OF', name: 'a', values: ['a'], isDefault: true }, authenticationServerDetail: server }],
+              },
+            },
+            routes: [{ path: '/', backend: stock }],
+          },
+        },
+      ],
+    });
+    assert.ok(
+      issues.includes('deployments[0].specification.requestPolicies.dynamicAuthentication.authenticationServers[0].authenticationServerDetail.validationFailurePolicy: not supported yet: validationFailurePolicy inside dynamicAuthentication'),
+      issues.join('\n'),
+    );
+  });
+
   it('shares one upstream pool per origin and settings, and keeps it across a recompile', async () => {
     const registry = new SharedRegistry();
     const cfg = (n: number) =>

@@ -27,6 +27,7 @@ import { TOKEN_MALFORMED, TOKEN_MISSING } from './extract.js';
 import { ANONYMOUS, allowed, denial } from './verdicts.js';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed } from './claims.js';
 import { fetchJsonDocument, keyUriProblem } from './jwks/http_fetch.js';
+import { readBody } from '../lib/body.js';
 /** Longest life of a cached inactive answer. */
 export const INACTIVE_CACHE_MS = 30_000;
 /** How long a failed discovery fetch is remembered before the next request tries again. */
@@ -217,19 +218,12 @@ export class IntrospectionAuthenticator {
             // 401 here means the gateway's client id or secret is wrong: the operator's problem, not the caller's.
             throw new Error(`HTTP ${res.statusCode}`);
         }
-        const chunks = [];
-        let size = 0;
-        for await (const chunk of res.body) {
-            size += chunk.length;
-            if (size > MAX_ANSWER_BYTES) {
-                res.body.destroy();
-                throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
-            }
-            chunks.push(chunk);
-        }
+        const body = await readBody(res.body, MAX_ANSWER_BYTES, 'destroy');
+        if (body === null)
+            throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
         let doc;
         try {
-            doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            doc = JSON.parse(body.toString('utf8'));
         }
         catch {
             throw new Error('answer is not JSON');

@@ -32,6 +32,7 @@ import { TOKEN_MALFORMED, TOKEN_MISSING, type Extractor } from './extract.ts';
 import { ANONYMOUS, allowed, denial } from './verdicts.ts';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed, type ClaimCheck } from './claims.ts';
 import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from './jwks/http_fetch.ts';
+import { readBody } from '../lib/body.ts';
 
 /** Longest life of a cached inactive answer. */
 export const INACTIVE_CACHE_MS = 30_000;
@@ -251,19 +252,11 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
       // 401 here means the gateway's client id or secret is wrong: the operator's problem, not the caller's.
       throw new Error(`HTTP ${res.statusCode}`);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_ANSWER_BYTES) {
-        res.body.destroy();
-        throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
+    const body = await readBody(res.body, MAX_ANSWER_BYTES, 'destroy');
+    if (body === null) throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
     let doc: unknown;
     try {
-      doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      doc = JSON.parse(body.toString('utf8'));
     } catch {
       throw new Error('answer is not JSON');
     }

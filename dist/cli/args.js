@@ -1,5 +1,6 @@
 /** Small helpers shared by the commands' argument parsing. */
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
 /** parseArgs with strict checking; a usage error is printed and returned as null. */
 function parseOrExplain(config, argv, usage) {
     try {
@@ -50,4 +51,33 @@ export function explainWarnings(file, warnings) {
     if (warnings.length === 0)
         return '';
     return `${file}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${w.path ? `${w.path}: ` : ''}${w.message}`).join('\n')}\n`;
+}
+/** A command line that does not make sense: answered with the command's usage and exit code 2. */
+export class UsageError extends Error {
+}
+/** Prints `value` as JSON (`--json`) or the human line. */
+export function out(json, value, human) {
+    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+}
+/** `value`, or a UsageError saying that `what` is required. */
+export function need(value, what) {
+    if (value === undefined || value === '')
+        throw new UsageError(`${what} is required`);
+    return value;
+}
+/**
+ * How a management command (`idp`, `subscribers`) reports a failure: usage errors with the usage
+ * text (exit 2), an invalid configuration with its problems, anything else as one line (exit 1).
+ */
+export function commandFailed(command, usage, configFile, err) {
+    if (err instanceof UsageError) {
+        process.stderr.write(`gatehouse ${command}: ${err.message}\n\n${usage}\n`);
+        return 2;
+    }
+    if (err instanceof ConfigError) {
+        process.stderr.write(explainConfigError(configFile, 'invalid', err));
+        return 1;
+    }
+    process.stderr.write(`gatehouse ${command}: ${err.message}\n`);
+    return 1;
 }

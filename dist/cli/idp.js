@@ -5,13 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
-import { ConfigError } from '../errors.js';
 import { openIdpState } from '../idp/admin_context.js';
 import { startIdentityProvider } from '../idp/index.js';
 import { apiView, clientView, grantView, keyView } from '../idp/management_api.js';
 import { OperationError, ops } from '../idp/operations.js';
 import { createLogger } from '../lib/log.js';
-import { explainConfigError, parsePort, parseWithHelp } from './args.js';
+import { commandFailed, need, out, parsePort, parseWithHelp, UsageError } from './args.js';
 /** Each group's lines of the usage; `idp <group> --help` prints its own. */
 const GROUP_USAGE = {
     serve: `  serve [--port N]                                   run the identity provider alone`,
@@ -51,16 +50,6 @@ const OPTIONS = {
     audience: { type: 'string' },
     alg: { type: 'string' },
 };
-class UsageError extends Error {
-}
-function out(json, value, human) {
-    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
-}
-function need(value, what) {
-    if (value === undefined || value === '')
-        throw new UsageError(`${what} is required`);
-    return value;
-}
 function curlFor(issuer, clientId, secret, audience) {
     const data = JSON.stringify({ client_id: clientId, client_secret: secret, audience, grant_type: 'client_credentials' });
     return `curl --request POST --url ${issuer}oauth/token --header 'content-type: application/json' --data '${data}'`;
@@ -209,15 +198,6 @@ export async function run(argv) {
         return 0;
     }
     catch (err) {
-        if (err instanceof UsageError) {
-            process.stderr.write(`gatehouse idp: ${err.message}\n\n${usage}\n`);
-            return 2;
-        }
-        if (err instanceof ConfigError) {
-            process.stderr.write(explainConfigError(v.config, 'invalid', err));
-            return 1;
-        }
-        process.stderr.write(`gatehouse idp: ${err.message}\n`);
-        return 1;
+        return commandFailed('idp', usage, v.config, err);
     }
 }

@@ -5,10 +5,9 @@
  * here within a poll (about two seconds). A new token is printed once; only its hash is stored.
  */
 import { loadConfigFile } from '../config/load.js';
-import { ConfigError } from '../errors.js';
 import { addSubscriberClient, catalogInfo, createSubscriber, deleteSubscriber, listSubscribers, removeSubscriberClient, } from '../policies/usage_admin.js';
-import { SubscriberError, SubscriberStore, subscriberDatabase } from '../state/subscribers.js';
-import { explainConfigError, parseWithHelp } from './args.js';
+import { SubscriberStore, subscriberDatabase } from '../state/subscribers.js';
+import { commandFailed, need, out, parseWithHelp, UsageError } from './args.js';
 const USAGE = `Usage: gatehouse subscribers <command> [options]
 
   list                                         subscribers from the config file and from the store
@@ -31,16 +30,6 @@ const OPTIONS = {
     plan: { type: 'string', multiple: true },
     client: { type: 'string', multiple: true },
 };
-class UsageError extends Error {
-}
-function out(json, value, human) {
-    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
-}
-function need(value, what) {
-    if (value === undefined || value === '')
-        throw new UsageError(`${what} is required`);
-    return value;
-}
 function line(s) {
     const clients = s.clients.map((c) => c.name).join(', ') || 'no clients';
     return `${s.id}  "${s.displayName}"  plans: ${s.usagePlans.join(', ') || '-'}  clients: ${clients}${s.origin === 'config' ? '  (config file)' : ''}`;
@@ -105,19 +94,6 @@ export async function run(argv) {
         return 0;
     }
     catch (err) {
-        if (err instanceof UsageError) {
-            process.stderr.write(`gatehouse subscribers: ${err.message}\n\n${USAGE}\n`);
-            return 2;
-        }
-        if (err instanceof ConfigError) {
-            process.stderr.write(explainConfigError(v.config, 'invalid', err));
-            return 1;
-        }
-        if (err instanceof SubscriberError) {
-            process.stderr.write(`gatehouse subscribers: ${err.message}\n`);
-            return 1;
-        }
-        process.stderr.write(`gatehouse subscribers: ${err.message}\n`);
-        return 1;
+        return commandFailed('subscribers', USAGE, v.config, err);
     }
 }

@@ -1,6 +1,6 @@
 /** Small helpers shared by the commands' argument parsing. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ConfigError, ConfigIssue } from '../errors.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
 
 /** parseArgs with strict checking; a usage error is printed and returned as null. */
 function parseOrExplain<T extends ParseArgsConfig>(config: T, argv: string[], usage: string): ReturnType<typeof parseArgs<T>> | null {
@@ -52,4 +52,35 @@ export function explainConfigError(file: string, what: string, err: ConfigError)
 export function explainWarnings(file: string, warnings: readonly ConfigIssue[]): string {
   if (warnings.length === 0) return '';
   return `${file}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${w.path ? `${w.path}: ` : ''}${w.message}`).join('\n')}\n`;
+}
+
+/** A command line that does not make sense: answered with the command's usage and exit code 2. */
+export class UsageError extends Error {}
+
+/** Prints `value` as JSON (`--json`) or the human line. */
+export function out(json: boolean, value: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+}
+
+/** `value`, or a UsageError saying that `what` is required. */
+export function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
+  return value;
+}
+
+/**
+ * How a management command (`idp`, `subscribers`) reports a failure: usage errors with the usage
+ * text (exit 2), an invalid configuration with its problems, anything else as one line (exit 1).
+ */
+export function commandFailed(command: string, usage: string, configFile: string, err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`gatehouse ${command}: ${err.message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(explainConfigError(configFile, 'invalid', err));
+    return 1;
+  }
+  process.stderr.write(`gatehouse ${command}: ${(err as Error).message}\n`);
+  return 1;
 }

@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
 import { openIdpState } from '../idp/admin_context.ts';
 import type { IdpState } from '../idp/idp_state.ts';
 import { startIdentityProvider } from '../idp/index.ts';
@@ -14,7 +13,7 @@ import type { AsymmetricAlg } from '../idp/model.ts';
 import { OperationError, ops } from '../idp/operations.ts';
 import type { IdentityProviderSection } from '../idp/settings.ts';
 import { createLogger } from '../lib/log.ts';
-import { explainConfigError, parsePort, parseWithHelp } from './args.ts';
+import { commandFailed, need, out, parsePort, parseWithHelp, UsageError } from './args.ts';
 
 /** Each group's lines of the usage; `idp <group> --help` prints its own. */
 const GROUP_USAGE = {
@@ -77,16 +76,6 @@ type Values = {
   alg?: string;
 };
 
-class UsageError extends Error {}
-
-function out(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
-}
-
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
-  return value;
-}
 
 function curlFor(issuer: string, clientId: string, secret: string, audience: string): string {
   const data = JSON.stringify({ client_id: clientId, client_secret: secret, audience, grant_type: 'client_credentials' });
@@ -244,15 +233,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`gatehouse idp: ${err.message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(explainConfigError(v.config, 'invalid', err));
-      return 1;
-    }
-    process.stderr.write(`gatehouse idp: ${(err as Error).message}\n`);
-    return 1;
+    return commandFailed('idp', usage, v.config, err);
   }
 }

@@ -5,7 +5,6 @@
  * here within a poll (about two seconds). A new token is printed once; only its hash is stored.
  */
 import { loadConfigFile } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
 import {
   addSubscriberClient,
   catalogInfo,
@@ -15,8 +14,8 @@ import {
   removeSubscriberClient,
   type SubscriberView,
 } from '../policies/usage_admin.ts';
-import { SubscriberError, SubscriberStore, subscriberDatabase } from '../state/subscribers.ts';
-import { explainConfigError, parseWithHelp } from './args.ts';
+import { SubscriberStore, subscriberDatabase } from '../state/subscribers.ts';
+import { commandFailed, need, out, parseWithHelp, UsageError } from './args.ts';
 
 const USAGE = `Usage: gatehouse subscribers <command> [options]
 
@@ -51,16 +50,6 @@ interface Values {
   client?: string[];
 }
 
-class UsageError extends Error {}
-
-function out(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
-}
-
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
-  return value;
-}
 
 function line(s: SubscriberView): string {
   const clients = s.clients.map((c) => c.name).join(', ') || 'no clients';
@@ -122,19 +111,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`gatehouse subscribers: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(explainConfigError(v.config, 'invalid', err));
-      return 1;
-    }
-    if (err instanceof SubscriberError) {
-      process.stderr.write(`gatehouse subscribers: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`gatehouse subscribers: ${(err as Error).message}\n`);
-    return 1;
+    return commandFailed('subscribers', USAGE, v.config, err);
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * Token introspection (REMOTE_DISCOVERY with clientDetails, RFC 7662) against a real third-party
+ * authorization server, oidc-provider, so the gateway is not only tested against our own token
+ * service. oidc-provider issues opaque client-credentials tokens; the gateway process introspects
+ * them at the discovery document's introspection_endpoint with client_secret_basic, its client
+ * secret named by a Vault OCID and resolved through `secrets:`.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
+
+const API = 'https://reports.example';
+const SECRET_OCID = 'ocid1.vaultsecret.oc1..oidcprovider';
+const GW_SECRET = 'gateway-introspection-secret';
+const APP_SECRET = 'app-secret';
+const INTROSPECTION = '/token/introspection';
+
+function gatewayConfig(op: RunningOidcProvider): object {
+  return {
+    secrets: { [SECRET_OCID]: GW_SECRET },
+    deployments: [
+      {
+        name: 'reports',
+        pathPrefix: '/v1',
+        specification: {
+          requestPolicies: {
+            authentication: {
+              type: 'TOKEN_AUTHENTICATION',
+              tokenHeader: 'Authorization',
+              tokenAuthScheme: 'Bearer',
+              validationPolicy: {
+                type: 'REMOTE_DISCOVERY',
+                sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
+                clientDetails: { type: 'CUSTOM', clientId: 'gateway', clientSecretId: SECRET_OCID, clientSecretVersionNumber: 1 },
+                additionalValidationPolicy: { issuers: [op.issuer], audiences: [API] },
+              },
+            },
+          },
+          routes: [
+            {
+              path: '/read',
+              methods: ['GET'],
+              backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'report' },
+              requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['reports:read'] } },
+            },
+            {
+              path: '/write',
+              methods: ['GET'],
+              backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'written' },
+              requestPolicies: { authorization: { type: 'ANY_OF', allowedScope: ['reports:write'] } },
+            },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+async function get(gw: RunningGatewayProcess, path: string, token: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: await res.text() };
+}
+
+describe('token introspection against oidc-provider (e2e)', () => {
+  let op: RunningOidcProvider;
+  let gw: RunningGatewayProcess;
+
+  async function token(): Promise<string> {
+    const t = await op.clientCredentials('reporting-app', APP_SECRET, { scope: 'reports:read', resource: API });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    const value = String(t.body['access_token']);
+    assert.equal(value.split('.').length, 1, 'oidc-provider issued an opaque token, not a JWT');
+    return value;
+  }
+
+  before(async () => {
+    op = await startOidcProvider({
+      clients: [
+        { client_id: 'reporting-app', client_secret: APP_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'reports:read reports:write' },
+        { client_id: 'gateway', client_secret: GW_SECRET, grant_types: [], redirect_uris: [], response_types: [] },
+      ],
+      scopes: ['reports:read', 'reports:write'],
+      resourceServers: { [API]: { scope: 'reports:read reports:write', accessTokenFormat: 'opaque' } },
+    });
+    gw = await startGateway({ config: gatewayConfig(op) });
+  });
+  after(async () => {
+    await gw?.stop();
+    await op?.stop();
+  });
+
+  it('an active token passes with its scopes (ANY_OF), and the answer is cached: two requests, one introspection', async () => {
+    const t = await token();
+    const before = op.calls(INTROSPECTION);
+    const first = await get(gw, '/v1/read', t);
+    assert.deepEqual(first, { status: 200, body: 'report' });
+    const second = await get(gw, '/v1/read', t);
+    assert.deepEqual(second, { status: 200, body: 'report' });
+    assert.equal(op.calls(INTROSPECTION) - before, 1, 'the provider was asked once');
+    // The scopes came from the provider's answer: a scope the token lacks is refused.
+    const write = await get(gw, '/v1/write', t);
+    assert.equal(write.status, 403);
+    assert.equal(op.calls(INTROSPECTION) - before, 1, 'the other route used the cached answer too');
+    assert.deepEqual(op.serverErrors(), []);
+  });
+
+  it('a revoked token and a token the provider never issued are refused with 401 token_inactive', async () => {
+    const t = await token();
+    assert.equal(await op.revoke(t, 'reporting-app', APP_SECRET), 200);
+    const revoked = await get(gw, '/v1/read', t);
+    assert.equal(revoked.status, 401);
+    const garbage = await get(gw, '/v1/read', 'never-issued-by-the-provider');
+    assert.equal(garbage.status, 401);
+    const inactive = () => gw.records().filter((r) => r['msg'] === 'access' && r['auth'] === 'token_inactive');
+    await gw.waitFor(() => inactive().length >= 2);
+    const logs = gw.logs().join('\n');
+    assert.doesNotMatch(logs, new RegExp(`${GW_SECRET}|${t}|never-issued-by-the-provider`), 'neither the secret nor a token is logged');
+  });
+
+  it('with the provider stopped, a token not in the cache is answered 503 introspection_unavailable', async () => {
+    const t = await token();
+    await op.stop();
+    const res = await get(gw, '/v1/read', t);
+    assert.equal(res.status, 503);
+    await gw.waitFor((r) => r['msg'] === 'access' && r['auth'] === 'introspection_unavailable');
+  });
+});

@@ -2,14 +2,16 @@
  * RFC 7662 token introspection for the token service's own access tokens (`POST /oauth/introspect`).
  * The caller is an application of the token service, authenticated like the token endpoint
  * (`client_secret_basic` or `client_secret_post`); the answer is `{"active": true, ...claims}` for a
- * token this service signed that verifies against a published (not revoked) key and is unexpired
- * at the provider's clock, `{"active": false}` for anything else. Reads only the in-memory snapshot.
+ * token this service signed or sealed (an opaque token) with a published (not revoked) key and
+ * unexpired at the provider's clock, `{"active": false}` for anything else. Reads only the
+ * in-memory snapshot.
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { SecretCheck } from './client_credentials.ts';
 import { oauthErrors, type OAuthError } from './oauth_error.ts';
 import type { Snapshot } from './snapshot.ts';
 import { isOAuthError, parseTokenRequest } from './token_request.ts';
+import { openOpaqueToken } from './opaque_token.ts';
 
 export interface IntrospectContext {
   snapshot: Snapshot;
@@ -40,7 +42,7 @@ async function verifyOwn(snap: Snapshot, token: string, now: Date): Promise<JWTP
     alg = decodeProtectedHeader(token).alg;
     aud = decodeJwt(token).aud;
   } catch {
-    return null; // not a JWT at all: an opaque string this provider never issued
+    return openOwnOpaque(snap, token, now); // not a JWT: perhaps one of this provider's opaque tokens
   }
   // The API is found by audience before any verification only to pick the key; the signature,
   // issuer, audience and expiry checks below decide.
@@ -56,6 +58,17 @@ async function verifyOwn(snap: Snapshot, token: string, now: Date): Promise<JWTP
   } catch {
     return null;
   }
+}
+
+/** The claims of an opaque token this provider sealed, for an API it still has, unexpired at `now`; else null. */
+function openOwnOpaque(snap: Snapshot, token: string, now: Date): JWTPayload | null {
+  const claims = openOpaqueToken(snap, token);
+  if (claims === null || claims['iss'] !== snap.issuer) return null;
+  const aud = claims['aud'];
+  if (typeof aud !== 'string' || !snap.apiByIdentifier.has(aud)) return null;
+  const exp = claims['exp'];
+  if (typeof exp !== 'number' || exp * 1000 <= now.getTime()) return null;
+  return claims as JWTPayload;
 }
 
 /**

@@ -1,13 +1,14 @@
 /**
  * Builds and signs an access token in Auth0's shape (docs/token-service.md, "Access tokens"). Claim
- * order follows Auth0's tokens; `jti` and `client_id` appear only in the RFC 9068 profile,
- * `permissions` only in the `*_authz` dialects. Signing is jose's, on keys imported once per
- * snapshot.
+ * order follows Auth0's tokens; `jti` and `client_id` appear only in the RFC 9068 profile and in
+ * opaque tokens, `permissions` only in the `*_authz` dialects. Signing is jose's, on keys imported
+ * once per snapshot; the `opaque` dialect seals the same claims instead (opaque_token.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { ApiRecord, ClientRecord } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
+import { sealOpaqueToken } from './opaque_token.ts';
 
 export interface IssuedToken {
   accessToken: string;
@@ -37,7 +38,8 @@ export async function issueAccessToken(
   nowSec: number,
 ): Promise<IssuedToken> {
   const scope = scopes.join(' ');
-  const rfc9068 = api.tokenDialect === 'rfc9068_profile' || api.tokenDialect === 'rfc9068_profile_authz';
+  const opaque = api.tokenDialect === 'opaque';
+  const rfc9068 = opaque || api.tokenDialect === 'rfc9068_profile' || api.tokenDialect === 'rfc9068_profile_authz';
   const payload: Record<string, unknown> = {
     iss: snap.issuer,
     sub: `${client.clientId}@clients`,
@@ -55,6 +57,12 @@ export async function issueAccessToken(
   }
   if (api.tokenDialect === 'access_token_authz' || api.tokenDialect === 'rfc9068_profile_authz') payload['permissions'] = [...scopes];
 
+  if (opaque) {
+    // The API's algorithm family names the key whose derived secret seals the token (refused for HS256 at creation).
+    const sealed = api.signingAlg === 'HS256' ? null : sealOpaqueToken(snap, api.signingAlg, payload);
+    if (sealed === null) throw new Error(`no current ${api.signingAlg} signing key`);
+    return { accessToken: sealed, expiresInSec: api.tokenLifetimeSec, scope };
+  }
   const typ = rfc9068 ? 'at+jwt' : 'JWT';
   let accessToken: string;
   if (api.signingAlg === 'HS256') {

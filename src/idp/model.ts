@@ -7,9 +7,12 @@ export type SigningAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256';
 export type AsymmetricAlg = Exclude<SigningAlg, 'HS256'>;
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'];
 
-/** Auth0's `token_dialect` values. `*_authz` adds `permissions` (the granted scopes). */
-export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz';
-export const TOKEN_DIALECTS: readonly TokenDialect[] = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'];
+/**
+ * Auth0's `token_dialect` values. `*_authz` adds `permissions` (the granted scopes). `opaque` is
+ * ours: an access token only introspection can read (opaque_token.ts).
+ */
+export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz' | 'opaque';
+export const TOKEN_DIALECTS: readonly TokenDialect[] = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz', 'opaque'];
 
 /** Where a record came from: the config seed, the management plane (API/CLI), or the provider itself. */
 export type Origin = 'config' | 'managed' | 'system';

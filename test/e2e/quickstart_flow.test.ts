@@ -127,4 +127,24 @@ describe('quickstart flow (e2e)', () => {
     for (const reason of ['token_missing', 'expired', 'audience_invalid', 'scope_insufficient']) assert.ok(reasons.includes(reason), `access log carries ${reason}: ${JSON.stringify(reasons)}`);
     for (const t of [shortLived, other, unscoped]) assert.ok(!gw.logs().some((l) => l.includes(t)), 'no token in the logs');
   });
+
+  it('serves /v2 with opaque tokens, checked by introspection at the token service', async () => {
+    const t = await token({ audience: 'https://opaque-reports' });
+    assert.equal(t.split('.').length, 2, 'an opaque token, not a JWT');
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${gw.url}/v2/reports`, { headers: { authorization: `Bearer ${t}` } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-caller'), 'quickstart-client', 'the client id comes from the introspection answer');
+      assert.deepEqual(await res.json(), { reports: ['daily', 'weekly'] });
+    }
+    // The JWT route's token is not valid here (another audience), and a made-up one is inactive.
+    const jwt = await token({ audience: 'https://auth0-jwt-authorizer' });
+    assert.equal((await fetch(`${gw.url}/v2/reports`, { headers: { authorization: `Bearer ${jwt}` } })).status, 401);
+    const forged = `${t.split('.')[0]}.${Buffer.alloc(64, 7).toString('base64url')}`;
+    const inactive = await fetch(`${gw.url}/v2/reports`, { headers: { authorization: `Bearer ${forged}` } });
+    assert.equal(inactive.status, 401);
+    assert.match(inactive.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    await gw.waitFor((r) => r['msg'] === 'access' && r['auth'] === 'token_inactive');
+    assert.ok(!gw.logs().some((l) => l.includes(t) || l.includes(forged)), 'no token in the logs');
+  });
 });

@@ -59,13 +59,19 @@ before(async () => {
         { identifier: 'https://orders', scopes: ['read:orders', 'write:orders'], tokenLifetime: 600 },
         { identifier: 'https://hs', signingAlg: 'HS256', signingSecret: 'h'.repeat(40) },
         { identifier: 'https://rfc9068', tokenDialect: 'rfc9068' },
+        { identifier: 'https://opaque', tokenDialect: 'opaque', scopes: ['read:opaque'], tokenLifetime: 300 },
       ],
       applications: [
         {
           name: 'API client',
           clientId: 'api-client',
           clientSecret: 'api-secret',
-          grants: [{ audience: 'https://orders', scopes: ['read:orders'] }, { audience: 'https://hs' }, { audience: 'https://rfc9068' }],
+          grants: [
+            { audience: 'https://orders', scopes: ['read:orders'] },
+            { audience: 'https://hs' },
+            { audience: 'https://rfc9068' },
+            { audience: 'https://opaque', scopes: ['read:opaque'] },
+          ],
         },
         { name: 'Resource server', clientId: 'resource', clientSecret: 'resource-secret' },
       ],
@@ -176,4 +182,56 @@ test('bad client authentication is 401 invalid_client; a missing token is 400 in
   const get = await fetch(`${base}/oauth/introspect`);
   assert.equal(get.status, 405);
   assert.equal(get.headers.get('allow'), 'POST');
+});
+
+test('an opaque token (tokenDialect opaque) is unreadable without the provider and active through introspection', async () => {
+  const token = await tokenFor('https://opaque');
+  assert.equal(token.split('.').length, 2, 'not a JWT: a kid and a sealed body');
+  assert.ok(!Buffer.from(token.split('.')[1]!, 'base64url').toString('latin1').includes('read:opaque'), 'the claims are not readable');
+  const iat = Math.floor(nowMs / 1000);
+  const r = await introspect(token);
+  assert.equal(r.status, 200);
+  assert.deepEqual({ ...r.body, jti: typeof r.body['jti'] }, {
+    active: true,
+    scope: 'read:opaque',
+    client_id: 'api-client',
+    exp: iat + 300,
+    iat,
+    sub: 'api-client@clients',
+    aud: 'https://opaque',
+    iss: `${base}/`,
+    jti: 'string',
+    token_type: 'Bearer',
+  });
+  // Each token is sealed with a fresh IV and jti: two tokens never match.
+  assert.notEqual(await tokenFor('https://opaque'), token);
+});
+
+test('opaque tokens: tampered, truncated, expired or sealed by a revoked key are inactive', async () => {
+  const token = await tokenFor('https://opaque');
+  const [kid, body] = token.split('.') as [string, string];
+  const bytes = Buffer.from(body, 'base64url');
+  bytes[20] = bytes[20]! ^ 1;
+  assert.deepEqual((await introspect(`${kid}.${bytes.toString('base64url')}`)).body, { active: false });
+  assert.deepEqual((await introspect(`${kid}.${body.slice(0, 30)}`)).body, { active: false });
+  assert.deepEqual((await introspect(`other-kid.${body}`)).body, { active: false });
+  assert.deepEqual((await introspect(`${kid}.${body}.x`)).body, { active: false });
+  nowMs += 300_000; // exp reached
+  try {
+    assert.deepEqual((await introspect(token)).body, { active: false });
+  } finally {
+    nowMs -= 300_000;
+  }
+  assert.equal((await introspect(token)).body['active'], true);
+  await ops.rotateKeys(state, 'RS256');
+  assert.equal((await introspect(token)).body['active'], true, 'a previous key still opens its tokens');
+  await ops.revokeKey(state, kid);
+  assert.deepEqual((await introspect(token)).body, { active: false });
+});
+
+test('an opaque dialect on an HS256 API is refused with the reason', async () => {
+  await assert.rejects(
+    ops.createApi(state, { identifier: 'https://opaque-hs', signingAlg: 'HS256', tokenDialect: 'opaque' }, { withTestApplication: false }),
+    /token_dialect opaque needs an asymmetric signing_alg/,
+  );
 });

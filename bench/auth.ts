@@ -91,7 +91,7 @@ export async function benchAuth(opts: { seconds: number; rounds: number; connect
     );
     return (
       `### Auth stage (JWT, RS256)\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; ` +
-      `Gatehouse at log level warn. The baseline is the same request (with its ~600-byte Authorization header) on a route without authentication. Unique and invalid scenarios cycle ${UNIQUE_TOKENS} tokens, more than the decision cache holds, so every request verifies a signature. ` +
+      `Gatehouse at its default log level (info: one access line per request). The baseline is the same request (with its ~600-byte Authorization header) on a route without authentication. Unique and invalid scenarios cycle ${UNIQUE_TOKENS} tokens, more than the decision cache holds, so every request verifies a signature. ` +
       `Non-2xx are expected only in the invalid rows.\n\n${table(rows, 'Gatehouse, no authentication (baseline)')}\n`
     );
   } finally {

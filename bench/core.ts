@@ -45,7 +45,7 @@ export async function benchCore(opts: { seconds: number; rounds: number; connect
       ],
       opts.rounds,
     );
-    return `### Gateway core\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn (no access lines).\n\n${table(rows, 'bare node:http, stock (baseline)')}\n`;
+    return `### Gateway core\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at its default log level (info: one access line per request, stdout drained by cat on wrk's core).\n\n${table(rows, 'bare node:http, stock (baseline)')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
   }

@@ -34,7 +34,7 @@ export function worktree(rev: string): { dir: string; remove(): void } {
 const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
 
 /** Prefixes a command with `taskset -c <core>` when available. */
-export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
+export function pinned(core: number | string, cmd: string, args: string[]): [string, string[]] {
   return HAS_TASKSET ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
@@ -61,7 +61,7 @@ export interface Target {
  */
 export async function spawnTarget(
   name: string,
-  core: number,
+  core: number | string,
   cmd: string,
   args: string[],
   ready: RegExp,
@@ -112,17 +112,30 @@ export async function spawnTarget(
   };
 }
 
+/** Gatehouse's default log level (info: one access line per request), which spawnTarget's warn would hide. */
+export const ACCESS_LOG_ON: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: undefined };
+/** Log level warn: no access lines (the row that shows what they cost). */
+export const ACCESS_LOG_OFF: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: 'warn' };
+
 /**
- * Runs `gatehouse serve` (pinned to core 0) on `config`, written to a fresh temp directory that is
- * removed on stop; `match` is the data-plane URL. `opts` as for spawnTarget (`root`: the checkout whose
- * bin/gatehouse.js runs).
+ * Runs `gatehouse serve` (pinned to core 0, or `cores`) on `config`, written to a fresh temp
+ * directory that is removed on stop; `match` is the data-plane URL. Access logs are on (the
+ * default level, stdout drained by `cat`) unless `env` is ACCESS_LOG_OFF. `opts` as for spawnTarget
+ * (`root`: the checkout whose bin/gatehouse.js runs); `args` are added to `serve`'s.
  */
-export async function spawnGatehouse(config: object, env: NodeJS.ProcessEnv = {}, opts: { root?: string; drainStdout?: boolean } = {}): Promise<Target & { match: string }> {
+export async function spawnGatehouse(
+  config: object,
+  env: NodeJS.ProcessEnv = {},
+  opts: { root?: string; drainStdout?: boolean; args?: string[]; cores?: string } = {},
+): Promise<Target & { match: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const file = join(dir, 'gatehouse.json');
   writeFileSync(file, JSON.stringify(config));
   try {
-    const t = await spawnTarget('gatehouse', 0, process.execPath, ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0'], /data plane\s+(http:\/\/\S+)/, env, opts);
+    const args = ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0', ...(opts.args ?? [])];
+    // Users run with access logs on: the gateway's default level unless `env` says otherwise, its
+    // stdout drained by `cat` (see spawnTarget).
+    const t = await spawnTarget('gatehouse', opts.cores ?? 0, process.execPath, args, /data plane\s+(http:\/\/\S+)/, { ...ACCESS_LOG_ON, ...env }, { drainStdout: true, ...opts });
     return { ...t, stop: () => t.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

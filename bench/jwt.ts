@@ -16,7 +16,8 @@ import { ensureHaproxy, startHaproxy } from './servers/haproxy.ts';
 
 const TSX = ['--import', 'tsx'];
 
-function gatehouseConfig(jwksUri: string, upstream: string): object {
+/** The JWT benchmarks' gateway: /p/stock and /p/proxy behind JWT_AUTHENTICATION, /o/stock open. */
+export function gatehouseConfig(jwksUri: string, upstream: string): object {
   const auth = {
     type: 'JWT_AUTHENTICATION',
     tokenHeader: 'Authorization',
@@ -158,7 +159,7 @@ export async function benchJwt(opts: { seconds: number; rounds: number; connecti
     }
     sections.push(`#### Random-kid flood\n\n${kidLines.join('\n')}`);
 
-    return `### JWT validation\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn. HAProxy reads its key from a PEM file (it cannot fetch a JWKS); the Node peers fetch the JWKS.\n\n${sections.join('\n\n')}\n`;
+    return `### JWT validation\n\n${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at its default log level (info: one access line per request). HAProxy reads its key from a PEM file (it cannot fetch a JWKS); the Node peers fetch the JWKS.\n\n${sections.join('\n\n')}\n`;
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
   }

@@ -10,12 +10,12 @@
  * or directly: node --import tsx bench/policies.ts [--seconds N] [--rounds N] [--baseline REV].
  */
 import { parseArgs } from 'node:util';
-import { ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, table, type Target } from './harness.ts';
+import { ACCESS_LOG_OFF, ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, table, type Target } from './harness.ts';
 import { JwksServer, makeKey, signToken } from '../test/helpers/jwks_server.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
 const ORIGIN = 'https://app.example';
-/** Unset: the gateway's own default level (info), not the harness's warn. */
+/** Unset: the gateway's own default level (info: one access line per request). */
 const DEFAULT_LOG_LEVEL = { GATEHOUSE_LOG_LEVEL: undefined };
 /** Processes per side in the A/B (current tree vs baseline revision). */
 const AB_PROCESSES = 2;
@@ -89,7 +89,7 @@ export async function benchPolicies(opts: { seconds: number; rounds: number; con
     );
     targets.push(pol);
     // What the other tables measure: the same plain route without access lines.
-    const quiet = await spawnGatehouse(plainConfig, {}, DRAINED);
+    const quiet = await spawnGatehouse(plainConfig, ACCESS_LOG_OFF, DRAINED);
     targets.push(quiet);
 
     const headers = { authorization: `Bearer ${token}`, origin: ORIGIN, 'x-api-version': '1' };

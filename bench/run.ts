@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { benchCore } from './core.ts';
+import { benchDefaults } from './defaults.ts';
 import { benchFunctions } from './functions.ts';
 import { benchJwt } from './jwt.ts';
 import { benchIdp } from './idp.ts';
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
 });
 const opts = { seconds: Number(values.seconds), rounds: Number(values.rounds), connections: Number(values.connections) };
 const BENCHES: Record<string, () => Promise<string>> = {
+  defaults: () => benchDefaults(opts),
   core: () => benchCore(opts),
   auth: () => benchAuth(opts),
   policies: () => benchPolicies({ ...opts, baseline: values.baseline }),

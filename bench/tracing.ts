@@ -9,7 +9,7 @@
  * Usage: node --import tsx bench/tracing.ts --baseline REV [--seconds N] [--rounds N] [--connections N]
  */
 import { parseArgs } from 'node:util';
-import { ROOT, ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
+import { ACCESS_LOG_OFF, ROOT, ensureWrk, git, worktree, interleave, machineDescription, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Target } from './harness.ts';
 import { JwksServer, makeKey, signToken } from '../test/helpers/jwks_server.ts';
 
 const AUD = 'https://auth0-jwt-authorizer';
@@ -54,7 +54,7 @@ export async function benchTracing(opts: { seconds: number; rounds: number; conn
     const gateways: { variant: string; t: Target & { match: string } }[] = [];
     for (let i = 0; i < PROCESSES; i++) {
       for (const v of variants) {
-        const t = await spawnGatehouse(v.config, {}, { root: v.root });
+        const t = await spawnGatehouse(v.config, ACCESS_LOG_OFF, { root: v.root });
         targets.push(t);
         gateways.push({ variant: v.name, t });
       }

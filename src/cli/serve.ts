@@ -16,6 +16,7 @@ import type { RunningIdentityProvider } from '../idp/index.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { SharedRegistry } from '../lib/shared_registry.ts';
 import type { AdminInfo } from '../server/admin_plane.ts';
+import { adminKeySettings, type AdminKeySettings, type AdminSection } from '../server/admin_access.ts';
 import { clusterLocalStore, createBrokerFetcher, runWorker } from '../server/cluster_worker.ts';
 import { startPrimary } from '../server/cluster_primary.ts';
 import { logPlanWarnings, startGateway, type GatewayOptions } from '../server/gateway.ts';
@@ -34,7 +35,14 @@ Options:
       --log-level L     trace|debug|info|warn|error|silent (default info, or GATEHOUSE_LOG_LEVEL)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)`;
 
-function banner(gw: { info: AdminInfo; plan: Plan; idp: RunningIdentityProvider | null }, workers: number): string {
+/** Where the admin credential is, for the banner: the key file's path, never the key. */
+function adminKeyLine(keys: AdminKeySettings): string {
+  if (keys.keyFile !== null) return `  admin key     in ${keys.keyFile} (changes need Authorization: Bearer <key>)`;
+  if (keys.keys.length > 0) return '  admin key     one of admin.keys';
+  return `  admin key     none (${keys.problem ?? 'not configured'}): changes need a token with the gatehouse:admin scope, or set admin.keys`;
+}
+
+function banner(gw: { info: AdminInfo; plan: Plan; idp: RunningIdentityProvider | null }, workers: number, keys: AdminKeySettings): string {
   const lines = ['', `Gatehouse is running${workers > 1 ? ` (${workers} workers)` : ''}`, `  data plane    ${gw.info.dataUrl}`];
   let example: string | null = null;
   for (const d of gw.plan.deployments) {
@@ -46,6 +54,7 @@ function banner(gw: { info: AdminInfo; plan: Plan; idp: RunningIdentityProvider 
     }
   }
   lines.push(`  admin plane   ${gw.info.adminUrl}  (/health/ready, /metrics, /admin/plan, /admin/auth)`);
+  lines.push(`  console       ${gw.info.adminUrl}/console`, adminKeyLine(keys));
   if (gw.idp !== null) lines.push(...gw.idp.banner().map((l) => `  ${l}`));
   if (example !== null) {
     lines.push('', '  Call a protected route with a token (put the access_token from the token response in TOKEN):', `    curl -H "Authorization: Bearer $TOKEN" ${example}`);
@@ -94,6 +103,16 @@ export async function run(argv: string[]): Promise<number> {
     return cannotStart(configFile, err);
   }
   const isWorker = cluster.isWorker;
+  // Workers have no admin plane: only the process that serves it reads or generates the admin key.
+  let adminKeys: AdminKeySettings = { keys: [], openReads: true, keyFile: null, problem: null };
+  if (!isWorker) {
+    try {
+      adminKeys = adminKeySettings(loaded.config.admin as AdminSection | undefined, loaded.config.secrets, loaded.baseDir);
+    } catch (err) {
+      return cannotStart(configFile, err);
+    }
+    if (adminKeys.problem !== null) log.warn({ problem: adminKeys.problem }, 'no admin key: changes on the admin plane need a token with the gatehouse:admin scope, or admin.keys');
+  }
   const options: GatewayOptions = {
     loadPlan: planLoader(configFile, loaded, log, isWorker ? { fetchDocument: createBrokerFetcher(), localStore: clusterLocalStore } : {}),
     identityProvider: loaded.config.identityProvider === undefined ? null : { section: loaded.config.identityProvider, baseDir: loaded.baseDir },
@@ -103,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort as number } : {}),
     ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort as number } : {}),
     watch: v['no-watch'] !== true,
+    adminKeys,
   };
   if (isWorker) return runWorker({ ...options, log: log.child({ worker: process.pid }) });
   if (workers > 1) return runClusterPrimary(options, configFile, loaded, workers, argv);
@@ -113,8 +133,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return cannotStart(configFile, err);
   }
-  log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, pid: process.pid }, 'gatehouse ready');
-  process.stderr.write(banner(gw, 1));
+  log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid }, 'gatehouse ready');
+  process.stderr.write(banner(gw, 1, adminKeys));
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
@@ -173,11 +193,13 @@ async function runClusterPrimary(options: GatewayOptions, configFile: string, lo
       ...(loaded.config.state?.cache !== undefined ? { stateCache: loaded.config.state.cache } : {}),
       ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
       ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
+      ...(options.adminKeys !== undefined ? { adminKeys: options.adminKeys } : {}),
     });
   } catch (err) {
     return cannotStart(configFile, err);
   }
-  options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, pid: process.pid, workers }, 'gatehouse ready');
-  process.stderr.write(banner(primary, workers));
+  const keys = options.adminKeys ?? { keys: [], openReads: true, keyFile: null, problem: null };
+  options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers }, 'gatehouse ready');
+  process.stderr.write(banner(primary, workers, keys));
   return primary.done;
 }

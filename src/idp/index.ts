@@ -22,6 +22,8 @@ export interface RunningIdentityProvider {
   readonly port: number;
   /** The `iss` of its tokens, with the trailing slash (e.g. `http://localhost:4000/`). */
   readonly issuer: string;
+  /** Its live state: what the admin plane manages through operations.ts and checks admin tokens against. */
+  readonly state: IdpState;
   /** Human lines for the start-up banner: test client id, ready-to-paste curl commands. */
   banner(): string[];
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export async function startIdentityProvider(section: unknown, opts: IdentityProv
       url,
       port,
       issuer: state.issuer,
+      state,
       banner: () => lines,
       async close() {
         await new Promise<void>((ok) => {

@@ -1,17 +1,30 @@
 /**
  * The admin plane (loopback by default): health, Prometheus metrics, the current plan (redacted),
- * auth state, shared-state health (`/admin/state`), usage-plan subscribers (`/admin/subscribers`),
- * and a reload trigger. It never serves a stored token, a secret or an Authorization value; the one
- * token it answers is a client token `/admin/subscribers` has just created, once, in that answer.
+ * auth state, function pools (`/admin/functions`), shared-state health (`/admin/state`), usage-plan
+ * subscribers (`/admin/subscribers`), the token revocation list (`/admin/revocations`), the embedded token service (`/admin/idp/...`,
+ * admin_idp.ts), a reload trigger, and the operator console's files (`/console`, console/serve.ts).
+ * It never serves a stored token, a secret or an Authorization value; the tokens it answers are
+ * made in that answer, once: a client token `/admin/subscribers` has just created, a new
+ * application's secret, a test token.
+ *
  * `answerAdmin` is the plane's logic without the socket, so a cluster worker can answer the
- * primary's admin plane over IPC with the same code.
+ * primary's admin plane over IPC with the same code. `createAdminHandler` is the socket side: the
+ * security headers on every answer, the console's files, and the access rules (admin_access.ts:
+ * a credential for every change, CSRF refusals, reads open or not) before `answer` is called.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import client from 'prom-client';
 import { readRequestBody } from '../lib/body.ts';
 import { sendError } from '../lib/respond.ts';
+import { FunctionPool } from '../functions/pool.ts';
+import type { FunctionInvoker } from '../functions/types.ts';
+import { isConsolePath, type ConsoleServer } from '../console/serve.ts';
+import { browserRefusal, challengeHeaders, type AdminAccess } from './admin_access.ts';
+import { answerIdp, IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.ts';
+import { answerRevocations, isRevocationsPath } from '../auth/revocation_admin.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { Plan } from '../plan.ts';
 import type { DataPlaneState } from './data_plane.ts';
@@ -36,6 +49,8 @@ export interface AdminDeps {
   registry: SharedRegistry;
   info: AdminInfo;
   reload(): Promise<{ applied: boolean; errors: string[] }>;
+  /** The embedded token service, when one runs in this process; null: `/admin/idp` answers 404. */
+  idp?: AdminIdpDeps | null;
 }
 
 export interface AdminAnswer {
@@ -88,7 +103,28 @@ export async function readiness(draining: boolean, notReady: () => Promise<unkno
   return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', draining: false, ...extra, reasons });
 }
 
-/** Answers one admin request. */
+/** Every function of the plan: its pool (warm containers, queue) and its cold starts so far. */
+async function functionsState(registry: SharedRegistry): Promise<unknown[]> {
+  const cold = new Map<string, number>();
+  const metric = registry.metrics.getSingleMetric('gatehouse_function_cold_starts_total') as client.Counter | undefined;
+  for (const v of (await metric?.get())?.values ?? []) cold.set(String(v.labels['function_id']), v.value);
+  return registry.list<FunctionInvoker>('function:').map((f) => {
+    const local = f instanceof FunctionPool;
+    const st = f.stats();
+    return {
+      id: f.functionId,
+      kind: local ? 'local' : 'remote',
+      containers: local ? st.containers : null,
+      busy: local ? st.busy : null,
+      idle: local ? st.containers - st.busy : null,
+      starting: local ? st.starting : null,
+      queued: local ? st.queued : null,
+      coldStarts: cold.get(f.functionId) ?? 0,
+    };
+  });
+}
+
+/** Answers one admin request (the HTTP side has already checked the credential). */
 export async function answerAdmin(deps: AdminDeps, method: string, path: string, body = ''): Promise<AdminAnswer> {
   const get = method === 'GET' || method === 'HEAD';
   if (get && path === '/health/live') return liveness(deps.state.draining);
@@ -100,9 +136,15 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string,
   }
   if (get && path === '/admin/auth') return json(200, { ...(authAdminState({ registry: deps.registry }) as object), warnings: deps.state.plan.warnings });
   if (get && path === '/admin/state') return json(200, { stores: storesHealth(deps.registry) });
+  if (get && path === '/admin/functions') return json(200, { functions: await functionsState(deps.registry) });
+  if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`)) return answerIdpRequest(deps.idp ?? null, method, path, body);
   if (isSubscribersPath(path)) {
     const a = await answerSubscribers(deps.registry, method, path, body);
     return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
+  }
+  if (isRevocationsPath(path)) {
+    const a = await answerRevocations(deps.registry, method, path, body);
+    return a.value === null ? { status: a.status, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
   }
   if (get && path === '/admin/info') return json(200, { ...deps.info, inFlight: deps.state.inFlight, pid: process.pid });
   if (method === 'POST' && path === '/admin/reload') {
@@ -112,18 +154,70 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string,
   return json(404, { code: 404, message: 'Not Found' });
 }
 
-/** Serves `answer(method, path, body)` over HTTP; a request body over 64 KiB gets 413. */
-export function createAdminHandler(answer: (method: string, path: string, body: string) => Promise<AdminAnswer>) {
+/** `/admin/idp...` when a token service runs here; 404 otherwise. */
+export async function answerIdpRequest(idp: AdminIdpDeps | null, method: string, path: string, body: string): Promise<AdminAnswer> {
+  if (idp === null) return json(404, { code: 404, message: 'no token service is configured' });
+  const a = await answerIdp(idp, method, path, body);
+  return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
+}
+
+/** On every admin-plane answer, the console's pages included (docs/admin-api.md, "Security headers"). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface AdminHandlerOptions {
+  /** Who may change (and, with openReads false, read). */
+  access: AdminAccess;
+  /** The console's files; null or absent: `/console` is not served. */
+  console?: ConsoleServer | null;
+}
+
+/** Paths anyone may read whatever `admin.openReads` says: probes must not need a credential. */
+const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
+
+/**
+ * Serves `answer(method, path, body)` over HTTP, behind the access rules; a request body over
+ * 64 KiB gets 413.
+ */
+export function createAdminHandler(answer: (method: string, path: string, body: string) => Promise<AdminAnswer>, opts: AdminHandlerOptions) {
+  const { access } = opts;
   return async function onAdminRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     try {
+      const method = req.method ?? 'GET';
+      const read = method === 'GET' || method === 'HEAD';
+      if (opts.console != null && isConsolePath(path)) {
+        req.resume();
+        return opts.console.serve(req, res, path);
+      }
       const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
       if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`);
-      const a = await answer(req.method ?? 'GET', path, body.toString('utf8'));
+      if (!read) {
+        const refused = browserRefusal(req, body.length > 0);
+        if (refused !== null) return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
+      }
+      const whoami = path === '/admin/whoami';
+      if (!read || whoami || (!access.openReads && !ALWAYS_OPEN.has(path))) {
+        const v = await access.authenticate(req.headers.authorization);
+        if (!v.ok) return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
+        if (whoami && read) {
+          const a = json(200, { authenticated: true, ...v.who, openReads: access.openReads });
+          res.writeHead(200, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
+          res.end(method === 'HEAD' ? undefined : a.body);
+          return;
+        }
+      }
+      const a = await answer(method, path, body.toString('utf8'));
       res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : a.body);
+      res.end(method === 'HEAD' ? undefined : a.body);
     } catch (err) {
-      sendError(res, 500, (err as Error).message);
+      sendError(res, 500, (err as Error).message, { 'cache-control': 'no-store' });
     }
   };
 }

@@ -20,9 +20,13 @@ import type { Logger } from '../lib/log.ts';
 import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
-import { createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { answerIdpRequest, createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { createAdminAccess, type AdminKeySettings } from './admin_access.ts';
+import { IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
+import { createConsoleServer } from '../console/serve.ts';
 import { createClusterStateServer } from '../state/cluster.ts';
 import { isToPrimary, type ToWorker } from './cluster_protocol.ts';
+import { forwardRevocationChange, isRevocationChange, replayRevocations } from './cluster_revocations.ts';
 import { listen, type ReloadResult } from './gateway.ts';
 
 export interface PrimaryOptions {
@@ -39,6 +43,8 @@ export interface PrimaryOptions {
   askTimeoutMs?: number;
   /** `state.cache`: bounds of the cache the workers share (default 64 MiB, 1 MiB per entry); read once at start. */
   stateCache?: { maxBytes?: number; maxEntryBytes?: number };
+  /** Who may change things on the admin plane (as GatewayOptions.adminKeys). */
+  adminKeys?: AdminKeySettings;
 }
 
 export interface RunningPrimary {
@@ -114,6 +120,10 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   }
   const askAdmin = (w: Worker, method: string, path: string, body = '') =>
     ask<AdminAnswer>(w, (id) => ({ gh: 'admin', id, method, path, ...(body === '' ? {} : { body }) }));
+  async function copyRevocations(to: Worker): Promise<void> {
+    const from = [...workers.values()].find((x) => x !== to && listening.has(x.id));
+    if (from !== undefined && !(await replayRevocations(from, to, askAdmin))) log.warn({ pid: to.process.pid }, 'could not copy the revocation list to a new worker');
+  }
   const askReload = (w: Worker) => ask<ReloadResult>(w, (id) => ({ gh: 'reload', id }));
 
   let firstDataUrl: (url: string) => void = () => undefined;
@@ -128,6 +138,8 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
           listening.add(w.id);
           firstDataUrl(m.dataUrl);
           if (++ready === opts.workers) resolve();
+          // A worker replacing a dead one starts with an empty revocation list: give it a live worker's.
+          else if (ready > opts.workers) void copyRevocations(w);
           return;
         case 'admin-reply':
           replies.get(m.id)?.settle(m.answer);
@@ -192,6 +204,9 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       return { status: 200, contentType: aggregator.contentType, body: text };
     }
     if (get && path === '/health/ready') return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
+    // The token service runs here, in the primary: the workers have none to manage.
+    if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`)) return answerIdpRequest(idpDeps, method, path, body);
+    if (isRevocationChange(method, path)) return forwardRevocationChange(live.filter((w) => listening.has(w.id)), askAdmin, method, path, body);
     if (method === 'POST' && path === '/admin/reload') {
       const results = await Promise.all(live.map((w) => askReload(w)));
       const applied = results.every((r) => r?.applied === true);
@@ -215,7 +230,9 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     return json(504, { code: 504, message: 'worker did not answer' });
   }
 
-  const admin = createServer(createAdminHandler(answer));
+  const idpDeps: AdminIdpDeps | null = idp === null ? null : { state: idp.state, url: idp.url, config: () => plan.redacted, dataUrl: () => info.dataUrl };
+  const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
+  const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer() }));
   try {
     await allListening;
     info.dataUrl = await firstListening;

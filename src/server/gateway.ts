@@ -28,6 +28,9 @@ import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
 import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
+import { createAdminAccess, type AdminKeySettings } from './admin_access.ts';
+import type { AdminIdpDeps } from './admin_idp.ts';
+import { createConsoleServer } from '../console/serve.ts';
 import type { ServerTls } from './tls.ts';
 import { TlsListener } from './tls_listener.ts';
 import { createRedirectHandler } from './http_redirect.ts';
@@ -51,6 +54,11 @@ export interface GatewayOptions {
    * against. Absent or null: none (cluster workers leave it to the primary).
    */
   identityProvider?: { section: unknown; baseDir: string } | null;
+  /**
+   * Who may change things on the admin plane (admin_access.ts; the CLI resolves it from `admin:`).
+   * Absent: no admin key, reads open — changes then need a token from the embedded token service.
+   */
+  adminKeys?: AdminKeySettings;
 }
 
 export type ReloadResult = { applied: boolean; errors: string[] };
@@ -199,8 +207,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return reloading;
   }
 
-  const answer = (method: string, path: string, body = '') => answerAdmin({ state, registry, info, reload }, method, path, body);
-  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
+  const idpDeps: AdminIdpDeps | null =
+    idp === null ? null : { state: idp.state, url: idp.url, config: () => state.plan.redacted, dataUrl: () => info.dataUrl };
+  const answer = (method: string, path: string, body = '') => answerAdmin({ state, registry, info, reload, idp: idpDeps }, method, path, body);
+  const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
+  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer() }));
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);

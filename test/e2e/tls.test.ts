@@ -242,7 +242,7 @@ describe('TLS termination (e2e)', () => {
       assert.equal(info.tls.lastReload.result, 'rejected');
       assert.match(info.tls.lastReload.errors[0]!, /gw\.pem is not a PEM certificate/);
       // A configuration reload reads the files too, and is refused for the same reason.
-      const reload = await fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST' });
+      const reload = await fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST', headers: gw.adminHeaders() });
       assert.equal(reload.status, 422);
       assert.match(await reload.text(), /gw\.pem is not a PEM certificate/);
       assert.equal((await httpsGet(`${gw.url}/v1/hello`, { ca: ca.cert })).peer.fingerprint256, server.x509.fingerprint256);

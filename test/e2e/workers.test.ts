@@ -82,7 +82,7 @@ describe('serve --workers (e2e)', () => {
 
   it('regression: the --workers primary answered POST /metrics, /health/live and /health/ready, which one gateway refuses with 404', async () => {
     for (const path of ['/metrics', '/health/live', '/health/ready']) {
-      assert.equal((await fetch(`${gw.adminUrl}${path}`, { method: 'POST' })).status, 404, path);
+      assert.equal((await fetch(`${gw.adminUrl}${path}`, { method: 'POST', headers: gw.adminHeaders() })).status, 404, path);
       assert.equal((await fetch(`${gw.adminUrl}${path}`, { method: 'HEAD' })).status, 200, path);
     }
   });

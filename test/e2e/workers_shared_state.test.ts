@@ -78,7 +78,7 @@ describe('serve --workers 2: shared limits and cache through the primary (e2e)',
   it('regression: a subscriber created through the --workers primary\'s admin API arrived without its body (400); its key now works on every worker', async () => {
     const created = await fetch(`${gw.adminUrl}/admin/subscribers`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: gw.adminHeaders(),
       body: JSON.stringify({ displayName: 'Beta', usagePlans: ['free'], clients: ['app'] }),
     });
     assert.equal(created.status, 201, await created.clone().text());

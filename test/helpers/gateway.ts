@@ -3,7 +3,7 @@
  * a fresh temp directory, and waits for its `gatehouse ready` log line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -29,6 +29,10 @@ export interface RunningGatewayProcess {
   url: string;
   adminUrl: string;
   idpUrl: string | null;
+  /** The admin key the gateway generated (read from the file its ready line names); null with admin.keys or none. */
+  adminKey: string | null;
+  /** Headers for a change on the admin plane: the admin key as a Bearer credential, and JSON. */
+  adminHeaders(): Record<string, string>;
   dir: string;
   configFile: string;
   proc: ChildProcess;
@@ -115,10 +119,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGatewayPr
   failed.catch(() => undefined);
 
   let stopping: Promise<number | null> | null = null;
+  const keyFile = rec['adminKeyFile'];
+  const adminKey = typeof keyFile === 'string' ? readFileSync(keyFile, 'utf8').trim() : null;
   return {
     url: rec['dataUrl'] as string,
     adminUrl: rec['adminUrl'] as string,
     idpUrl: (rec['idpUrl'] as string | null) ?? null,
+    adminKey,
+    adminHeaders: () => ({ ...(adminKey === null ? {} : { authorization: `Bearer ${adminKey}` }), 'content-type': 'application/json' }),
     dir,
     configFile,
     proc,

@@ -18,6 +18,9 @@ import { loadConfigText } from '../../src/config/load.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import { SharedRegistry } from '../../src/lib/shared_registry.ts';
 import { answerAdmin, createAdminHandler, type AdminInfo } from '../../src/server/admin_plane.ts';
+import { createAdminAccess } from '../../src/server/admin_access.ts';
+
+const ADMIN_KEY = 'usage-admin-test-key-0123456789';
 import { createDataPlaneHandler, type DataPlaneState } from '../../src/server/data_plane.ts';
 
 const CONFIG = {
@@ -59,7 +62,8 @@ describe('admin API: /admin/subscribers', () => {
     const state: DataPlaneState = { plan, draining: false, inFlight: 0 };
     const info: AdminInfo = { dataUrl: '', adminUrl: '', idpUrl: null, startedAt: new Date().toISOString(), lastReload: null };
     data = createServer(createDataPlaneHandler(state, log));
-    admin = createServer(createAdminHandler((method, path, body) => answerAdmin({ state, registry, info, reload: async () => ({ applied: true, errors: [] }) }, method, path, body)));
+    const access = createAdminAccess({ keys: [ADMIN_KEY], openReads: true });
+    admin = createServer(createAdminHandler((method, path, body) => answerAdmin({ state, registry, info, reload: async () => ({ applied: true, errors: [] }) }, method, path, body), { access }));
     dataUrl = await listen(data);
     adminUrl = await listen(admin);
   });
@@ -75,7 +79,8 @@ describe('admin API: /admin/subscribers', () => {
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${adminUrl}${path}`, {
       method,
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await r.text();
     return { status: r.status, text, json: text === '' ? null : (JSON.parse(text) as Record<string, unknown>) };

@@ -13,6 +13,7 @@ import { corsSchema } from '../../policies/cors.ts';
 import { trustedProxiesSchema } from '../../lib/client_ip.ts';
 import { tracingSchema } from '../../lib/tracing.ts';
 import { httpPortSchema, serverTlsSchema } from '../../server/tls.ts';
+import { adminAccessSchemaProperties } from '../../server/admin_access.ts';
 import { rateLimitingSchema } from '../../policies/rate_limit.ts';
 import { mutualTlsSchema } from '../../policies/mutual_tls.ts';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.ts';
@@ -150,7 +151,7 @@ export const configSchema = {
   ...object(
     {
       server: serverSchema,
-      admin: listener({ host: '127.0.0.1', port: 9080 }),
+      admin: object({ ...(listener({ host: '127.0.0.1', port: 9080 })['properties'] as object), ...adminAccessSchemaProperties }),
       deployments: { type: 'array', items: deploymentSchema },
       functions: functionsSchema,
       identityProvider: identityProviderSchema,

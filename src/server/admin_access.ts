@@ -1,0 +1,221 @@
+/**
+ * Who may change the gateway through the admin plane (issue 18, docs/admin-api.md "Access").
+ *
+ * A change (any method but GET/HEAD) needs `Authorization: Bearer <credential>`: an admin key
+ * (`admin.keys`, or the key generated into `.gatehouse/admin-key` when none is configured), or an
+ * access token from the embedded token service for its management audience carrying
+ * `gatehouse:admin`, verified against the token service's own published keys in process (no fetch).
+ * Keys are compared as SHA-256 digests with timingSafeEqual, so neither their content nor their
+ * length shows in the time an answer takes. Nothing here logs a credential.
+ *
+ * Browser rules (CSRF): credentials travel only in the Authorization header, which a cross-site
+ * form cannot set; a change whose Origin is another site, or marked `Sec-Fetch-Site: cross-site`,
+ * is refused anyway, and a change with a body must say it is JSON (a form cannot).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { jwtVerify } from 'jose';
+import type { IdpState } from '../idp/idp_state.ts';
+import { managementAudience } from '../idp/settings.ts';
+import { resolveSecret } from '../lib/secrets.ts';
+
+/** The scope a token from the embedded token service needs to act as an admin. */
+export const ADMIN_SCOPE = 'gatehouse:admin';
+
+/** Where the generated admin key is kept, relative to the config directory (beside the token service's SQLite file). */
+export const ADMIN_KEY_FILE = '.gatehouse/admin-key';
+
+/**
+ * The access fields of the `admin:` section's schema (beside host and port, config/schema/index.ts).
+ * Extensions: OCI has no admin plane.
+ */
+export const adminAccessSchemaProperties: Record<string, unknown> = {
+  keys: {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    description:
+      'Admin keys (Authorization: Bearer <key>) for changes on the admin plane: each a literal of 16 characters or more, ${VAR}, or a secret OCID of the secrets: map. Absent: a key is generated into .gatehouse/admin-key beside the config file. A token from the embedded token service with the gatehouse:admin scope is accepted too.',
+  },
+  openReads: {
+    type: 'boolean',
+    default: true,
+    description: 'GET of /admin/* and /metrics without a credential (default true). /health/* and the console files are always open.',
+  },
+};
+
+/** The `admin:` config section, as loaded (`${VAR}` already interpolated). */
+export interface AdminSection {
+  host?: string;
+  port?: number;
+  keys?: string[];
+  openReads?: boolean;
+}
+
+/** Who a credential belongs to (the answer of `GET /admin/whoami`). */
+export interface AdminIdentity {
+  via: 'key' | 'token';
+  subject: string;
+  clientId?: string;
+  scopes: string[];
+  /** ISO time the token expires; null for keys. */
+  expiresAt: string | null;
+}
+
+export type AccessVerdict = { ok: true; who: AdminIdentity } | { ok: false; status: 401 | 403; message: string };
+
+/** The access rules of one admin plane, built once at start (admin settings apply on restart). */
+export interface AdminAccess {
+  /** GET/HEAD of the admin API and /metrics without a credential. */
+  readonly openReads: boolean;
+  /** Checks the request's Authorization header. */
+  authenticate(authorization: string | undefined): Promise<AccessVerdict>;
+}
+
+export interface AdminAccessOptions {
+  /** Admin keys in clear (resolved from the config or the key file). */
+  keys: readonly string[];
+  openReads: boolean;
+  /** The embedded token service's live state, when one runs in this process. */
+  idp?: (() => IdpState | null) | undefined;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+export function createAdminAccess(opts: AdminAccessOptions): AdminAccess {
+  const keyDigests = opts.keys.map(digest);
+  const idp = opts.idp ?? (() => null);
+
+  async function verifyToken(token: string): Promise<AccessVerdict> {
+    const state = idp();
+    if (state === null) return { ok: false, status: 401, message: 'invalid admin credential' };
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, state.snapshot.localKeys, { issuer: state.issuer, audience: managementAudience(state.issuer) }));
+    } catch {
+      return { ok: false, status: 401, message: 'invalid admin credential' };
+    }
+    const scopes = typeof payload['scope'] === 'string' ? payload['scope'].split(' ').filter((s) => s !== '') : [];
+    if (!scopes.includes(ADMIN_SCOPE)) return { ok: false, status: 403, message: `insufficient scope: ${ADMIN_SCOPE} needed` };
+    const clientId = typeof payload['azp'] === 'string' ? payload['azp'] : typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined;
+    return {
+      ok: true,
+      who: {
+        via: 'token',
+        subject: typeof payload['sub'] === 'string' ? payload['sub'] : 'unknown',
+        ...(clientId !== undefined ? { clientId } : {}),
+        scopes,
+        expiresAt: typeof payload['exp'] === 'number' ? new Date(payload['exp'] * 1000).toISOString() : null,
+      },
+    };
+  }
+
+  return {
+    openReads: opts.openReads,
+    async authenticate(authorization) {
+      const m = authorization === undefined ? null : BEARER.exec(authorization);
+      if (m === null) return { ok: false, status: 401, message: 'an admin credential is needed: Authorization: Bearer <admin key or token>' };
+      const presented = m[1] as string;
+      const d = digest(presented);
+      // Every key is compared, so the time does not say which one (or whether any) matched.
+      let matched = false;
+      for (const k of keyDigests) matched = timingSafeEqual(k, d) || matched;
+      if (matched) return { ok: true, who: { via: 'key', subject: 'admin key', scopes: [ADMIN_SCOPE], expiresAt: null } };
+      // A JWT has three dot-separated parts; anything else is a wrong key, not worth a verification.
+      if (presented.split('.').length === 3) return verifyToken(presented);
+      return { ok: false, status: 401, message: 'invalid admin credential' };
+    },
+  };
+}
+
+/** The answer headers of a refused credential (RFC 6750 §3). */
+export function challengeHeaders(v: { status: 401 | 403 }): Record<string, string> {
+  return {
+    'www-authenticate':
+      v.status === 403 ? `Bearer realm="gatehouse-admin", error="insufficient_scope", scope="${ADMIN_SCOPE}"` : 'Bearer realm="gatehouse-admin"',
+  };
+}
+
+/**
+ * Why a change must be refused before its credential is even looked at (CSRF), or null. `Origin`
+ * must be the admin plane's own (`http://<Host>`) when a browser sends one; `Sec-Fetch-Site:
+ * cross-site` is refused; a body must be JSON.
+ */
+export function browserRefusal(req: IncomingMessage, hasBody: boolean): { status: 403 | 415; message: string } | null {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) return { status: 403, message: 'cross-origin change refused: the Origin is not the admin plane' };
+  if (req.headers['sec-fetch-site'] === 'cross-site') return { status: 403, message: 'cross-site change refused (Sec-Fetch-Site: cross-site)' };
+  if (hasBody) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') return { status: 415, message: 'Unsupported Media Type: a change with a body must be Content-Type: application/json' };
+  }
+  return null;
+}
+
+/**
+ * The admin keys a section gives: each a literal (or `${VAR}`, interpolated at load) or the OCID of
+ * a secret in the `secrets:` map. Throws when one cannot be resolved (the gateway must not start
+ * with an admin key it cannot check), naming the entry, never its value.
+ */
+export function configuredAdminKeys(section: AdminSection | undefined, secrets: Record<string, unknown> | undefined, baseDir: string): string[] {
+  const out: string[] = [];
+  for (const [i, k] of (section?.keys ?? []).entries()) {
+    if (k.startsWith('ocid1.')) {
+      const r = resolveSecret(secrets, k, baseDir);
+      if ('missing' in r) throw new Error(`admin.keys[${i}]: ${r.missing}`);
+      if (r.value.length < 16) throw new Error(`admin.keys[${i}]: the secret ${k} is shorter than 16 characters`);
+      out.push(r.value);
+    } else {
+      if (k.length < 16) throw new Error(`admin.keys[${i}]: an admin key needs at least 16 characters`);
+      out.push(k);
+    }
+  }
+  return out;
+}
+
+export type GeneratedKey = { key: string; file: string; created: boolean } | { key: null; file: null; problem: string };
+
+/**
+ * The generated admin key: read from `<baseDir>/.gatehouse/admin-key`, or made (32 random bytes,
+ * base64url) and written there with mode 0600. When the file cannot be written (a read-only config
+ * volume) there is no generated key: changes then need a token (or `admin.keys`).
+ */
+export function generatedAdminKey(baseDir: string): GeneratedKey {
+  const file = resolve(baseDir, ADMIN_KEY_FILE);
+  try {
+    if (existsSync(file)) {
+      const key = readFileSync(file, 'utf8').trim();
+      if (key.length >= 16) return { key, file, created: false };
+    }
+    const key = `gha_${randomBytes(32).toString('base64url')}`;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return { key, file, created: true };
+  } catch (err) {
+    return { key: null, file: null, problem: `cannot keep the admin key in ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+}
+
+/** What the admin plane's access is built from (resolved by the CLI from `admin:`). */
+export interface AdminKeySettings {
+  /** Admin keys in clear: `admin.keys`, else the generated key (none when it could not be kept). */
+  keys: string[];
+  openReads: boolean;
+  /** Where the generated key is (to print, never the key); null with configured keys. */
+  keyFile: string | null;
+  /** Why there is no generated key, when there is none. */
+  problem: string | null;
+}
+
+/** Resolves `admin.keys` (throws when one cannot be), else generates or reads the key file. */
+export function adminKeySettings(section: AdminSection | undefined, secrets: Record<string, unknown> | undefined, baseDir: string): AdminKeySettings {
+  const openReads = section?.openReads ?? true;
+  const keys = configuredAdminKeys(section, secrets, baseDir);
+  if (keys.length > 0) return { keys, openReads, keyFile: null, problem: null };
+  const g = generatedAdminKey(baseDir);
+  return g.key === null ? { keys: [], openReads, keyFile: null, problem: g.problem } : { keys: [g.key], openReads, keyFile: g.file, problem: null };
+}

@@ -1,11 +1,13 @@
-// `npm run build`: compiles src/ to dist/ with tsc (tsconfig.build.json).
+// `npm run build`: compiles src/ to dist/ with tsc (tsconfig.build.json), and bundles the operator
+// console's browser code (src/console/ui/) into dist/console/ with esbuild (index.html, app.js,
+// app.css: minified, uPlot's CSS included, nothing loaded from elsewhere at run time).
 // Usage: node scripts/build.mjs [--out DIR]
 // tsc writes into a fresh directory, which then replaces dist/ (or is DIR), so a source file that
 // was deleted or renamed leaves no stale JavaScript behind. The output depends on the sources and
 // the compiler version only, so a rebuild of an unchanged tree is byte for byte the committed dist/
 // (test/build_dist.test.ts checks it).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,35 @@ const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.jso
 if (r.status !== 0) {
   if (values.out === undefined) rmSync(out, { recursive: true, force: true });
   process.exit(r.status ?? 1);
+}
+// The console (issue 18). esbuild's output depends on its inputs and version only, so it too
+// rebuilds byte for byte. An IIFE bundle: it holds no import statement for dist/'s import check.
+const UI = join(ROOT, 'src/console/ui');
+const consoleOut = join(out, 'console');
+mkdirSync(consoleOut, { recursive: true });
+try {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [
+      { in: join(UI, 'main.tsx'), out: 'app' },
+      { in: join(UI, 'app.css'), out: 'app' },
+    ],
+    outdir: consoleOut,
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    tsconfig: join(UI, 'tsconfig.json'),
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
+  copyFileSync(join(UI, 'index.html'), join(consoleOut, 'index.html'));
+} catch (err) {
+  console.error(`console bundle failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (values.out === undefined) rmSync(out, { recursive: true, force: true });
+  process.exit(1);
 }
 if (values.out === undefined) {
   // mkdtemp makes the directory 0700: dist/ must be readable by whoever runs it (the image's user).

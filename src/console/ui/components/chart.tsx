@@ -1,0 +1,80 @@
+/**
+ * A small live time-series chart (uPlot). The chart object is made once per mounted component and
+ * fed new data with setData, so a 2 s refresh does not rebuild the canvas. uPlot sizes its nodes
+ * through element.style (the CSSOM), which the console's `style-src 'self'` policy allows; so do
+ * the legend's colour swatches (Preact sets a style object through the CSSOM too). The legend is
+ * ours, compact, with each series' latest value; uPlot's own is hidden.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+export interface ChartSeries {
+  label: string;
+  /** CSS colour of the line. */
+  stroke: string;
+  /** Unit shown after values in the legend (`/s`, `ms`). */
+  unit: string;
+}
+
+export interface ChartProps {
+  /** Accessible name: what the chart shows. */
+  title: string;
+  series: ChartSeries[];
+  /** x (seconds since the epoch) then one array per series. */
+  data: [number[], ...(number | null)[][]];
+  height?: number;
+}
+
+const WIDTH_PX = 360;
+
+export function Chart({ title, series, data, height = 140 }: ChartProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const key = series.map((s) => s.label).join('|');
+
+  useEffect(() => {
+    const el = host.current;
+    if (el === null) return;
+    const opts: uPlot.Options = {
+      width: Math.max(240, Math.min(WIDTH_PX, el.clientWidth || WIDTH_PX)),
+      height,
+      series: [
+        {},
+        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${Number(v.toFixed(2))}${s.unit}`) })),
+      ],
+      axes: [{ space: 60 }, { size: 44 }],
+      legend: { show: false },
+      scales: { y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
+      cursor: { drag: { x: false, y: false } },
+    };
+    plot.current = new uPlot(opts, data as uPlot.AlignedData, el);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // Rebuilt only when the series change; data flows through setData below.
+  }, [key, height]);
+
+  useEffect(() => {
+    plot.current?.setData(data as uPlot.AlignedData);
+  }, [data]);
+
+  const latest = (i: number): string => {
+    const v = data[i + 1]?.at(-1);
+    return v === null || v === undefined ? '–' : `${Number(v.toFixed(2))}${series[i]?.unit ?? ''}`;
+  };
+  return (
+    <figure class="chart">
+      <figcaption>{title}</figcaption>
+      <div ref={host} role="img" aria-label={title} />
+      <ul class="legend">
+        {series.map((s, i) => (
+          <li key={s.label}>
+            <span class="swatch" style={{ backgroundColor: s.stroke }} aria-hidden="true" />
+            {s.label} {latest(i)}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}

@@ -1,0 +1,127 @@
+/** Token service → APIs: the APIs (audiences) with their scopes; create one, delete a managed one. */
+import { useState } from 'preact/hooks';
+import { call, post } from '../api.ts';
+import type { IdpApi } from '../admin_types.ts';
+import { duration } from '../format.ts';
+import { useAction } from '../hooks.ts';
+import type { IdpData } from './token_service.tsx';
+
+const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'];
+
+/** `read:a, write:b` or `read:a write:b` → `['read:a', 'write:b']`. */
+export function splitScopes(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter((s) => s !== ''))];
+}
+
+function CreateApi({ changed }: { changed(): void }) {
+  const [name, setName] = useState('');
+  const [identifier, setIdentifier] = useState('');
+  const [scopes, setScopes] = useState('');
+  const [alg, setAlg] = useState('RS256');
+  const create = useAction(async () => {
+    const api = await post<IdpApi>('/admin/idp/apis', { name: name.trim() || undefined, identifier: identifier.trim(), scopes: splitScopes(scopes), signing_alg: alg });
+    setName('');
+    setIdentifier('');
+    setScopes('');
+    changed();
+    return api;
+  });
+  return (
+    <form
+      class="stack"
+      aria-labelledby="create-api-h"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void create.run();
+      }}
+    >
+      <h3 id="create-api-h">Create an API</h3>
+      <label for="api-name">Name</label>
+      <input id="api-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      <label for="api-identifier">Identifier (the audience)</label>
+      <input id="api-identifier" required placeholder="https://api.example.com" value={identifier} onInput={(e) => setIdentifier(e.currentTarget.value)} />
+      <label for="api-scopes">Scopes (separated by spaces or commas)</label>
+      <input id="api-scopes" placeholder="read:items write:items" value={scopes} onInput={(e) => setScopes(e.currentTarget.value)} />
+      <label for="api-alg">Signing algorithm</label>
+      <select id="api-alg" value={alg} onChange={(e) => setAlg(e.currentTarget.value)}>
+        {ALGS.map((a) => (
+          <option key={a}>{a}</option>
+        ))}
+      </select>
+      <div>
+        <button type="submit" disabled={create.busy}>
+          Create API
+        </button>{' '}
+        <span role="status">
+          {create.result && `Created ${create.result.identifier}.`}
+          {create.error && <span class="bad">Not created: {create.error}</span>}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
+  const remove = useAction(async (api: IdpApi) => {
+    await call('DELETE', `/admin/idp/apis/${encodeURIComponent(api.id)}`);
+    changed();
+  });
+  return (
+    <section aria-labelledby="apis-h">
+      <h2 id="apis-h">APIs</h2>
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">APIs of the token service</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Identifier (audience)</th>
+              <th scope="col">Signing</th>
+              <th scope="col">Token lifetime</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Origin</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.apis.map((a) => (
+              <tr key={a.id}>
+                <th scope="row">{a.name}</th>
+                <td>
+                  <code>{a.identifier}</code>
+                </td>
+                <td>{a.signing_alg}</td>
+                <td>{duration(a.token_lifetime)}</td>
+                <td>
+                  <ul class="tags">
+                    {a.scopes.map((s) => (
+                      <li key={s.value} title={s.description}>
+                        {s.value}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td>{a.origin}</td>
+                <td>
+                  {a.origin === 'managed' && (
+                    <button type="button" class="danger" disabled={remove.busy} onClick={() => confirm(`Delete the API ${a.identifier} and its grants?`) && void remove.run(a)}>
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {remove.error && (
+        <p role="alert" class="bad">
+          Not deleted: {remove.error}
+        </p>
+      )}
+      <CreateApi changed={changed} />
+    </section>
+  );
+}

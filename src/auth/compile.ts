@@ -27,6 +27,8 @@ import { compileCustomAuthentication } from './custom_compile.ts';
 import { CustomAuthenticator } from './custom.ts';
 import { compileFailureResponse, type ModifyResponseConfig } from './failure_policy.ts';
 import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsConfig } from './introspection.ts';
+import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.ts';
+import { dynamicRoutingSummary } from '../backends/dynamic.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
@@ -280,11 +282,21 @@ export function compileAuthorization(
   return authentication.allowsAnonymous ? createAuthenticatedOnly(stats, nowMs) : null;
 }
 
-/** State for `GET /admin/auth`: JWKS state per source, decisions per deployment, recent failures. */
+/**
+ * State for `GET /admin/auth`: JWKS state per source; introspection endpoints and authorizer
+ * functions of the plan in service (calls by result, cache lookups and size, last error); which
+ * dynamicAuthentication server and dynamic routing backend requests went to; decisions per
+ * deployment; recent failures.
+ */
 export function authAdminState(ctx: { registry: CompileContext['registry'] }): unknown {
   const now = Date.now();
+  const registry = ctx.registry;
   return {
-    jwks: ctx.registry.list<KeyStore>('jwks:').map((s) => s.adminState(now)),
+    jwks: registry.list<KeyStore>('jwks:').map((s) => s.adminState(now)),
+    introspection: registry.list<IntrospectionAuthenticator>(LIVE_INTROSPECTION).map((p) => p.adminState()),
+    authorizers: registry.list<CustomAuthenticator>(LIVE_AUTHORIZERS).map((p) => p.adminState()),
+    dynamicAuthentication: dynamicAuthenticationSummary(registry),
+    dynamicRouting: dynamicRoutingSummary(registry),
     decisions: decisionSummary(ctx.registry),
     ...failureSummary(ctx.registry),
   };

@@ -9,7 +9,7 @@
  * Allowed answers are cached per cache key (the token, or the listed parameter values) until
  * `expiresAt`, capped at one hour, in a bounded LRU; denials are not cached, so a client that just
  * got a valid credential is not turned away by an old answer. Concurrent requests with the same key
- * share one call.
+ * share one call. Calls by result and cache lookups are counted per policy (policy_stats.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { AuthContext, GatewayRequest } from '../types.ts';
@@ -20,6 +20,16 @@ import { encodeCallHeaders } from '../functions/call_codec.ts';
 import type { FunctionInvoker } from '../functions/types.ts';
 import type { AuthenticationPolicy, AuthReason, AuthVerdict } from './types.ts';
 import type { AuthStats } from './stats.ts';
+import {
+  AUTHORIZER_ALLOW,
+  AUTHORIZER_DENY,
+  AUTHORIZER_ERROR,
+  AUTHORIZER_MALFORMED,
+  AUTHORIZER_RESULTS,
+  AUTHORIZER_TIMEOUT,
+  PolicyStats,
+  callsByResult,
+} from './policy_stats.ts';
 import { ANONYMOUS, CHALLENGE_INVALID, CHALLENGE_MISSING, allowed } from './verdicts.ts';
 import { parseAuthorizerAnswer } from './authorizer_answer.ts';
 
@@ -42,6 +52,8 @@ export interface CustomAuthenticatorOptions {
   allowsAnonymous: boolean;
   clock: Clock;
   stats: AuthStats;
+  /** This policy's calls by result and cache lookups (policy_stats.ts); default: counted apart from any registry. */
+  policyStats?: PolicyStats;
   /** Default 10 000. */
   maxEntries?: number;
 }
@@ -100,6 +112,7 @@ interface Entry {
 export class CustomAuthenticator implements AuthenticationPolicy {
   readonly allowsAnonymous: boolean;
   readonly stats: AuthStats;
+  readonly policyStats: PolicyStats;
   readonly #o: CustomAuthenticatorOptions;
   readonly #cache: Lru<string, Entry>;
   readonly #inflight = new Map<string, Promise<AuthVerdict>>();
@@ -108,6 +121,7 @@ export class CustomAuthenticator implements AuthenticationPolicy {
     this.#o = opts;
     this.allowsAnonymous = opts.allowsAnonymous;
     this.stats = opts.stats;
+    this.policyStats = opts.policyStats ?? new PolicyStats(opts.stats.deployment, '', AUTHORIZER_RESULTS.length);
     this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000, maxBytes: 32 * 1024 * 1024 });
   }
 
@@ -124,11 +138,13 @@ export class CustomAuthenticator implements AuthenticationPolicy {
     if (hit !== undefined) {
       if (hit.expiresAtMs > nowMs) {
         this.stats.hit();
+        this.policyStats.cacheHits++;
         return hit.verdict;
       }
       this.#cache.delete(call.cacheKey);
     }
     this.stats.cacheMisses++;
+    this.policyStats.cacheMisses++;
     const pending = this.#inflight.get(call.cacheKey);
     if (pending !== undefined) return pending;
     const p = this.#call(call, g).finally(() => this.#inflight.delete(call.cacheKey));
@@ -143,23 +159,29 @@ export class CustomAuthenticator implements AuthenticationPolicy {
     const out = await invoker.invoke({ callId, headers, body: Buffer.from(call.payload) });
     const nowMs = this.#o.clock.nowMs();
     const fields = { fnId: invoker.functionId, callId };
+    const calls = this.policyStats.calls;
     if (!out.ok) {
       g.log.warn({ ...fields, failure: out.failure, detail: out.detail }, 'authorizer function failed');
+      calls[out.failure === 'timeout' ? AUTHORIZER_TIMEOUT : AUTHORIZER_ERROR]!++;
       return this.#record(out.failure === 'timeout' ? TIMEOUT : FAILED, nowMs);
     }
     if (out.status !== 200) {
       g.log.warn({ ...fields, status: out.status }, 'authorizer function answered a status other than 200');
+      calls[AUTHORIZER_ERROR]!++;
       return this.#record(FAILED, nowMs);
     }
     const answer = parseAuthorizerAnswer(out.body.toString('utf8'), nowMs);
     if (typeof answer === 'string') {
       g.log.warn({ ...fields, problem: answer }, 'authorizer function answer refused');
+      calls[AUTHORIZER_MALFORMED]!++;
       return this.#record(INVALID, nowMs);
     }
     if (!answer.active) {
+      calls[AUTHORIZER_DENY]!++;
       const v = answer.wwwAuthenticate === undefined ? DENIED : frozen(401, 'authorizer_denied', answer.wwwAuthenticate);
       return this.#record(v, nowMs);
     }
+    calls[AUTHORIZER_ALLOW]!++;
     const auth: AuthContext = {
       claims: answer.context,
       scopes: new Set(answer.scopes),
@@ -180,5 +202,18 @@ export class CustomAuthenticator implements AuthenticationPolicy {
   /** Cached allows (tests, admin). */
   get cacheSize(): number {
     return this.#cache.size;
+  }
+
+  /** What `/admin/auth` shows of this policy: never a token, a principal or a cached answer. */
+  adminState(): Record<string, unknown> {
+    const p = this.policyStats;
+    return {
+      deployment: p.deployment,
+      policy: p.path,
+      functionId: this.#o.invoker.functionId,
+      cachedAnswers: this.#cache.size,
+      calls: callsByResult(p, AUTHORIZER_RESULTS),
+      cache: { hits: p.cacheHits, misses: p.cacheMisses },
+    };
   }
 }

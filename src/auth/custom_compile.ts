@@ -10,6 +10,7 @@ import { compileContextVariable, type ContextVariable } from '../backends/contex
 import { isHeaderName } from '../lib/header_name.ts';
 import { CustomAuthenticator, type AuthorizerArguments } from './custom.ts';
 import { authStats } from './stats.ts';
+import { authorizerStats, LIVE_AUTHORIZERS, registerLive } from './policy_stats.ts';
 
 /** OCI's CustomAuthenticationPolicy, as the schema (config/schema/auth.ts) lets it through. */
 export interface CustomAuthenticationConfig {
@@ -95,12 +96,15 @@ export function compileCustomAuthentication(
   if (args === null) return null;
   // A new cache per plan: the invoker may have changed with the reload (a new pool), and a cached
   // answer must not outlive the function that gave it.
-  return new CustomAuthenticator({
+  const authorizer = new CustomAuthenticator({
     invoker,
     args,
     allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
     clock: opts.clock,
     stats: authStats(ctx.registry, label),
+    policyStats: authorizerStats(ctx.registry, label, path),
     ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}),
   });
+  registerLive(ctx.registry, LIVE_AUTHORIZERS, authorizer);
+  return authorizer;
 }

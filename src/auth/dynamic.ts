@@ -8,6 +8,7 @@ import type { CompileContext, GatewayRequest } from '../types.ts';
 import type { AuthenticationPolicy, AuthVerdict } from './types.ts';
 import { compileAuthentication, type AuthCompileOptions } from './compile.ts';
 import { denial } from './verdicts.ts';
+import { dynamicAuthenticationStats } from './policy_stats.ts';
 import { AUTHENTICATION_TABLES, compileSelection, compileSelector, type SelectionKeyConfig, type SelectionSourceConfig } from '../policies/selection.ts';
 
 export interface DynamicAuthenticationConfig {
@@ -44,6 +45,10 @@ export function compileDynamicAuthentication(
   const selection = compileSelection(variable, entries, (i) => `${path}.authenticationServers[${i}].key`, ctx);
   if (selection === null) return null;
   const servers = selection.candidates;
+  // Which server each request went to, by key name (bounded: the names are the config's); the
+  // counter objects are looked up by the chosen server's identity, one Map.get per request.
+  const counts = dynamicAuthenticationStats(ctx.registry, deploymentName);
+  const chosen = new Map(servers.map((s, i) => [s, counts.counter(config.authenticationServers[i]!.key.name)]));
   return {
     servers,
     // A server that lets anonymous requests through makes ANONYMOUS routes possible; the chosen
@@ -51,7 +56,12 @@ export function compileDynamicAuthentication(
     allowsAnonymous: servers.some((s) => s.allowsAnonymous),
     authenticate(ctx: GatewayRequest) {
       const server = selection.select(ctx);
-      return server === null ? UNMATCHED : server.authenticate(ctx);
+      if (server === null) {
+        counts.unmatched++;
+        return UNMATCHED;
+      }
+      chosen.get(server)!.count++;
+      return server.authenticate(ctx);
     },
     async ready() {
       const all = await Promise.all(servers.map((s) => s.ready()));

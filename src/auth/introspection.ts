@@ -18,7 +18,9 @@
  * - additionalValidationPolicy applies to the answer's claims: `iss`, `aud` and `verifyClaims`;
  *   an answer whose `exp` has passed is refused whatever `active` says.
  *
- * The token and the secret are never logged.
+ * The token and the secret are never logged. Introspections by result (active, inactive, error) and
+ * cache lookups are counted per policy (policy_stats.ts); `/admin/auth` shows them with the endpoint,
+ * the cache size and the last error.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { AuthContext, CompileContext, GatewayRequest } from '../types.ts';
@@ -28,6 +30,17 @@ import { Lru } from '../lib/lru.ts';
 import { resolveSecret, type ResolvedSecret } from '../lib/secrets.ts';
 import type { AuthenticationPolicy, AuthReason, AuthVerdict } from './types.ts';
 import type { AuthStats } from './stats.ts';
+import {
+  INTROSPECTION_ACTIVE,
+  INTROSPECTION_ERROR,
+  INTROSPECTION_INACTIVE,
+  INTROSPECTION_RESULTS,
+  LIVE_INTROSPECTION,
+  PolicyStats,
+  callsByResult,
+  introspectionStats,
+  registerLive,
+} from './policy_stats.ts';
 import { TOKEN_MALFORMED, TOKEN_MISSING, type Extractor } from './extract.ts';
 import { ANONYMOUS, allowed, denial } from './verdicts.ts';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed, type ClaimCheck } from './claims.ts';
@@ -65,6 +78,8 @@ export interface IntrospectionOptions {
   maxTokenChars: number;
   clock: Clock;
   stats: AuthStats;
+  /** This policy's introspections by result and cache lookups; default: counted apart from any registry. */
+  policyStats?: PolicyStats;
   log: Logger;
   /** `gatehouse validate`: no network. */
   offline: boolean;
@@ -101,6 +116,7 @@ function basicHeader(id: string, secret: string): string {
 export class IntrospectionAuthenticator implements AuthenticationPolicy {
   readonly allowsAnonymous: boolean;
   readonly stats: AuthStats;
+  readonly policyStats: PolicyStats;
   /** Shown by readiness and the admin API: the discovery URI. */
   readonly label: string;
   /** Introspection calls made, and those that failed (no answer, or a malformed one). */
@@ -120,6 +136,7 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
     this.#o = opts;
     this.allowsAnonymous = opts.allowsAnonymous;
     this.stats = opts.stats;
+    this.policyStats = opts.policyStats ?? new PolicyStats(opts.stats.deployment, '', INTROSPECTION_RESULTS.length);
     this.label = opts.discoveryUri;
     this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000 });
     this.#lastError = 'missing' in opts.secret ? opts.secret.missing : null;
@@ -150,9 +167,11 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
     const cached = this.#cache.get(token);
     if (cached !== undefined && cached.untilMs > nowMs) {
       this.stats.cacheHits++;
+      this.policyStats.cacheHits++;
       return this.#done(cached.verdict, nowMs);
     }
     this.stats.cacheMisses++;
+    this.policyStats.cacheMisses++;
     let pending = this.#inflight.get(token);
     if (pending === undefined) {
       pending = this.#introspect(token, nowMs).finally(() => this.#inflight.delete(token));
@@ -166,14 +185,20 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
     return this.#cache.size;
   }
 
+  /** What `/admin/auth` shows of this policy: never a token, the secret or a cached answer. */
   adminState(): Record<string, unknown> {
+    const p = this.policyStats;
     return {
+      deployment: p.deployment,
+      policy: p.path,
       uri: this.#o.discoveryUri,
       kind: 'introspection',
       introspectionEndpoint: this.#endpoint?.url ?? null,
       clientAuthentication: this.#endpoint?.method ?? null,
       calls: this.calls,
       failures: this.failures,
+      results: callsByResult(p, INTROSPECTION_RESULTS),
+      cache: { hits: p.cacheHits, misses: p.cacheMisses },
       cachedAnswers: this.#cache.size,
       lastError: this.#lastError,
     };
@@ -181,18 +206,23 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
 
   async #introspect(token: string, nowMs: number): Promise<AuthVerdict> {
     const endpoint = await this.#discover(nowMs);
-    if (typeof endpoint === 'string') return denial(REASON_UNAVAILABLE);
+    if (typeof endpoint === 'string') {
+      this.policyStats.calls[INTROSPECTION_ERROR]!++;
+      return denial(REASON_UNAVAILABLE);
+    }
     this.calls++;
     let answer: Record<string, unknown>;
     try {
       answer = await this.#call(endpoint, token);
     } catch (err) {
       this.failures++;
+      this.policyStats.calls[INTROSPECTION_ERROR]!++;
       const reason = `introspection at ${endpoint.url} failed: ${(err as Error).message}`;
       this.#lastError = reason;
       this.#o.log.warn({ deployment: this.stats.deployment, reason }, 'token introspection failed');
       return denial(REASON_UNAVAILABLE);
     }
+    this.policyStats.calls[answer['active'] === true ? INTROSPECTION_ACTIVE : INTROSPECTION_INACTIVE]!++;
     const now = this.#o.clock.nowMs();
     const verdict = this.#judge(answer, now);
     const capMs = now + this.#o.maxCacheMs;
@@ -352,8 +382,9 @@ export function compileIntrospection(
   }
   const secret = resolveSecret(secrets, source.clientDetails.clientSecretId, ctx.baseDir);
   if ('missing' in secret) ctx.warn(`${path}.clientDetails.clientSecretId`, `${secret.missing}: this policy answers 503 until it resolves`);
-  return new IntrospectionAuthenticator({
+  const policy = new IntrospectionAuthenticator({
     ...rest,
+    policyStats: introspectionStats(ctx.registry, rest.stats.deployment, path),
     discoveryUri: uri,
     clientId: source.clientDetails.clientId,
     secret,
@@ -363,4 +394,6 @@ export function compileIntrospection(
     offline: ctx.offline === true,
     ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
   });
+  registerLive(ctx.registry, LIVE_INTROSPECTION, policy);
+  return policy;
 }

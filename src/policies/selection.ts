@@ -20,7 +20,7 @@
  */
 import { byType, nonEmptyString, object } from '../lib/json_schema.ts';
 import { compileContextVariable, routeParameters, type ContextTable, type ContextVariable } from '../backends/context_vars.ts';
-import { createDynamicBackend } from '../backends/dynamic.ts';
+import { createDynamicBackend, dynamicRoutingCounts } from '../backends/dynamic.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
 
 /** OCI's AnyOfSelectionKey / WildcardSelectionKey. */
@@ -228,5 +228,7 @@ export function compileDynamicRouting<B>(
   const variable = compileSelector(config.selectionSource.selector, `${path}.selectionSource.selector`, routes, ROUTING_TABLES, ctx);
   const entries = config.routingBackends.map((r, i) => ({ key: r.key, candidate: compile(r.backend, `${path}.routingBackends[${i}].backend`) }));
   const selection = compileSelection(variable, entries, (i) => `${path}.routingBackends[${i}].key`, ctx);
-  return selection === null ? null : createDynamicBackend((rc) => selection.select(rc));
+  if (selection === null) return null;
+  const named = selection.candidates.map((b, i) => [b, config.routingBackends[i]!.key.name] as const);
+  return createDynamicBackend((rc) => selection.select(rc), dynamicRoutingCounts(ctx.registry, route), named);
 }

@@ -125,4 +125,29 @@ describe('token introspection against oidc-provider (e2e)', () => {
     assert.equal(res.status, 503);
     await gw.waitFor((r) => r['msg'] === 'access' && r['auth'] === 'introspection_unavailable');
   });
+
+  it('/metrics counts introspections by result and cache lookups; /admin/auth shows the endpoint, cache and last error', async () => {
+    const headers: Record<string, string> = gw.adminKey === null ? {} : { authorization: `Bearer ${gw.adminKey}` };
+    const page = await (await fetch(`${gw.adminUrl}/metrics`, { headers })).text();
+    const value = (name: string, labels: string) => page.split('\n').find((l) => l.startsWith(`${name}{${labels}} `))?.split(' ').pop();
+    // The tests above: one active token (asked once, then two cache hits), a revoked and a
+    // never-issued token (inactive), and one token while the provider was down (error).
+    assert.equal(value('gatehouse_introspection_calls_total', 'deployment="reports",result="active"'), '1');
+    assert.equal(value('gatehouse_introspection_calls_total', 'deployment="reports",result="inactive"'), '2');
+    assert.equal(value('gatehouse_introspection_calls_total', 'deployment="reports",result="error"'), '1');
+    assert.equal(value('gatehouse_introspection_cache_total', 'deployment="reports",result="hit"'), '2');
+    assert.equal(value('gatehouse_introspection_cache_total', 'deployment="reports",result="miss"'), '4');
+    const state = (await (await fetch(`${gw.adminUrl}/admin/auth`, { headers })).json()) as Record<string, unknown>;
+    const [entry, ...more] = state['introspection'] as Record<string, unknown>[];
+    assert.equal(more.length, 0);
+    assert.equal(entry!['deployment'], 'reports');
+    assert.equal(entry!['uri'], op.discoveryUri);
+    assert.equal(entry!['introspectionEndpoint'], `${op.issuer}${INTROSPECTION}`);
+    assert.equal(entry!['clientAuthentication'], 'client_secret_basic');
+    assert.deepEqual(entry!['results'], { active: 1, inactive: 2, error: 1 });
+    assert.deepEqual(entry!['cache'], { hits: 2, misses: 4 });
+    assert.equal(entry!['cachedAnswers'], 3, 'the active answer and the two inactive ones');
+    assert.match(String(entry!['lastError']), /introspection at http:\/\/127\.0\.0\.1:\d+\/token\/introspection failed/);
+    assert.doesNotMatch(JSON.stringify(state), new RegExp(GW_SECRET), 'the secret is not shown');
+  });
 });

@@ -1,0 +1,149 @@
+/**
+ * Counters of the policies that decide without a local key: authorizer functions
+ * (CUSTOM_AUTHENTICATION), token introspection (REMOTE_DISCOVERY with clientDetails) and
+ * dynamicAuthentication's server choice. Same pattern as stats.ts: the request path bumps plain
+ * numbers, the Prometheus samples are summed by deployment when `/metrics` is scraped.
+ *
+ * Labels stay bounded: deployment, a fixed result list, and a dynamic server's key name (written in
+ * the config). Never a token, a principal or a client id.
+ *
+ * Two kinds of registry entries:
+ * - `stats:<kind>:<deployment>\0<config path>`: the counters of one policy, kept across reloads
+ *   that keep the deployment and the policy's place in it;
+ * - `live:<kind>:<n>`: each compiled policy, registered by the plan that compiled it, so `/admin/auth`
+ *   reads the caches of the plan in service (a reload that commits drops the old plan's entries, one
+ *   that fails drops the new ones).
+ */
+import type { SharedRegistry } from '../lib/shared_registry.ts';
+import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from '../lib/scraped_metrics.ts';
+import { SelectionCounts } from '../lib/selection_counts.ts';
+
+/** What an authorizer function call ended in (its index in `AuthorizerStats.calls`). */
+export const AUTHORIZER_RESULTS = ['allow', 'deny', 'malformed', 'error', 'timeout'] as const;
+export type AuthorizerResult = (typeof AUTHORIZER_RESULTS)[number];
+export const AUTHORIZER_ALLOW = 0;
+export const AUTHORIZER_DENY = 1;
+export const AUTHORIZER_MALFORMED = 2;
+export const AUTHORIZER_ERROR = 3;
+export const AUTHORIZER_TIMEOUT = 4;
+
+/**
+ * What an introspection ended in (its index in `IntrospectionStats.calls`): the provider said
+ * active, inactive, or no usable answer came (discovery failed, the call failed, a malformed answer).
+ */
+export const INTROSPECTION_RESULTS = ['active', 'inactive', 'error'] as const;
+export const INTROSPECTION_ACTIVE = 0;
+export const INTROSPECTION_INACTIVE = 1;
+export const INTROSPECTION_ERROR = 2;
+
+/** Counters of one policy: calls by result and its answer cache's lookups. */
+export class PolicyStats {
+  readonly deployment: string;
+  /** Config path of the policy (which server of a dynamicAuthentication, for instance). */
+  readonly path: string;
+  readonly calls: Float64Array;
+  cacheHits = 0;
+  cacheMisses = 0;
+
+  constructor(deployment: string, path: string, results: number) {
+    this.deployment = deployment;
+    this.path = path;
+    this.calls = new Float64Array(results);
+  }
+}
+
+const AUTHORIZER = 'stats:authorizer:';
+const INTROSPECTION = 'stats:introspection:';
+const DYNAMIC = 'stats:dynamic-auth:';
+export const LIVE_AUTHORIZERS = 'live:authorizer:';
+export const LIVE_INTROSPECTION = 'live:introspection:';
+
+let liveSeq = 0;
+
+/**
+ * Registers `policy` as compiled by the plan being built (see the header), for `/admin/auth`. Its
+ * key is new every time, so the entry lives exactly as long as that plan.
+ */
+export function registerLive(registry: SharedRegistry, prefix: string, policy: object): void {
+  registry.acquire(`${prefix}${++liveSeq}`, () => policy, () => undefined);
+}
+
+/** The counters of the authorizer policy at `path` of `deployment`; registers the authorizer metrics. */
+export function authorizerStats(registry: SharedRegistry, deployment: string, path: string): PolicyStats {
+  useScrapedMetrics(registry, 'authorizer', () => [
+    callMetric(registry, AUTHORIZER, 'gatehouse_authorizer_calls_total', 'Authorizer function calls (CUSTOM_AUTHENTICATION) by deployment and result.', AUTHORIZER_RESULTS),
+    cacheMetric(registry, AUTHORIZER, 'gatehouse_authorizer_cache_total', 'Authorizer answer-cache lookups by deployment and result (hit: the function was not called).'),
+  ]);
+  return registry.acquire(`${AUTHORIZER}${deployment}\0${path}`, () => new PolicyStats(deployment, path, AUTHORIZER_RESULTS.length), () => undefined);
+}
+
+/** The counters of the introspection policy at `path` of `deployment`; registers the introspection metrics. */
+export function introspectionStats(registry: SharedRegistry, deployment: string, path: string): PolicyStats {
+  useScrapedMetrics(registry, 'introspection', () => [
+    callMetric(
+      registry,
+      INTROSPECTION,
+      'gatehouse_introspection_calls_total',
+      'Token introspections (RFC 7662) by deployment and result (active, inactive, error: no usable answer).',
+      INTROSPECTION_RESULTS,
+    ),
+    cacheMetric(registry, INTROSPECTION, 'gatehouse_introspection_cache_total', 'Introspection answer-cache lookups by deployment and result (hit: the provider was not asked).'),
+  ]);
+  return registry.acquire(`${INTROSPECTION}${deployment}\0${path}`, () => new PolicyStats(deployment, path, INTROSPECTION_RESULTS.length), () => undefined);
+}
+
+/** The selection counters of `deployment`'s dynamicAuthentication; registers their metrics. */
+export function dynamicAuthenticationStats(registry: SharedRegistry, deployment: string): SelectionCounts {
+  useScrapedMetrics(registry, 'dynamic-auth', () => {
+    const all = () => registry.list<SelectionCounts>(DYNAMIC);
+    return [
+      scrapedMetric('gatehouse_dynamic_authentication_selections_total', 'dynamicAuthentication: requests handed to each authentication server, by deployment and server key name.', 'counter', () =>
+        all().flatMap((s) => s.entries().map(([server, count]) => ({ labels: { deployment: s.owner, server }, value: count }))),
+      ),
+      scrapedMetric('gatehouse_dynamic_authentication_unmatched_total', 'dynamicAuthentication: requests no server matched and no default took (401 server_unmatched), by deployment.', 'counter', () =>
+        all().map((s) => ({ labels: { deployment: s.owner }, value: s.unmatched })),
+      ),
+    ];
+  });
+  return registry.acquire(`${DYNAMIC}${deployment}`, () => new SelectionCounts(deployment), () => undefined);
+}
+
+/** Every deployment's dynamicAuthentication selections, for `/admin/auth`. */
+export function dynamicAuthenticationSummary(registry: SharedRegistry): Record<string, unknown>[] {
+  return registry.list<SelectionCounts>(DYNAMIC).map((s) => ({ deployment: s.owner, ...s.summary() }));
+}
+
+/** `calls` by result name, for `/admin/auth`. */
+export function callsByResult(stats: PolicyStats, results: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  results.forEach((r, i) => (out[r] = stats.calls[i] ?? 0));
+  return out;
+}
+
+/** Sums the policies of one deployment: two authorizer servers of one deployment are one series. */
+function byDeployment(all: PolicyStats[], value: (s: PolicyStats) => number): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const s of all) sums.set(s.deployment, (sums.get(s.deployment) ?? 0) + value(s));
+  return sums;
+}
+
+function callMetric(registry: SharedRegistry, prefix: string, name: string, help: string, results: readonly string[]): ScrapedMetric {
+  return scrapedMetric(name, help, 'counter', () => {
+    const all = registry.list<PolicyStats>(prefix);
+    const out: Sample[] = [];
+    results.forEach((result, i) => {
+      for (const [deployment, value] of byDeployment(all, (s) => s.calls[i] ?? 0)) out.push({ labels: { deployment, result }, value });
+    });
+    return out;
+  });
+}
+
+function cacheMetric(registry: SharedRegistry, prefix: string, name: string, help: string): ScrapedMetric {
+  return scrapedMetric(name, help, 'counter', () => {
+    const all = registry.list<PolicyStats>(prefix);
+    const out: Sample[] = [];
+    for (const [deployment, value] of byDeployment(all, (s) => s.cacheHits)) out.push({ labels: { deployment, result: 'hit' }, value });
+    for (const [deployment, value] of byDeployment(all, (s) => s.cacheMisses)) out.push({ labels: { deployment, result: 'miss' }, value });
+    return out;
+  });
+}

@@ -27,12 +27,19 @@ import { compileCustomAuthentication } from './custom_compile.ts';
 import { CustomAuthenticator } from './custom.ts';
 import { compileFailureResponse, type ModifyResponseConfig } from './failure_policy.ts';
 import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsConfig } from './introspection.ts';
+import { compileOAuth2, type OAuth2FailurePolicyConfig, type TokenPolicyView } from './oauth2/compile.ts';
+import type { OAuth2SignIn } from './oauth2/sign_in.ts';
+import type { Extractor } from './extract.ts';
 import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.ts';
 import { dynamicRoutingSummary } from '../backends/dynamic.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
   clock?: Clock;
+  /** The deployment's pathPrefix: OAUTH2's loginPath, logoutPath and fallbackRedirectPath are relative to it (default ''). */
+  pathPrefix?: string;
+  /** Set by compileAuthentication for an OAUTH2 policy: the token may also come from the browser's session. */
+  wrapExtractor?: (base: Extractor) => Extractor;
   /**
    * The policy is a dynamicAuthentication server: its validationFailurePolicy is refused (the
    * dynamic wrapper does not answer with its servers' failure responses yet).
@@ -53,6 +60,8 @@ export interface AuthCompileOptions {
    */
   secrets?: Record<string, unknown> | undefined;
 }
+
+const same = (e: Extractor): Extractor => e;
 
 function envNumber(name: string): number | undefined {
   const v = process.env[name];
@@ -123,6 +132,20 @@ function compileKeySource(src: KeySourceConfig, path: string, ctx: CompileContex
   );
 }
 
+/** validationFailurePolicy OAUTH2 (src/auth/oauth2/): ID tokens are checked with the shared key store of the provider's discovery document. */
+function compileSignIn(cfg: OAuth2FailurePolicyConfig, path: string, policy: TokenPolicyView, ctx: CompileContext, deployment: string, opts: AuthCompileOptions): OAuth2SignIn | null {
+  return compileOAuth2(cfg, path, policy, ctx, {
+    deployment,
+    pathPrefix: opts.pathPrefix ?? '',
+    secrets: opts.secrets,
+    clock: opts.clock ?? coarseClock,
+    timeoutMs: opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000,
+    keyStoreFor: (uri, insecure, at) =>
+      compileKeySource({ type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri }, isSslVerifyDisabled: insecure } as KeySourceConfig, at, ctx, opts),
+    ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
+  });
+}
+
 /** `deployments[3].specification...` → `deployments[3]`, the metrics label when no name is given. */
 function deploymentLabel(path: string): string {
   return /^deployments\[\d+\]/.exec(path)?.[0] ?? path;
@@ -146,8 +169,15 @@ export function compileAuthentication(
     // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
     ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
   } else if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
-  const compiled = compilePolicy(policy, path, ctx, deploymentName, opts);
+  let signIn: OAuth2SignIn | null = null;
+  if ((failure as { type?: string } | undefined)?.type === 'OAUTH2') {
+    signIn = compileSignIn(failure as unknown as OAuth2FailurePolicyConfig, `${path}.validationFailurePolicy`, policy as TokenPolicyView, ctx, deploymentName ?? deploymentLabel(path), opts);
+    if (signIn === null) return null;
+  }
+  const sessions = signIn;
+  const compiled = compilePolicy(policy, path, ctx, deploymentName, sessions === null ? opts : { ...opts, wrapExtractor: (e) => sessions.wrapExtractor(e) });
   if (compiled === null || ctx.issues.length > before) return null;
+  if (sessions !== null) sessions.attach(compiled);
   if (response !== null) compiled.failureResponse = response;
   return compiled;
 }
@@ -206,7 +236,7 @@ function compilePolicy(
     if (cfg.allowedAlgorithms !== undefined) ctx.issue(`${path}.allowedAlgorithms`, 'does not apply with clientDetails: introspection checks no signature');
     if (ctx.issues.length > before) return null;
     return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {
-      extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+      extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),
       issuers: issuers ?? null,
       audiences: audiences ?? null,
       claimChecks: compileClaimChecks(verifyClaims),
@@ -225,7 +255,7 @@ function compilePolicy(
   const clock = opts.clock ?? coarseClock;
   const label = deploymentName ?? deploymentLabel(path);
   return new Authenticator({
-    extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+    extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),
     store,
     issuers: issuers ?? null,
     issuerFromDiscovery,

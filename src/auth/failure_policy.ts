@@ -5,6 +5,9 @@
  * status, body and header transformations. Trouble on the gateway's side (503 keys or introspection
  * unavailable, 502/504 authorizer failures) is not a validation failure and keeps the stock answer.
  *
+ * Type OAUTH2 (browser sign-in) is compiled by src/auth/oauth2/ and answers through the same
+ * FailureResponse interface.
+ *
  * Compiled once with the plan; the response code may hold context variables and is rendered per
  * denial: a result that is not an integer 200-599 falls back to 401, with a warning line.
  */
@@ -41,6 +44,8 @@ function statusOf(text: string): number | null {
  * ctx.issue with their paths; returns null then.
  */
 export function compileFailureResponse(cfg: ModifyResponseConfig, path: string, ctx: CompileContext): FailureResponse | null {
+  // OAUTH2 is compiled by auth/oauth2/ (a sign-in flow, not a replacement answer).
+  if ((cfg as { type: string }).type !== 'MODIFY_RESPONSE') return null;
   const before = ctx.issues.length;
   let code: StringTemplate | null = null;
   if (cfg.responseCode !== undefined) {

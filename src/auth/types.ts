@@ -8,6 +8,7 @@
 import type { AuthContext, GatewayRequest } from '../types.ts';
 import type { ALL_REASONS } from './verdicts.ts';
 import type { FailureResponse } from './failure_policy.ts';
+import type { BrowserSignIn } from '../backends/oauth2.ts';
 
 /**
  * Machine-readable reason of an auth outcome: log field, metric label, admin API. Never sent to
@@ -33,6 +34,8 @@ export interface AuthenticationPolicy {
   readonly allowsAnonymous: boolean;
   /** `validationFailurePolicy` (MODIFY_RESPONSE): answers 401 denials instead of the stock answer; absent when not configured. */
   failureResponse?: FailureResponse;
+  /** `validationFailurePolicy` OAUTH2: the sign-in flow the deployment's login and logout backends use; absent otherwise. */
+  browserSignIn?: BrowserSignIn;
 }
 
 export interface AuthorizationPolicy {

@@ -72,4 +72,5 @@ export const ALL_REASONS = [
   'server_unmatched',
   'token_inactive',
   'introspection_unavailable',
+  'oauth2_callback',
 ] as const;

@@ -17,6 +17,7 @@ import { compileAuthentication, compileAuthorization } from '../auth/compile.ts'
 import { createStockBackend } from '../backends/stock.ts';
 import { createHttpBackend } from '../backends/http.ts';
 import { createFunctionBackend } from '../backends/function.ts';
+import { createLoginBackend, createLogoutBackend, type BrowserSignIn, type LoginBackendConfig, type LogoutBackendConfig } from '../backends/oauth2.ts';
 import { compileDynamicRouting, type DynamicRoutingBackendConfig } from '../policies/selection.ts';
 import { compileDynamicAuthentication, type DynamicAuthenticationConfig } from '../auth/dynamic.ts';
 import { compileFunctions, type FunctionCatalog } from '../functions/compile.ts';
@@ -55,8 +56,19 @@ function loggerFor(log: Logger, deployment: string, policies: LoggingPolicies | 
   return child;
 }
 
-function compileBackend(config: BackendConfig | DynamicRoutingBackendConfig<BackendConfig>, path: string, route: string, ctx: CompileContext, functions: FunctionCatalog): Backend | null {
+function compileBackend(
+  config: BackendConfig | DynamicRoutingBackendConfig<BackendConfig> | LoginBackendConfig | LogoutBackendConfig,
+  path: string,
+  route: string,
+  ctx: CompileContext,
+  functions: FunctionCatalog,
+  signIn: BrowserSignIn | null = null,
+): Backend | null {
   switch (config.type) {
+    case 'OAUTH2_LOGIN_BACKEND':
+      return createLoginBackend(path, ctx, signIn);
+    case 'OAUTH2_LOGOUT_BACKEND':
+      return createLogoutBackend(config, path, ctx, routeParameters(route), signIn);
     case 'STOCK_RESPONSE_BACKEND':
       return createStockBackend(config, path, ctx);
     case 'HTTP_BACKEND':
@@ -129,7 +141,7 @@ function compileDeployment(
     if (dynamic !== null) for (const server of dynamic.servers) readiness.push(readinessOf(d.name, server));
     authentication = dynamic;
   } else if (authConfig !== undefined) {
-    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets });
+    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets, pathPrefix: d.pathPrefix });
     if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
   }
   const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);
@@ -146,7 +158,7 @@ function compileDeployment(
     const requestTransform = compileRequestTransform(policies, `${path}.requestPolicies`, ctx, params);
     const ownResponseTransform = compileResponseTransform(r.responsePolicies ?? {}, `${path}.responsePolicies`, ctx, params);
     const responseTransform = cors === null ? ownResponseTransform : corsResponseHeaders(ownResponseTransform);
-    const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, parts.functions);
+    const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, parts.functions, authentication?.browserSignIn ?? null);
     if (backend === null) return;
     const usagePlans =
       usagePlansConfig === undefined ? null : parts.usagePlans().policyFor(deploymentRef, usagePlansConfig, `${base}.requestPolicies.usagePlans`, params);

@@ -68,9 +68,11 @@ test('schema: OCI shapes load, camelCase and the oci CLI kebab-case alike', () =
 
 test('schema: unsupported and invalid shapes are refused with their path', () => {
   assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key' }), []);
-  assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'OAUTH2' } }), [
-    'deployments[0].specification.requestPolicies.authentication.validationFailurePolicy.type: not supported yet',
-  ]);
+  assert.ok(
+    load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'OAUTH2' } }).includes(
+      'deployments[0].specification.requestPolicies.authentication.validationFailurePolicy.clientDetails: is required',
+    ),
+  );
   assert.ok(load({ ...jwt, issuers: undefined }).includes('deployments[0].specification.requestPolicies.authentication.issuers: is required'));
   assert.ok(load({ ...jwt, publicKeys: { type: 'REMOTE_JWKS' } }).some((l) => l.endsWith('publicKeys.uri: is required')));
   assert.ok(load(jwt, { type: 'ANY_OF' }).some((l) => l.endsWith('authorization.allowedScope: is required')));
@@ -230,11 +232,11 @@ test('a hot reload with an unchanged policy keeps the decision cache warm', asyn
   await ctx.registry.closeAll();
 });
 
-test('validationFailurePolicy MODIFY_RESPONSE loads on TOKEN and CUSTOM authentication; problems are reported at their paths; OAUTH2 stays not supported', () => {
+test('validationFailurePolicy MODIFY_RESPONSE loads on TOKEN and CUSTOM authentication; problems are reported at their paths; OAUTH2 is checked by its own schema', () => {
   const token = { type: 'TOKEN_AUTHENTICATION', validationPolicy: { type: 'REMOTE_JWKS', uri: server.jwksUri, additionalValidationPolicy: { issuers: ['https://t/'], audiences: ['a'] } } };
   assert.deepEqual(load({ ...token, validationFailurePolicy: { type: 'MODIFY_RESPONSE', responseCode: '403', responseMessage: 'no' } }), []);
   assert.deepEqual(load({ type: 'CUSTOM_AUTHENTICATION', functionId: 'f', tokenHeader: 'X-Key', validationFailurePolicy: { type: 'MODIFY_RESPONSE', responseCode: '401' } }), []);
-  assert.ok(load({ ...token, validationFailurePolicy: { type: 'OAUTH2' } }).some((l) => l.endsWith('validationFailurePolicy.type: not supported yet')));
+  assert.ok(load({ ...token, validationFailurePolicy: { type: 'OAUTH2' } }).some((l) => l.endsWith('validationFailurePolicy.scopes: is required')));
 
   const at = `${AUTH_PATH}.validationFailurePolicy`;
   const compile = (failure: unknown) => {

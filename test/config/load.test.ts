@@ -53,8 +53,10 @@ deployments:
   it('rejects OCI fields that are not implemented as "not supported yet", but loads their empty defaults', () => {
     const base = (policies: string) => `deployments:\n  - name: a\n    pathPrefix: /a\n    specification:\n      requestPolicies: ${policies}\n      routes: []\n`;
     assert.deepEqual(issuesOf(base('{ mutualTls: { isVerifiedCertificateRequired: false, allowedSans: [] }, cors: null }')), []);
-    const dyn = issuesOf(`deployments:\n  - name: a\n    pathPrefix: /a\n    specification:\n      routes:\n        - path: /x\n          backend: { type: OAUTH2_LOGOUT_BACKEND, allowedPostLogoutUris: [] }\n`);
-    assert.ok(dyn.includes('deployments[0].specification.routes[0].backend.type: not supported yet'), dyn.join('\n'));
+    const dyn = issuesOf(
+      base('{ authentication: { type: TOKEN_AUTHENTICATION, validationPolicy: { type: REMOTE_DISCOVERY, sourceUriDetails: { type: DISCOVERY_URI, uri: "https://t/" }, clientDetails: { type: VALIDATION_BLOCK } } } }'),
+    );
+    assert.ok(dyn.includes('deployments[0].specification.requestPolicies.authentication.validationPolicy.clientDetails.type: not supported yet'), dyn.join('\n'));
   });
 
   it('interpolates ${VAR} and ${VAR:-default}, reports unset variables, leaves context variables alone', () => {

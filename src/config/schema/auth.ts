@@ -8,6 +8,7 @@
 import { byType, nonEmptyString, object } from '../../lib/json_schema.ts';
 import { ALGORITHMS } from '../../auth/algorithms.ts';
 import { responseHeaderTransformationsSchema } from '../../policies/transforms.ts';
+import { oauth2FailurePolicySchema } from '../../auth/oauth2/schema.ts';
 
 /** OCI's ValidationFailurePolicy: MODIFY_RESPONSE replaces the 401 answer (src/auth/failure_policy.ts). */
 const validationFailurePolicy = {
@@ -25,11 +26,12 @@ const validationFailurePolicy = {
         },
         ['type'],
       ),
+      OAUTH2: oauth2FailurePolicySchema,
     },
-    ['OAUTH2'],
   ),
   description:
-    'Replaces the answer to a request authentication refuses with 401 (missing, invalid or inactive token; authorizer denial). 502, 503 and 504 (the provider or authorizer failing) keep the stock answer. ' +
+    'OAUTH2 (TOKEN_AUTHENTICATION only): a browser without a valid token is signed in at the identity provider (OpenID Connect code flow, docs/browser-sign-in.md). ' +
+    'MODIFY_RESPONSE: replaces the answer to a request authentication refuses with 401 (missing, invalid or inactive token; authorizer denial). 502, 503 and 504 (the provider or authorizer failing) keep the stock answer. ' +
     'Header transformations apply to the WWW-Authenticate the gateway would send, so they can rename or remove it.',
 };
 

@@ -8,6 +8,7 @@ import { byType, nonEmptyString, object, stringList } from '../../lib/json_schem
 import { authenticationSchema, authorizationSchema } from './auth.ts';
 import { dynamicAuthenticationSchema, dynamicRoutingSchema } from '../../policies/selection.ts';
 import { functionBackendSchema, functionsSchema } from './functions.ts';
+import { loginBackendSchema, logoutBackendSchema } from '../../backends/oauth2.ts';
 import { identityProviderSchema } from './idp.ts';
 import { corsSchema } from '../../policies/cors.ts';
 import { trustedProxiesSchema } from '../../lib/client_ip.ts';
@@ -76,8 +77,12 @@ const plainBackends = { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stock
 
 const backendSchema = byType(
   // A dynamic routing backend chooses among HTTP, functions and stock backends (OCI), never another dynamic one.
-  { ...plainBackends, DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)) },
-  ['OAUTH2_LOGOUT_BACKEND'],
+  {
+    ...plainBackends,
+    DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)),
+    OAUTH2_LOGIN_BACKEND: loginBackendSchema,
+    OAUTH2_LOGOUT_BACKEND: logoutBackendSchema,
+  },
 );
 
 const methodEnum = { enum: ['ANY', 'HEAD', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS'] };

@@ -1,0 +1,463 @@
+/**
+ * Browser sign-in at the gateway: OCI's `validationFailurePolicy` of type OAUTH2 (issue 17), an
+ * OpenID Connect authorization-code flow (OpenID Connect Core 1.0 §3.1) run by the gateway for a
+ * browser that has no valid token.
+ *
+ *   GET /app/page (no session) ──302──▶ provider /authorize?response_type=code&state&nonce&code_challenge
+ *        (sets the sealed transaction cookie: state, nonce, PKCE verifier, return URL; 10 min)
+ *   provider ──302──▶ callback?code&state   (loginPath, else the page itself)
+ *        state checked against the cookie and never accepted twice → code exchanged at the token
+ *        endpoint with the client secret → ID token checked (keys, iss, aud, nonce, exp) → access
+ *        token checked by the route's own TOKEN policy → sealed session cookie → 302 back to the page
+ *   GET /app/page (session) → the session's access token goes through the policy like a bearer
+ *        token (decision cache included); expired → refresh token (307 to the same URL), else sign-in again.
+ *
+ * One file because the steps share the cookies, the key ring and the provider, and read best as
+ * one state machine. Decisions OCI leaves open are in docs/browser-sign-in.md. Tokens, codes,
+ * cookies and the client secret are never logged; log lines carry the reason only.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { GatewayRequest } from '../../types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { ResolvedSecret } from '../../lib/secrets.ts';
+import type { AuthenticationPolicy, AuthVerdict } from '../types.ts';
+import type { FailureResponse } from '../failure_policy.ts';
+import type { KeyStore } from '../jwks/key_store.ts';
+import type { BrowserSignIn } from '../../backends/oauth2.ts';
+import { isLocalPath } from '../../backends/oauth2.ts';
+import { Lru } from '../../lib/lru.ts';
+import { sendError } from '../../lib/respond.ts';
+import { clearChunked, parseCookies, readChunked, setCookie, writeChunked, type KeyRing } from '../../lib/session_cookie.ts';
+import { TOKEN_MISSING, type Extractor } from '../extract.ts';
+import { ANONYMOUS } from '../verdicts.ts';
+import { OpenIdProvider, type ProviderMetadata } from './provider.ts';
+import { verifyIdToken } from './id_token.ts';
+import { randomToken, s256Challenge, sameSecret } from './pkce.ts';
+
+/** Life of a sign-in in progress (the transaction cookie), ms. */
+export const TRANSACTION_TTL_MS = 10 * 60_000;
+
+export interface SignInOptions {
+  /** Names the cookies: `gatehouse_<deployment>` (session), `gatehouse_<deployment>_txn` (sign-in in progress). */
+  deployment: string;
+  provider: OpenIdProvider;
+  /** Signs ID tokens: the provider's jwks_uri, through the shared key stores. */
+  idTokenKeys: KeyStore;
+  clientId: string;
+  secret: ResolvedSecret;
+  scopes: readonly string[];
+  usePkce: boolean;
+  /** Session life from sign-in (`maxExpiryDurationInHours`), ms. */
+  sessionMaxMs: number;
+  useCookiesForSession: boolean;
+  useCookiesForIntermediateSteps: boolean;
+  /** Full paths on the gateway (pathPrefix joined), or null. */
+  loginPath: string | null;
+  logoutPath: string | null;
+  fallbackRedirectPath: string | null;
+  keys: KeyRing;
+  clock: Clock;
+  clockSkewSec: number;
+  log: Logger;
+}
+
+/** What the session cookie holds (or, with useCookiesForSession false, the server-side entry). */
+export interface Session {
+  /** Access token. */
+  at: string;
+  /** ID token (for id_token_hint at logout), or null. */
+  it: string | null;
+  /** Refresh token, or null. */
+  rt: string | null;
+  /** End of the session, epoch ms. */
+  exp: number;
+}
+
+/** What the transaction cookie holds. */
+interface Transaction {
+  s: string;
+  n: string;
+  v: string | null;
+  /** Where to return after sign-in: a path on the gateway. */
+  r: string;
+  /** redirect_uri sent with the authorization request (the exchange must repeat it, RFC 6749 §4.1.3). */
+  u: string;
+  exp: number;
+}
+
+/** The verdict a callback request gets from authentication: handled by respond(), never by the backend. */
+const CALLBACK: AuthVerdict = Object.freeze({ status: 401, reason: 'oauth2_callback', auth: null, challenge: null });
+
+const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+const NO_STORE = 'no-store';
+
+function isSession(v: unknown): v is Session {
+  const s = v as Session;
+  return v !== null && typeof v === 'object' && typeof s.at === 'string' && typeof s.exp === 'number' && (s.it === null || typeof s.it === 'string') && (s.rt === null || typeof s.rt === 'string');
+}
+
+function isTransaction(v: unknown): v is Transaction {
+  const t = v as Transaction;
+  return v !== null && typeof v === 'object' && typeof t.s === 'string' && typeof t.n === 'string' && typeof t.r === 'string' && typeof t.u === 'string' && typeof t.exp === 'number' && (t.v === null || typeof t.v === 'string');
+}
+
+function rawPath(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export class OAuth2SignIn implements BrowserSignIn {
+  readonly #o: SignInOptions;
+  readonly #sessionName: string;
+  readonly #txnName: string;
+  /** Per request: the session read from its cookies (null: none), read once. */
+  readonly #sessions = new WeakMap<GatewayRequest, Session | null>();
+  /** Per request: where the token the policy checked came from. */
+  readonly #source = new WeakMap<GatewayRequest, 'request' | 'session'>();
+  /** A token to check in place of the request's (the callback checks the new access token). */
+  readonly #override = new WeakMap<GatewayRequest, string>();
+  /** States already used (state → until when remembered): a replayed callback is refused. */
+  readonly #usedStates = new Lru<string, number>({ maxEntries: 100_000 });
+  /** Sign-ins in progress when useCookiesForIntermediateSteps is false (state → transaction). */
+  readonly #pending = new Lru<string, Transaction>({ maxEntries: 100_000 });
+  /** Sessions when useCookiesForSession is false (session id → session). */
+  readonly #serverSessions = new Lru<string, Session>({ maxEntries: 100_000 });
+  /** The policy's own authenticate (before attach() replaced it): checks a token and nothing else. */
+  #inner: AuthenticationPolicy['authenticate'] | null = null;
+
+  constructor(opts: SignInOptions) {
+    this.#o = opts;
+    this.#sessionName = `gatehouse_${opts.deployment}`;
+    this.#txnName = `gatehouse_${opts.deployment}_txn`;
+  }
+
+  /** Names of the cookies (docs, tests). */
+  get cookieNames(): { session: string; transaction: string } {
+    return { session: this.#sessionName, transaction: this.#txnName };
+  }
+
+  /**
+   * The policy's extractor, extended: the request's own token first (API clients keep working with
+   * a bearer token); without one, the session's access token.
+   */
+  wrapExtractor(base: Extractor): Extractor {
+    return (ctx) => {
+      const own = base(ctx);
+      if (own !== TOKEN_MISSING) {
+        this.#source.set(ctx, 'request');
+        return own;
+      }
+      const override = this.#override.get(ctx);
+      if (override !== undefined) return override;
+      const session = this.session(ctx);
+      if (session === null) return TOKEN_MISSING;
+      this.#source.set(ctx, 'session');
+      return session.at;
+    };
+  }
+
+  /**
+   * Makes `policy` (the compiled TOKEN policy, built with wrapExtractor) answer sign-in: callbacks
+   * are recognised before validation, the login and logout routes are reachable without a
+   * session, and 401s become redirects. The method is replaced on the instance, so the policy
+   * keeps its class (readiness and the admin API read it).
+   */
+  attach(policy: AuthenticationPolicy): AuthenticationPolicy {
+    const inner = policy.authenticate.bind(policy);
+    this.#inner = inner;
+    const open = new Set([this.#o.loginPath, this.#o.logoutPath].filter((p): p is string => p !== null));
+    const pass = (v: AuthVerdict): AuthVerdict => (v.status === 401 ? ANONYMOUS : v);
+    policy.authenticate = (ctx) => {
+      if (this.#isCallback(ctx)) return CALLBACK;
+      const v = inner(ctx);
+      if (!open.has(ctx.path)) return v;
+      return v instanceof Promise ? v.then(pass) : pass(v);
+    };
+    policy.failureResponse = this.failureResponse();
+    policy.browserSignIn = this;
+    return policy;
+  }
+
+  failureResponse(): FailureResponse {
+    return {
+      respond: (ctx, v) => {
+        if (v === CALLBACK) return this.#run(ctx, this.#callback(ctx));
+        if (v.status !== 401) return false;
+        // A token the client sent itself was refused: an API client, answered 401 as without the policy.
+        if (this.#source.get(ctx) === 'request') return false;
+        const method = ctx.req.method;
+        // Only a page load can follow a redirect to a login form; other methods keep the 401.
+        if (method !== 'GET' && method !== 'HEAD') return false;
+        const session = this.#source.get(ctx) === 'session' ? this.session(ctx) : null;
+        if (session !== null && session.rt !== null) return this.#run(ctx, this.#refresh(ctx, session));
+        return this.#run(ctx, this.#start(ctx, isLocalPath(ctx.req.url ?? '') ? (ctx.req.url as string) : this.#fallback()));
+      },
+    };
+  }
+
+  /** The login route (OAUTH2_LOGIN_BACKEND). */
+  login(ctx: GatewayRequest): Promise<void> {
+    if (this.#hasCallbackParams(ctx)) return this.#callback(ctx);
+    const asked = ctx.search === '' ? null : ctx.query().get('returnTo');
+    return this.#start(ctx, asked !== null && isLocalPath(asked) ? asked : this.#fallback());
+  }
+
+  /** The logout route (OAUTH2_LOGOUT_BACKEND); `postLogoutUrl` was checked by the backend. */
+  async logout(ctx: GatewayRequest, postLogoutUrl: string | null, state: string | null): Promise<void> {
+    const session = this.session(ctx);
+    const cookies = this.#cookies(ctx);
+    const secure = ctx.protocol === 'https';
+    const clear = [...clearChunked(cookies, this.#sessionName, secure), ...clearChunked(cookies, this.#txnName, secure)];
+    if (!this.#o.useCookiesForSession) {
+      const sid = this.#sessionId(cookies);
+      if (sid !== null) this.#serverSessions.delete(sid);
+    }
+    const origin = this.#origin(ctx);
+    const target = postLogoutUrl === null ? null : postLogoutUrl.startsWith('/') ? (origin === null ? null : origin + postLogoutUrl) : postLogoutUrl;
+    let meta: ProviderMetadata | string | null = null;
+    if (session !== null && session.it !== null) meta = await this.#o.provider.metadata();
+    if (meta !== null && typeof meta !== 'string' && meta.endSessionEndpoint !== null) {
+      // OpenID Connect RP-Initiated Logout 1.0 §2.
+      const url = new URL(meta.endSessionEndpoint);
+      url.searchParams.set('id_token_hint', session!.it!);
+      url.searchParams.set('client_id', this.#o.clientId);
+      if (target !== null) url.searchParams.set('post_logout_redirect_uri', target);
+      if (state !== null) url.searchParams.set('state', state);
+      return this.#redirect(ctx, 302, url.href, clear);
+    }
+    if (target !== null) {
+      const url = state === null ? target : `${target}${target.includes('?') ? '&' : '?'}state=${encodeURIComponent(state)}`;
+      return this.#redirect(ctx, 302, url, clear);
+    }
+    const body = 'Signed out.\n';
+    ctx.res.writeHead(200, { 'set-cookie': clear, 'cache-control': NO_STORE, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** The browser's session (from its cookies), or null: absent, forged, sealed by a retired key, or past its end. */
+  session(ctx: GatewayRequest): Session | null {
+    const known = this.#sessions.get(ctx);
+    if (known !== undefined) return known;
+    let session: Session | null = null;
+    const cookies = this.#cookies(ctx);
+    if (this.#o.useCookiesForSession) {
+      const sealed = readChunked(cookies, this.#sessionName);
+      const opened = sealed === null ? null : this.#o.keys.open('session', sealed);
+      session = isSession(opened) ? opened : null;
+    } else {
+      const sid = this.#sessionId(cookies);
+      session = sid === null ? null : (this.#serverSessions.get(sid) ?? null);
+    }
+    if (session !== null && session.exp <= this.#o.clock.nowMs()) session = null;
+    this.#sessions.set(ctx, session);
+    return session;
+  }
+
+  #sessionId(cookies: ReadonlyMap<string, string>): string | null {
+    const sealed = cookies.get(this.#sessionName);
+    const opened = sealed === undefined ? null : this.#o.keys.open('session-id', sealed);
+    return typeof opened === 'string' ? opened : null;
+  }
+
+  #cookies(ctx: GatewayRequest): Map<string, string> {
+    const h = ctx.req.headers.cookie;
+    return parseCookies(h);
+  }
+
+  #fallback(): string {
+    return this.#o.fallbackRedirectPath ?? '/';
+  }
+
+  #hasCallbackParams(ctx: GatewayRequest): boolean {
+    if (ctx.search === '') return false;
+    const q = ctx.query();
+    return q.has('state') && (q.has('code') || q.has('error'));
+  }
+
+  /** Without loginPath the provider returns to the page itself: a GET carrying the provider's answer and a sign-in in progress. */
+  #isCallback(ctx: GatewayRequest): boolean {
+    if (this.#o.loginPath !== null || ctx.req.method !== 'GET' || !this.#hasCallbackParams(ctx)) return false;
+    if (!this.#o.useCookiesForIntermediateSteps) return this.#pending.get(ctx.query().get('state') as string) !== undefined;
+    return readChunked(this.#cookies(ctx), this.#txnName) !== null;
+  }
+
+  /** `http(s)://host` as the browser reached the gateway, or null for a Host header that is not a host. */
+  #origin(ctx: GatewayRequest): string | null {
+    const host = ctx.req.headers.host;
+    return typeof host === 'string' && HOST.test(host) ? `${ctx.protocol}://${host}` : null;
+  }
+
+  /** Writes what `work` decides; a failure costs this request a 502, never the process. */
+  #run(ctx: GatewayRequest, work: Promise<void>): true {
+    work.catch((err: unknown) => {
+      ctx.log.error({ reqId: ctx.requestId, err: (err as Error).message }, 'browser sign-in failed');
+      sendError(ctx.res, 502, 'Bad Gateway');
+    });
+    return true;
+  }
+
+  #redirect(ctx: GatewayRequest, status: 302 | 307, location: string, cookies: string[]): void {
+    const headers: Record<string, string | string[]> = { location, 'cache-control': NO_STORE, 'content-length': '0' };
+    if (cookies.length > 0) headers['set-cookie'] = cookies;
+    ctx.res.writeHead(status, headers);
+    ctx.res.end();
+  }
+
+  #refuse(ctx: GatewayRequest, status: number, message: string, reason: string, cookies: string[]): void {
+    ctx.log.warn({ reqId: ctx.requestId, reason }, 'browser sign-in refused');
+    sendError(ctx.res, status, message, { 'cache-control': NO_STORE, ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
+  }
+
+  #secret(): string | null {
+    return 'value' in this.#o.secret ? this.#o.secret.value : null;
+  }
+
+  /** Starts a sign-in: 302 to the authorization endpoint, the transaction kept in its cookie (or in memory). */
+  async #start(ctx: GatewayRequest, returnTo: string): Promise<void> {
+    const origin = this.#origin(ctx);
+    if (origin === null) return this.#refuse(ctx, 400, 'Bad Request', 'host header unusable for redirect_uri', []);
+    if (this.#secret() === null) return this.#refuse(ctx, 503, 'Service Unavailable', (this.#o.secret as { missing: string }).missing, []);
+    const meta = await this.#o.provider.metadata();
+    if (typeof meta === 'string') return this.#refuse(ctx, 503, 'Service Unavailable', meta, []);
+    const nowMs = this.#o.clock.nowMs();
+    const txn: Transaction = {
+      s: randomToken(),
+      n: randomToken(),
+      v: this.#o.usePkce ? randomToken() : null,
+      r: returnTo,
+      u: origin + (this.#o.loginPath ?? rawPath(ctx.req)),
+      exp: nowMs + TRANSACTION_TTL_MS,
+    };
+    const url = new URL(meta.authorizationEndpoint);
+    const p = url.searchParams;
+    p.set('response_type', 'code');
+    p.set('client_id', this.#o.clientId);
+    p.set('redirect_uri', txn.u);
+    p.set('scope', this.#o.scopes.join(' '));
+    p.set('state', txn.s);
+    p.set('nonce', txn.n);
+    if (txn.v !== null) {
+      p.set('code_challenge', s256Challenge(txn.v));
+      p.set('code_challenge_method', 'S256');
+    }
+    const cookies: string[] = [];
+    if (this.#o.useCookiesForIntermediateSteps) {
+      cookies.push(setCookie(this.#txnName, this.#o.keys.seal('txn', txn), { secure: ctx.protocol === 'https', maxAgeSec: TRANSACTION_TTL_MS / 1000 }));
+    } else this.#pending.set(txn.s, txn, 512);
+    this.#redirect(ctx, 302, url.href, cookies);
+  }
+
+  /** The provider's answer: state, then code exchange, ID token, access token, session. */
+  async #callback(ctx: GatewayRequest): Promise<void> {
+    const q = ctx.query();
+    const state = q.get('state') ?? '';
+    const secure = ctx.protocol === 'https';
+    const cookies = this.#cookies(ctx);
+    const clear = clearChunked(cookies, this.#txnName, secure);
+    let txn: Transaction | null = null;
+    if (this.#o.useCookiesForIntermediateSteps) {
+      const sealed = readChunked(cookies, this.#txnName);
+      const opened = sealed === null ? null : this.#o.keys.open('txn', sealed);
+      // The state must be the one sealed in this browser's cookie: a callback forged for another browser fails here (CSRF).
+      txn = isTransaction(opened) && sameSecret(opened.s, state) ? opened : null;
+    } else {
+      txn = this.#pending.get(state) ?? null;
+      this.#pending.delete(state);
+    }
+    const nowMs = this.#o.clock.nowMs();
+    if (txn === null || txn.exp <= nowMs) return this.#refuse(ctx, 400, 'Sign-in could not be completed: start again', 'state unknown, expired or not this browser\'s', clear);
+    const used = this.#usedStates.get(state);
+    if (used !== undefined && used > nowMs) return this.#refuse(ctx, 400, 'Sign-in could not be completed: start again', 'state replayed', clear);
+    this.#usedStates.set(state, txn.exp, 64);
+    const error = q.get('error');
+    if (error !== null) return this.#refuse(ctx, 401, 'Sign-in refused by the identity provider', `provider answered error=${error.slice(0, 64)}`, clear);
+    const code = q.get('code');
+    if (code === null || code === '') return this.#refuse(ctx, 400, 'Bad Request', 'callback without code', clear);
+    const secret = this.#secret();
+    if (secret === null) return this.#refuse(ctx, 503, 'Service Unavailable', (this.#o.secret as { missing: string }).missing, clear);
+    const meta = await this.#o.provider.metadata();
+    if (typeof meta === 'string') return this.#refuse(ctx, 503, 'Service Unavailable', meta, clear);
+    const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: txn.u };
+    if (txn.v !== null) form['code_verifier'] = txn.v;
+    const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, form);
+    if (typeof tokens === 'string') return this.#refuse(ctx, 502, 'Bad Gateway', tokens, clear);
+    const idToken = tokens['id_token'];
+    const accessToken = tokens['access_token'];
+    if (typeof idToken !== 'string' || typeof accessToken !== 'string') return this.#refuse(ctx, 502, 'Bad Gateway', 'token answer lacks id_token or access_token', clear);
+    const claims = await verifyIdToken(idToken, this.#o.idTokenKeys, {
+      issuer: meta.issuer,
+      clientId: this.#o.clientId,
+      nonce: txn.n,
+      nowMs: this.#o.clock.nowMs(),
+      clockSkewSec: this.#o.clockSkewSec,
+    });
+    if (typeof claims === 'string') return this.#refuse(ctx, 401, 'Unauthorized', claims, clear);
+    const verdict = await this.#check(ctx, accessToken);
+    if (verdict.status !== 0) return this.#refuse(ctx, verdict.status === 503 ? 503 : 401, verdict.status === 503 ? 'Service Unavailable' : 'Unauthorized', `access token refused: ${verdict.reason}`, clear);
+    const refresh = typeof tokens['refresh_token'] === 'string' ? tokens['refresh_token'] : null;
+    const session: Session = { at: accessToken, it: idToken, rt: refresh, exp: this.#o.clock.nowMs() + this.#o.sessionMaxMs };
+    const set = this.#store(ctx, cookies, session);
+    if (set === null) return this.#refuse(ctx, 502, 'Bad Gateway', 'session larger than the cookies can hold: set useCookiesForSession false', clear);
+    ctx.log.info({ reqId: ctx.requestId, sub: claims['sub'] }, 'browser signed in');
+    this.#redirect(ctx, 302, isLocalPath(txn.r) ? txn.r : this.#fallback(), [...clear, ...set]);
+  }
+
+  /** Access token expired: a new one with the refresh token (RFC 6749 §6), then the same request again (307 keeps its method). */
+  async #refresh(ctx: GatewayRequest, session: Session): Promise<void> {
+    const secret = this.#secret();
+    const meta = await this.#o.provider.metadata();
+    const back = isLocalPath(ctx.req.url ?? '') ? (ctx.req.url as string) : this.#fallback();
+    if (secret === null || typeof meta === 'string') return this.#start(ctx, back);
+    const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: session.rt as string });
+    const at = typeof tokens === 'string' ? null : tokens['access_token'];
+    if (typeof tokens === 'string' || typeof at !== 'string') {
+      ctx.log.info({ reqId: ctx.requestId, reason: typeof tokens === 'string' ? tokens : 'no access_token' }, 'session refresh failed: signing in again');
+      return this.#start(ctx, back);
+    }
+    let it = session.it;
+    if (typeof tokens['id_token'] === 'string') {
+      const claims = await verifyIdToken(tokens['id_token'], this.#o.idTokenKeys, { issuer: meta.issuer, clientId: this.#o.clientId, nonce: null, nowMs: this.#o.clock.nowMs(), clockSkewSec: this.#o.clockSkewSec });
+      if (typeof claims === 'string') return this.#start(ctx, back);
+      it = tokens['id_token'];
+    }
+    // The request's own (expired) session must not answer for the new token.
+    this.#sessions.delete(ctx);
+    const verdict = await this.#check(ctx, at);
+    if (verdict.status !== 0) return this.#start(ctx, back);
+    const next: Session = { at, it, rt: typeof tokens['refresh_token'] === 'string' ? tokens['refresh_token'] : session.rt, exp: session.exp };
+    const set = this.#store(ctx, this.#cookies(ctx), next);
+    if (set === null) return this.#start(ctx, back);
+    this.#redirect(ctx, 307, back, set);
+  }
+
+  /** Runs the policy's own validation on `token`, as if the request had carried it. */
+  async #check(ctx: GatewayRequest, token: string): Promise<AuthVerdict> {
+    const inner = this.#inner;
+    if (inner === null) throw new Error('sign-in used before attach()');
+    this.#override.set(ctx, token);
+    try {
+      return await inner(ctx);
+    } finally {
+      this.#override.delete(ctx);
+    }
+  }
+
+  /** The Set-Cookie values that keep `session` (sealed in cookies, or in memory with a sealed id); null when too large. */
+  #store(ctx: GatewayRequest, cookies: ReadonlyMap<string, string>, session: Session): string[] | null {
+    const attrs = { secure: ctx.protocol === 'https', maxAgeSec: Math.max(0, (session.exp - this.#o.clock.nowMs()) / 1000) };
+    if (this.#o.useCookiesForSession) return writeChunked(cookies, this.#sessionName, this.#o.keys.seal('session', session), attrs);
+    const old = this.#sessionId(cookies);
+    if (old !== null) this.#serverSessions.delete(old);
+    const sid = randomToken();
+    this.#serverSessions.set(sid, session, session.at.length + (session.it?.length ?? 0) + (session.rt?.length ?? 0) + 128);
+    return writeChunked(cookies, this.#sessionName, this.#o.keys.seal('session-id', sid), attrs);
+  }
+}
+
+/** Joins the deployment's pathPrefix and a path of the policy (`/app` + `/callback`). */
+export function deploymentPath(prefix: string, path: string): string {
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return `${p}${path}`;
+}

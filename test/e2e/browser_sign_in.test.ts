@@ -1,0 +1,206 @@
+/**
+ * Browser sign-in at the gateway (issue 17), as a user lives it: headless Chromium, a real
+ * third-party OpenID provider (oidc-provider 8 with its development login and consent forms) on
+ * loopback, and the real gateway process with a TOKEN_AUTHENTICATION policy whose
+ * validationFailurePolicy is OAUTH2 (PKCE, static loginPath with an OAUTH2_LOGIN_BACKEND, an
+ * OAUTH2_LOGOUT_BACKEND going through the provider's end_session_endpoint).
+ *
+ * protected page → provider login form → consent → back at the page with the session → logout
+ * (provider's sign-out confirmation) → post-logout page → protected again (login form).
+ * A screenshot of each step goes to test/artifacts/oauth2/ (gitignored).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
+import { chromiumOrSkip, launchChromium, type RunningBrowser } from '../helpers/browser.ts';
+import { freePort } from '../helpers/net.ts';
+
+const SECRET_OCID = 'ocid1.vaultsecret.oc1..browsersignin';
+const CLIENT_SECRET = 'browser-sign-in-client-secret';
+const API = 'urn:gatehouse:web';
+const SHOTS = join(ROOT, 'test/artifacts/oauth2');
+
+let op: RunningOidcProvider;
+let gw: RunningGatewayProcess;
+let base: string;
+
+function gatewayConfig(): object {
+  return {
+    secrets: { [SECRET_OCID]: CLIENT_SECRET },
+    deployments: [
+      {
+        name: 'web',
+        pathPrefix: '/app',
+        specification: {
+          requestPolicies: {
+            authentication: {
+              type: 'TOKEN_AUTHENTICATION',
+              validationPolicy: {
+                type: 'REMOTE_DISCOVERY',
+                sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
+                additionalValidationPolicy: { audiences: [API] },
+              },
+              validationFailurePolicy: {
+                type: 'OAUTH2',
+                clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: SECRET_OCID, clientSecretVersionNumber: 1 },
+                sourceUriDetails: { type: 'VALIDATION_BLOCK' },
+                scopes: ['openid', 'profile', 'read'],
+                responseType: 'CODE',
+                usePkce: true,
+                maxExpiryDurationInHours: 1,
+                useCookiesForSession: true,
+                useCookiesForIntermediateSteps: true,
+                loginPath: '/callback',
+                logoutPath: '/logout',
+                fallbackRedirectPath: '/page',
+              },
+            },
+          },
+          routes: [
+            {
+              path: '/page',
+              methods: ['GET'],
+              backend: {
+                type: 'STOCK_RESPONSE_BACKEND',
+                status: 200,
+                body: '<!doctype html><title>Protected</title><h1 id="protected">Protected page</h1>',
+                headers: [{ name: 'content-type', value: 'text/html; charset=utf-8' }],
+              },
+            },
+            { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
+            { path: '/logout', methods: ['GET'], backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/public/bye`], postLogoutState: '${request.query[state]}' } },
+          ],
+        },
+      },
+      {
+        name: 'public',
+        pathPrefix: '/public',
+        specification: {
+          routes: [
+            {
+              path: '/bye',
+              methods: ['GET'],
+              backend: {
+                type: 'STOCK_RESPONSE_BACKEND',
+                status: 200,
+                body: '<!doctype html><title>Bye</title><h1 id="bye">Signed out</h1>',
+                headers: [{ name: 'content-type', value: 'text/html; charset=utf-8' }],
+              },
+            },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  op = await startOidcProvider({
+    scopes: ['profile', 'read'],
+    clients: [
+      {
+        client_id: 'web',
+        client_secret: CLIENT_SECRET,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${base}/app/callback`],
+        post_logout_redirect_uris: [`${base}/public/bye`],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    features: {
+      // JWT access tokens for the web API, so the gateway's TOKEN policy checks them with the provider's keys.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
+      },
+    },
+    configuration: {
+      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, name: `User ${sub}` }) }),
+    },
+  });
+  gw = await startGateway({ config: gatewayConfig(), args: ['--port', String(port)] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await gw?.stop();
+  await op?.stop();
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+test('a browser signs in at the provider through the gateway, sees the protected page, signs out, and is sent to sign in again', async (t) => {
+  const chromium = chromiumOrSkip(t);
+  if (chromium === null) return;
+  let browser: RunningBrowser | null = null;
+  try {
+    browser = await launchChromium(chromium);
+    const page = await browser.context.newPage();
+
+    // 1. The protected page without a session: the provider's login form.
+    await page.goto(`${base}/app/page`);
+    assert.ok(page.url().startsWith(`${op.issuer}/interaction/`), `at the provider's login: ${page.url()}`);
+    await page.waitForSelector('input[name="login"]');
+    await shot(page, '1-provider-login');
+
+    // 2. Sign in, then consent.
+    await page.fill('input[name="login"]', 'alice');
+    await page.fill('input[name="password"]', 'any');
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await shot(page, '2-provider-consent');
+    if (page.url().startsWith(op.issuer)) await Promise.all([page.waitForURL(`${base}/app/page`), page.click('button[type="submit"]')]);
+
+    // 3. Back at the page, signed in: the session cookie is HttpOnly and SameSite=Lax.
+    assert.equal(page.url(), `${base}/app/page`);
+    assert.equal(await page.textContent('#protected'), 'Protected page');
+    await shot(page, '3-protected-page');
+    const cookies = await browser.context.cookies(base);
+    const session = cookies.find((c) => c.name === 'gatehouse_web' || c.name === 'gatehouse_web.0');
+    assert.ok(session, `a session cookie: ${cookies.map((c) => c.name).join(', ')}`);
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Lax');
+    assert.ok(!cookies.some((c) => c.name === 'gatehouse_web_txn'), 'the sign-in cookie is gone once used');
+    const line = await gw.waitFor((r) => r['msg'] === 'access' && r['path'] === '/app/page' && r['status'] === 200);
+    assert.equal(line['sub'], 'alice');
+
+    // The page again: served from the session, no trip to the provider.
+    await page.goto(`${base}/app/page`);
+    assert.equal(page.url(), `${base}/app/page`);
+
+    // 4. Logout: through the provider's end_session_endpoint (its confirmation form), then the post-logout page with the state.
+    await page.goto(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(`${base}/public/bye`)}&state=xyz`);
+    assert.ok(page.url().startsWith(`${op.issuer}/session/end`), `at the provider's sign-out: ${page.url()}`);
+    await shot(page, '4-provider-logout');
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(`${base}/public/bye`)), page.click('button[autofocus], button[type="submit"]')]);
+    assert.equal(new URL(page.url()).searchParams.get('state'), 'xyz');
+    assert.equal(await page.textContent('#bye'), 'Signed out');
+    await shot(page, '5-signed-out');
+    const left = await browser.context.cookies(base);
+    assert.ok(!left.some((c) => c.name.startsWith('gatehouse_web')), `session cookies deleted: ${left.map((c) => c.name).join(', ')}`);
+
+    // 5. Protected again: the login form, not the page.
+    await page.goto(`${base}/app/page`);
+    assert.ok(page.url().startsWith(`${op.issuer}/interaction/`), `signed out: ${page.url()}`);
+    await page.waitForSelector('input[name="login"]');
+    await shot(page, '6-protected-again');
+
+    // Nothing secret in the gateway's log.
+    const logs = gw.logs().join('\n');
+    for (const c of cookies) assert.ok(!logs.includes(c.value), `cookie ${c.name} is not logged`);
+    assert.ok(!logs.includes(CLIENT_SECRET));
+    assert.deepEqual(op.serverErrors(), []);
+  } finally {
+    await browser?.close();
+  }
+});

@@ -1,8 +1,8 @@
 /**
  * One compiled authentication policy: extraction, the decision cache, cheap checks, then keys and
- * signature, in Envoy jwt_authn's order: cache → size → parse (and the policy's algorithm
- * allow-list) → time → issuer → audience → claims → key lookup → signature. Denials are
- * preallocated values (verdicts.ts).
+ * signature, in Envoy jwt_authn's order: cache (then the revocation list) → size → parse (and the
+ * policy's algorithm allow-list and RFC 9068 `typ`) → time → issuer → audience → claims → key
+ * lookup → signature → revocation list. Denials are preallocated values (verdicts.ts).
  *
  * `authenticate` returns synchronously except when a fetch really happens: the first JWKS load, or
  * a refetch for an unknown kid. A cached decision costs a header read, a map lookup and two
@@ -15,7 +15,8 @@ import type { KeyStore } from './jwks/key_store.ts';
 import type { Extractor } from './extract.ts';
 import type { AuthStats } from './stats.ts';
 import { TOKEN_MISSING, TOKEN_MALFORMED } from './extract.ts';
-import { parseJws, type ParsedToken } from './jws.ts';
+import { isAccessTokenType, parseJws, type ParsedToken } from './jws.ts';
+import type { RevocationList } from './revocation.ts';
 import { verifySignature } from './algorithms.ts';
 import { ALG_MISMATCH, NO_KEY } from './jwks/key_set.ts';
 import { DecisionCache } from './decision_cache.ts';
@@ -42,6 +43,10 @@ export interface AuthenticatorOptions {
   maxTokenChars: number;
   /** `alg` values accepted (the allowedAlgorithms extension), checked before any key lookup; null: any the key allows. */
   allowedAlgorithms: ReadonlySet<string> | null;
+  /** RFC 9068 §4 (the isAccessTokenTypeRequired extension): the JOSE header `typ` must be `at+jwt`. Default false. */
+  accessTokenTypeRequired?: boolean;
+  /** The process's revocation list (revocation.ts), checked on cache hits too; absent: none. */
+  revocations?: RevocationList;
   cache: DecisionCache;
   clock: Clock;
   stats: AuthStats;
@@ -62,9 +67,13 @@ export class Authenticator implements AuthenticationPolicy {
   readonly #o: AuthenticatorOptions;
   readonly #cache: DecisionCache;
   readonly #clock: Clock;
+  readonly #revocations: RevocationList | null;
+  readonly #typRequired: boolean;
 
   constructor(opts: AuthenticatorOptions) {
     this.#o = opts;
+    this.#revocations = opts.revocations ?? null;
+    this.#typRequired = opts.accessTokenTypeRequired === true;
     this.allowsAnonymous = opts.allowsAnonymous;
     this.stats = opts.stats;
     this.store = opts.store;
@@ -84,6 +93,9 @@ export class Authenticator implements AuthenticationPolicy {
     if (token === TOKEN_MALFORMED) return this.#deny('token_malformed', nowMs);
     const cached = this.#cache.get(token, nowMs);
     if (cached !== null) {
+      // Revocation is checked after the cache: a decision cached before the token was revoked must not outlive it.
+      const revoked = this.#revocations;
+      if (revoked !== null && revoked.size !== 0 && revoked.has(cached.auth!.claims['jti'])) return this.#deny('token_revoked', nowMs);
       if (!this.store.isUsable(nowMs)) return this.#unavailable(nowMs);
       this.stats.hit();
       return cached;
@@ -98,6 +110,7 @@ export class Authenticator implements AuthenticationPolicy {
     if (typeof parsed === 'string') return this.#deny(parsed, nowMs);
     const algs = this.#o.allowedAlgorithms;
     if (algs !== null && !algs.has(parsed.alg)) return this.#deny('alg_not_allowed', nowMs);
+    if (this.#typRequired && !isAccessTokenType(parsed.header['typ'])) return this.#deny('token_type_invalid', nowMs);
     const payload = parsed.payload;
     const reason =
       checkTimes(payload, Math.floor(nowMs / 1000), this.#o.clockSkewSec) ??
@@ -132,6 +145,9 @@ export class Authenticator implements AuthenticationPolicy {
       const key = found[i]!;
       const input = key.inputs.get(parsed.alg) as VerifyInput;
       if (!verifySignature(parsed.alg, input, key.rsaBytes, parsed.signingInput, parsed.signature)) continue;
+      // After the signature, so the reason is only ever given for a token the issuer really made. Not cached: a revocation taken back lets it in again.
+      const revoked = this.#revocations;
+      if (revoked !== null && revoked.size !== 0 && revoked.has(parsed.payload['jti'])) return this.#deny('token_revoked', nowMs);
       const verdict = allowed(buildAuthContext(parsed.payload));
       const validUntilMs = ((parsed.payload['exp'] as number) + this.#o.clockSkewSec) * 1000;
       this.#cache.set(token, verdict, key, validUntilMs, nowMs, parsed.payloadChars);

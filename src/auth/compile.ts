@@ -32,6 +32,7 @@ import type { OAuth2SignIn } from './oauth2/sign_in.ts';
 import type { Extractor } from './extract.ts';
 import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.ts';
 import { dynamicRoutingSummary } from '../backends/dynamic.ts';
+import { revocationList } from './revocation_compile.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
@@ -226,6 +227,7 @@ function compilePolicy(
     ctx.warn(`${extraPath}.issuers`, 'no issuers: the iss claim is not checked, so a token from any issuer these keys sign for is accepted');
   }
   if (audiences === undefined) {
+    if (cfg.isAccessTokenTypeRequired !== undefined) ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
     ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
   }
 
@@ -257,6 +259,8 @@ function compilePolicy(
   return new Authenticator({
     extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),
     store,
+    accessTokenTypeRequired: cfg.isAccessTokenTypeRequired === true,
+    revocations: revocationList(ctx),
     issuers: issuers ?? null,
     issuerFromDiscovery,
     audiences: audiences ?? null,

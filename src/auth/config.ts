@@ -65,6 +65,8 @@ interface TokenLocation {
   maxTokenSizeInBytes?: number;
   /** Gatehouse extension: the only `alg` values accepted (RFC 8725 §3.1). Default: what the key allows. */
   allowedAlgorithms?: string[];
+  /** Gatehouse extension: the JOSE header `typ` must be `at+jwt` (RFC 9068 §4). Default false. */
+  isAccessTokenTypeRequired?: boolean;
 }
 
 export interface JwtAuthenticationConfig extends TokenLocation {

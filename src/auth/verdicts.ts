@@ -73,4 +73,6 @@ export const ALL_REASONS = [
   'token_inactive',
   'introspection_unavailable',
   'oauth2_callback',
+  'token_type_invalid',
+  'token_revoked',
 ] as const;

@@ -40,6 +40,7 @@ import type { BackendConfig, DeploymentConfig, LoggingPolicies, ServerConfig } f
 import { DEFAULTS } from './defaults.ts';
 import { redactConfig } from './redact.ts';
 import { createCompileContext, type CompileOptions } from './compile_context.ts';
+import { compileRevocations } from '../auth/revocation_compile.ts';
 
 function joinPath(prefix: string, path: string): string {
   const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
@@ -256,6 +257,8 @@ export function compilePlan(
   };
   // Declared plans and subscribers are checked even when no deployment uses them yet.
   if (config.usagePlans !== undefined || config.subscribers !== undefined) parts.usagePlans();
+  // The token revocation list lives across reloads, shared through state.redis when there is one.
+  compileRevocations(ctx, config.state?.redis !== undefined ? parts.shared().counters : null);
   // Before the deployments: the key stores they create trace their first fetch with it.
   const tracer = compileTracing((config as { telemetry?: TracingConfig }).telemetry, 'telemetry', ctx);
   const router = new Router<RoutePlan>();

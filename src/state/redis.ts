@@ -1,7 +1,8 @@
 /**
  * The Redis store (`state.redis`, or OCI's `responseCacheDetails` for the cache): counters are
  * rate-limiter-flexible's RateLimiterRedis (one atomic Lua script per hit: SET NX EX, INCRBY, PTTL),
- * the cache is `SET gatehouse:cache:<key> <value> PX <ttl>` / `GET` as Buffers. One ioredis client
+ * the cache is `SET gatehouse:cache:<key> <value> PX <ttl>` / `GET` as Buffers, the revocation list a
+ * sorted set (redis_expiring_set.ts). One ioredis client
  * per distinct settings; index.ts shares it between counters and cache through the registry.
  *
  * Redis trouble must never hold or fail a request (issue 13), so the client is set to fail fast
@@ -22,7 +23,8 @@ import type { Logger } from '../lib/log.ts';
 import { limiterCounters } from './limiters.ts';
 import { STATE_DEFAULTS } from './config.ts';
 import { noFailures, totalFailures, type ObservedStore, type StoreOp } from './observed.ts';
-import type { Counters, StoreHealth } from './types.ts';
+import { createRedisExpiringSet } from './redis_expiring_set.ts';
+import type { Counters, ExpiringSet, StoreHealth } from './types.ts';
 
 /** Everything a connection depends on; two equal settings share one connection. */
 export interface RedisSettings {
@@ -206,6 +208,8 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
     if (!up && client.status === 'ready') markUp();
   }
 
+  const sets = new Map<string, ExpiringSet>();
+
   const direct = limiterCounters(
     (spec) =>
       new (loadRateLimiterRedis())({
@@ -244,6 +248,8 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
         return firstAttempt === null ? set(key, value, ttlMs) : firstAttempt.then(() => set(key, value, ttlMs));
       },
     },
+    // One object per name: the revocation list asks again on every compile.
+    expiringSet: (name) => sets.get(name) ?? sets.set(name, createRedisExpiringSet(client, name, { answered, failed })).get(name)!,
     failuresByOp,
     health(): StoreHealth {
       return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures: totalFailures(failuresByOp) };

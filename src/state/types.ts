@@ -70,9 +70,33 @@ export interface StoreHealth {
   readonly failures: number;
 }
 
+/**
+ * Members that each expire at their own time, shared by every gateway on one store: the token
+ * revocation list (src/auth/revocation.ts). Only stores that other machines can reach (Redis)
+ * have one; a process's own memory needs none. Every operation may reject (store unreachable).
+ */
+export interface ExpiringSet {
+  /**
+   * Adds `member` (or moves its expiry) until `expiresAtSec` (Unix seconds), first dropping members
+   * whose time is up at `nowSec`. `full` (and nothing added) when it already holds `maxMembers`.
+   */
+  add(member: string, expiresAtSec: number, maxMembers: number, nowSec: number): Promise<'added' | 'updated' | 'full'>;
+  /** Removes `member`; false when it was not there. */
+  remove(member: string): Promise<boolean>;
+  /**
+   * `<epoch>:<count>`: count changes whenever a member is added or removed, so a reader polls it and
+   * re-reads only on change; epoch changes when the store lost the set (`none` while it has none).
+   */
+  version(): Promise<string>;
+  /** Every member expiring after `afterSec`, with its expiry (Unix seconds); at most `limit` of them. */
+  members(afterSec: number, limit: number): Promise<[member: string, expiresAtSec: number][]>;
+}
+
 export interface SharedStore {
   readonly counters: Counters;
   readonly cache: Cache;
+  /** The named set on this store, for stores other gateways share (Redis); absent on memory and --workers stores. */
+  expiringSet?(name: string): ExpiringSet;
   health(): StoreHealth;
   close(): Promise<void>;
 }

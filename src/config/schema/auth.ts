@@ -67,6 +67,12 @@ const extensions = {
       'Gatehouse extension (not an OCI field): the only JWS algorithms accepted (RFC 8725 §3.1); a token with another alg gets 401 alg_not_allowed before any key lookup. ' +
       'Default: every algorithm the key allows.',
   },
+  isAccessTokenTypeRequired: {
+    type: 'boolean',
+    description:
+      'Gatehouse extension (not an OCI field): RFC 9068 access tokens only: the JOSE header typ must be at+jwt or application/at+jwt (any case); ' +
+      'another or no typ gets 401 token_type_invalid, so an ID token or another JWT from the same issuer is not taken for an access token. Default false (Auth0 signs typ JWT unless its API uses the RFC 9068 profile).',
+  },
 };
 
 const verifyClaims = {

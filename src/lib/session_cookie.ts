@@ -63,7 +63,7 @@ export class KeyRing {
   open(purpose: string, sealed: string): unknown {
     if (!/^[A-Za-z0-9_-]+$/.test(sealed)) return null;
     const raw = Buffer.from(sealed, 'base64url');
-    if (raw.length < IV_BYTES + TAG_BYTES + 2) return null;
+    if (raw.length < IV_BYTES + TAG_BYTES + 1) return null;
     const iv = raw.subarray(0, IV_BYTES);
     const tag = raw.subarray(raw.length - TAG_BYTES);
     const ct = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);

@@ -18,11 +18,13 @@ import { ROOT, startGateway, type RunningGatewayProcess } from '../helpers/gatew
 import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
 import { chromiumOrSkip, launchChromium, type RunningBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/net.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..browsersignin';
 const CLIENT_SECRET = 'browser-sign-in-client-secret';
 const API = 'urn:gatehouse:web';
 const SHOTS = join(ROOT, 'test/artifacts/oauth2');
+const ACCESS_TOKEN_TTL_SEC = 3;
 
 let op: RunningOidcProvider;
 let gw: RunningGatewayProcess;
@@ -120,10 +122,12 @@ before(async () => {
         enabled: true,
         defaultResource: () => API,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
+        // Short-lived, so the test sees the gateway refresh them.
+        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: ACCESS_TOKEN_TTL_SEC }),
       },
     },
     configuration: {
+      issueRefreshToken: () => true,
       findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, name: `User ${sub}` }) }),
     },
   });
@@ -147,6 +151,17 @@ test('a browser signs in at the provider through the gateway, sees the protected
   try {
     browser = await launchChromium(chromium);
     const page = await browser.context.newPage();
+    // For the replay check: the sign-in cookie the gateway set, and the provider's answer it consumed.
+    let txnCookie: string | null = null;
+    let callbackUrl: string | null = null;
+    page.on('response', async (r) => {
+      if (r.url() !== `${base}/app/page` || r.status() !== 302 || txnCookie !== null) return;
+      const set = (await r.headerValue('set-cookie')) ?? '';
+      txnCookie = /gatehouse_web_txn=[^;]+/.exec(set)?.[0] ?? null;
+    });
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${base}/app/callback?`)) callbackUrl = r.url();
+    });
 
     // 1. The protected page without a session: the provider's login form.
     await page.goto(`${base}/app/page`);
@@ -177,6 +192,26 @@ test('a browser signs in at the provider through the gateway, sees the protected
     // The page again: served from the session, no trip to the provider.
     await page.goto(`${base}/app/page`);
     assert.equal(page.url(), `${base}/app/page`);
+
+    // Replaying the provider's answer with the sign-in cookie (a stolen or re-sent callback) is refused.
+    assert.ok(txnCookie !== null && callbackUrl !== null, 'saw the sign-in cookie and the callback');
+    const replay = await fetch(callbackUrl, { headers: { cookie: txnCookie }, redirect: 'manual' });
+    assert.equal(replay.status, 400);
+    assert.ok(!(replay.headers.get('set-cookie') ?? '').includes('gatehouse_web='), 'no session for a replay');
+    await gw.waitFor((r) => r['msg'] === 'browser sign-in refused' && r['reason'] === 'state replayed');
+
+    // The access token expires: the gateway refreshes it with the refresh token, the browser stays on the page.
+    const tokenCalls = op.calls('/token');
+    await eventually(
+      'the session is refreshed at the token endpoint',
+      async () => {
+        await page.goto(`${base}/app/page`);
+        assert.equal(page.url(), `${base}/app/page`, 'never sent to the provider while the refresh token works');
+        return op.calls('/token') > tokenCalls;
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
+    assert.equal(await page.textContent('#protected'), 'Protected page');
 
     // 4. Logout: through the provider's end_session_endpoint (its confirmation form), then the post-logout page with the state.
     await page.goto(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(`${base}/public/bye`)}&state=xyz`);

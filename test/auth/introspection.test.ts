@@ -363,3 +363,25 @@ test('schema: clientDetails CUSTOM loads; VALIDATION_BLOCK is "not supported yet
   assert.deepEqual(load({ type: 'VALIDATION_BLOCK' }), ['clientDetails.type: not supported yet']);
   assert.deepEqual(load({ type: 'CUSTOM', clientId: 'g' }), ['clientDetails.clientSecretId: is required']);
 });
+
+test('counters: introspections by result (active, inactive, error: a malformed answer or a failed discovery) and cache lookups', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = (token) => (token === 'good' ? { active: true, exp: nowSec() + 60 } : token === 'junk' ? 'not json' : { active: false });
+    const a = authenticator(as.discoveryUri);
+    assert.equal((await a.authenticate(bearer('good'))).status, 0);
+    assert.equal((await a.authenticate(bearer('good'))).status, 0, 'cached');
+    assert.equal((await a.authenticate(bearer('nobody'))).status, 401);
+    assert.equal((await a.authenticate(bearer('junk'))).status, 503);
+    assert.deepEqual(a.adminState()['results'], { active: 1, inactive: 1, error: 1 });
+    assert.deepEqual(a.adminState()['cache'], { hits: 1, misses: 3 });
+    assert.equal(a.adminState()['cachedAnswers'], 2, 'the active and the inactive answer; a failure is not cached');
+  } finally {
+    await as.close();
+  }
+  // A discovery document that cannot be read: no introspection call is possible, counted as an error.
+  const down = authenticator(as.discoveryUri);
+  assert.equal((await down.authenticate(bearer('good'))).status, 503);
+  assert.deepEqual(down.adminState()['results'], { active: 0, inactive: 0, error: 1 });
+  assert.match(String(down.adminState()['lastError']), /discovery document/);
+});

@@ -94,7 +94,8 @@ export function createAdminAccess(opts: AdminAccessOptions): AdminAccess {
     if (state === null) return { ok: false, status: 401, message: 'invalid admin credential' };
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, state.snapshot.localKeys, { issuer: state.issuer, audience: managementAudience(state.issuer) }));
+      // Judged at the token service's clock, as its own management API judges its tokens.
+      ({ payload } = await jwtVerify(token, state.snapshot.localKeys, { issuer: state.issuer, audience: managementAudience(state.issuer), currentDate: state.now() }));
     } catch {
       return { ok: false, status: 401, message: 'invalid admin credential' };
     }

@@ -2,8 +2,9 @@
  * Token introspection (REMOTE_DISCOVERY with clientDetails, RFC 7662) against a real third-party
  * authorization server, oidc-provider, so the gateway is not only tested against our own token
  * service. oidc-provider issues opaque client-credentials tokens; the gateway process introspects
- * them at the discovery document's introspection_endpoint with client_secret_basic, its client
- * secret named by a Vault OCID and resolved through `secrets:`.
+ * them at the discovery document's introspection_endpoint with client_secret_basic (client_secret_post
+ * when the document lists only that), its client secret named by a Vault OCID and resolved through
+ * `secrets:`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +103,7 @@ describe('token introspection against oidc-provider (e2e)', () => {
     const write = await get(gw, '/v1/write', t);
     assert.equal(write.status, 403);
     assert.equal(op.calls(INTROSPECTION) - before, 1, 'the other route used the cached answer too');
+    assert.deepEqual(op.clientAuthentications(INTROSPECTION), ['basic'], 'client_secret_basic, the default');
     assert.deepEqual(op.serverErrors(), []);
   });
 
@@ -149,5 +151,41 @@ describe('token introspection against oidc-provider (e2e)', () => {
     assert.equal(entry!['cachedAnswers'], 3, 'the active answer and the two inactive ones');
     assert.match(String(entry!['lastError']), /introspection at http:\/\/127\.0\.0\.1:\d+\/token\/introspection failed/);
     assert.doesNotMatch(JSON.stringify(state), new RegExp(GW_SECRET), 'the secret is not shown');
+  });
+});
+
+describe('token introspection against oidc-provider that accepts only client_secret_post (e2e)', () => {
+  let op: RunningOidcProvider;
+  let gw: RunningGatewayProcess;
+
+  before(async () => {
+    op = await startOidcProvider({
+      clients: [
+        { client_id: 'reporting-app', client_secret: APP_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post' },
+        { client_id: 'gateway', client_secret: GW_SECRET, grant_types: [], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post' },
+      ],
+      scopes: ['reports:read'],
+      resourceServers: { [API]: { scope: 'reports:read' } },
+      // The discovery document then lists client_secret_post alone, and a Basic header is refused.
+      configuration: { clientAuthMethods: ['client_secret_post'] },
+    });
+    gw = await startGateway({ config: gatewayConfig(op) });
+  });
+  after(async () => {
+    await gw?.stop();
+    await op?.stop();
+  });
+
+  it('the gateway sends its credentials in the form (DESIGN: post when the document lists only post)', async () => {
+    const res = await fetch(`${op.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'reporting-app', client_secret: APP_SECRET, scope: 'reports:read', resource: API }).toString(),
+    });
+    const t = (await res.json()) as Record<string, unknown>;
+    assert.equal(res.status, 200, JSON.stringify(t));
+    const ok = await get(gw, '/v1/read', String(t['access_token']));
+    assert.deepEqual(ok, { status: 200, body: 'report' });
+    assert.deepEqual(op.clientAuthentications(INTROSPECTION), ['body']);
   });
 });

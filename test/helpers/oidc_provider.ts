@@ -49,6 +49,12 @@ export interface RunningOidcProvider {
   provider: Provider;
   /** Requests the provider has answered on `path` (e.g. '/token/introspection'), any method and status. */
   calls(path: string): number;
+  /**
+   * How each request on `path` carried client credentials: 'basic' (an Authorization: Basic header)
+   * or 'body' (anything else, e.g. client_secret_post). oidc-provider accepts either for a client
+   * registered with one of them, so a test that cares about the method asserts it here.
+   */
+  clientAuthentications(path: string): ('basic' | 'body')[];
   /** Errors oidc-provider reported as server_error (a test that expects none can assert it). */
   serverErrors(): Error[];
   /** POST /token with grant_type=client_credentials and client_secret_basic. */
@@ -102,10 +108,15 @@ export async function startOidcProvider(opts: StartOidcProviderOptions): Promise
     ...opts.configuration,
   });
   const counts = new Map<string, number>();
+  const auths = new Map<string, ('basic' | 'body')[]>();
   const serverErrors: Error[] = [];
   provider.on('server_error', (_ctx: unknown, err: Error) => serverErrors.push(err));
   provider.use(async (ctx, next) => {
     counts.set(ctx.path, (counts.get(ctx.path) ?? 0) + 1);
+    const header = ctx.headers['authorization'];
+    const list = auths.get(ctx.path) ?? [];
+    list.push(typeof header === 'string' && /^basic /i.test(header) ? 'basic' : 'body');
+    auths.set(ctx.path, list);
     await next();
   });
   handler = provider.callback();
@@ -125,6 +136,7 @@ export async function startOidcProvider(opts: StartOidcProviderOptions): Promise
     discoveryUri: `${issuer}/.well-known/openid-configuration`,
     provider,
     calls: (path) => counts.get(path) ?? 0,
+    clientAuthentications: (path) => [...(auths.get(path) ?? [])],
     serverErrors: () => serverErrors,
     clientCredentials: (clientId, secret, params = {}) =>
       form('/token', clientId, secret, {

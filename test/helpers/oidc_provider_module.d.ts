@@ -11,6 +11,7 @@ declare module 'oidc-provider' {
     method: string;
     path: string;
     status: number;
+    headers: Record<string, string | string[] | undefined>;
     [key: string]: unknown;
   }
 

@@ -60,11 +60,17 @@ export const LIVE_INTROSPECTION = 'live:introspection:';
 
 let liveSeq = 0;
 
+/** What the cache-size gauges read of a registered policy (CustomAuthenticator, IntrospectionAuthenticator). */
+export interface LivePolicy {
+  readonly cacheSize: number;
+  readonly policyStats: PolicyStats;
+}
+
 /**
  * Registers `policy` as compiled by the plan being built (see the header), for `/admin/auth`. Its
  * key is new every time, so the entry lives exactly as long as that plan.
  */
-export function registerLive(registry: SharedRegistry, prefix: string, policy: object): void {
+export function registerLive(registry: SharedRegistry, prefix: string, policy: LivePolicy): void {
   registry.acquire(`${prefix}${++liveSeq}`, () => policy, () => undefined);
 }
 
@@ -73,6 +79,7 @@ export function authorizerStats(registry: SharedRegistry, deployment: string, pa
   useScrapedMetrics(registry, 'authorizer', () => [
     callMetric(registry, AUTHORIZER, 'gatehouse_authorizer_calls_total', 'Authorizer function calls (CUSTOM_AUTHENTICATION) by deployment and result.', AUTHORIZER_RESULTS),
     cacheMetric(registry, AUTHORIZER, 'gatehouse_authorizer_cache_total', 'Authorizer answer-cache lookups by deployment and result (hit: the function was not called).'),
+    entriesMetric(registry, LIVE_AUTHORIZERS, 'gatehouse_authorizer_cache_entries', 'Allows held in the authorizer caches of the plan in service, by deployment.'),
   ]);
   return registry.acquire(`${AUTHORIZER}${deployment}\0${path}`, () => new PolicyStats(deployment, path, AUTHORIZER_RESULTS.length), () => undefined);
 }
@@ -88,6 +95,7 @@ export function introspectionStats(registry: SharedRegistry, deployment: string,
       INTROSPECTION_RESULTS,
     ),
     cacheMetric(registry, INTROSPECTION, 'gatehouse_introspection_cache_total', 'Introspection answer-cache lookups by deployment and result (hit: the provider was not asked).'),
+    entriesMetric(registry, LIVE_INTROSPECTION, 'gatehouse_introspection_cache_entries', 'Answers held in the introspection caches of the plan in service, by deployment.'),
   ]);
   return registry.acquire(`${INTROSPECTION}${deployment}\0${path}`, () => new PolicyStats(deployment, path, INTROSPECTION_RESULTS.length), () => undefined);
 }
@@ -145,5 +153,13 @@ function cacheMetric(registry: SharedRegistry, prefix: string, name: string, hel
     for (const [deployment, value] of byDeployment(all, (s) => s.cacheHits)) out.push({ labels: { deployment, result: 'hit' }, value });
     for (const [deployment, value] of byDeployment(all, (s) => s.cacheMisses)) out.push({ labels: { deployment, result: 'miss' }, value });
     return out;
+  });
+}
+
+function entriesMetric(registry: SharedRegistry, livePrefix: string, name: string, help: string): ScrapedMetric {
+  return scrapedMetric(name, help, 'gauge', () => {
+    const sums = new Map<string, number>();
+    for (const p of registry.list<LivePolicy>(livePrefix)) sums.set(p.policyStats.deployment, (sums.get(p.policyStats.deployment) ?? 0) + p.cacheSize);
+    return [...sums].map(([deployment, value]) => ({ labels: { deployment }, value }));
   });
 }

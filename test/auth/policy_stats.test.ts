@@ -59,19 +59,25 @@ test('dynamicAuthentication selections by server key name, and no match', async 
   assert.deepEqual(dynamicAuthenticationSummary(registry), [{ deployment: 'tenants', chosen: { alpha: 2, beta: 0 }, unmatched: 1 }]);
 });
 
-test('live policies: a committed reload lists only the new plan\'s; a rejected one keeps the old plan\'s', async () => {
+test('live policies: a committed reload lists only the new plan\'s; a rejected one keeps the old plan\'s; cache sizes are gauges of the plan in service', async () => {
   const registry = new SharedRegistry();
-  const first = { plan: 1 };
+  const stats = authorizerStats(registry, 'api', 'authentication');
+  const live = (cacheSize: number) => ({ cacheSize, policyStats: stats });
+  const first = live(2);
   registerLive(registry, LIVE_AUTHORIZERS, first);
   await registry.commit();
   assert.deepEqual(registry.list(LIVE_AUTHORIZERS), [first]);
+  assert.match(await registry.metrics.metrics(), /gatehouse_authorizer_cache_entries\{deployment="api"\} 2/);
   // A reload that fails: what it compiled goes, the plan in service stays listed.
-  registerLive(registry, LIVE_AUTHORIZERS, { plan: 2 });
+  authorizerStats(registry, 'api', 'authentication');
+  registerLive(registry, LIVE_AUTHORIZERS, live(5));
   await registry.abort();
   assert.deepEqual(registry.list(LIVE_AUTHORIZERS), [first]);
   // A reload that succeeds replaces it.
-  const third = { plan: 3 };
+  const third = live(0);
+  authorizerStats(registry, 'api', 'authentication');
   registerLive(registry, LIVE_AUTHORIZERS, third);
   await registry.commit();
   assert.deepEqual(registry.list(LIVE_AUTHORIZERS), [third]);
+  assert.match(await registry.metrics.metrics(), /gatehouse_authorizer_cache_entries\{deployment="api"\} 0/);
 });

@@ -100,6 +100,7 @@ describe('metrics and /admin/auth for authorizers and dynamic selection (e2e)', 
     assert.deepEqual(['allow', 'deny', 'malformed', 'error', 'timeout'].map(calls), [1, 1, 1, 1, 1]);
     assert.equal(sample(page, 'gatehouse_authorizer_cache_total', 'deployment="authz",result="hit"'), 1);
     assert.equal(sample(page, 'gatehouse_authorizer_cache_total', 'deployment="authz",result="miss"'), 5);
+    assert.equal(sample(page, 'gatehouse_authorizer_cache_entries', 'deployment="authz"'), 1);
     assert.doesNotMatch(page, /alice|Bearer good/, 'no principal or token in a label');
 
     const state = await admin('/admin/auth');
@@ -165,5 +166,6 @@ describe('metrics and /admin/auth for authorizers and dynamic selection (e2e)', 
     assert.deepEqual(mine['calls'], { allow: 1, deny: 1, malformed: 1, error: 1, timeout: 1 });
     const page = await metrics();
     assert.equal(sample(page, 'gatehouse_authorizer_calls_total', 'deployment="authz",result="allow"'), 1);
+    assert.equal(sample(page, 'gatehouse_authorizer_cache_entries', 'deployment="authz"'), 0, 'the old plan\'s cache is not counted');
   });
 });

@@ -139,6 +139,7 @@ describe('token introspection against oidc-provider (e2e)', () => {
     assert.equal(value('gatehouse_introspection_calls_total', 'deployment="reports",result="error"'), '1');
     assert.equal(value('gatehouse_introspection_cache_total', 'deployment="reports",result="hit"'), '2');
     assert.equal(value('gatehouse_introspection_cache_total', 'deployment="reports",result="miss"'), '4');
+    assert.equal(value('gatehouse_introspection_cache_entries', 'deployment="reports"'), '3');
     const state = (await (await fetch(`${gw.adminUrl}/admin/auth`, { headers })).json()) as Record<string, unknown>;
     const [entry, ...more] = state['introspection'] as Record<string, unknown>[];
     assert.equal(more.length, 0);

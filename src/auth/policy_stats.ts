@@ -11,16 +11,17 @@
  * - `stats:<kind>:<deployment>\0<config path>`: the counters of one policy, kept across reloads
  *   that keep the deployment and the policy's place in it;
  * - `live:<kind>:<n>`: each compiled policy, registered by the plan that compiled it, so `/admin/auth`
- *   reads the caches of the plan in service (a reload that commits drops the old plan's entries, one
- *   that fails drops the new ones).
+ *   and the cache-size gauges read the caches of the plan in service (a reload that commits drops
+ *   the old plan's entries, one that fails drops the new ones).
+ *
+ * DYNAMIC_ROUTING_BACKEND counts its choices in backends/dynamic.ts (backends/ may not import auth/).
  */
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import { scrapedMetric, useScrapedMetrics, type Sample, type ScrapedMetric } from '../lib/scraped_metrics.ts';
 import { SelectionCounts } from '../lib/selection_counts.ts';
 
-/** What an authorizer function call ended in (its index in `AuthorizerStats.calls`). */
+/** What an authorizer function call ended in (its index in `PolicyStats.calls`). */
 export const AUTHORIZER_RESULTS = ['allow', 'deny', 'malformed', 'error', 'timeout'] as const;
-export type AuthorizerResult = (typeof AUTHORIZER_RESULTS)[number];
 export const AUTHORIZER_ALLOW = 0;
 export const AUTHORIZER_DENY = 1;
 export const AUTHORIZER_MALFORMED = 2;
@@ -28,7 +29,7 @@ export const AUTHORIZER_ERROR = 3;
 export const AUTHORIZER_TIMEOUT = 4;
 
 /**
- * What an introspection ended in (its index in `IntrospectionStats.calls`): the provider said
+ * What an introspection ended in (its index in `PolicyStats.calls`): the provider said
  * active, inactive, or no usable answer came (discovery failed, the call failed, a malformed answer).
  */
 export const INTROSPECTION_RESULTS = ['active', 'inactive', 'error'] as const;

@@ -101,3 +101,9 @@ test('chunking: pieces the browser holds and the new value does not use are dele
   assert.deepEqual(clearChunked(new Map([['s', 'v'], ['s.0', 'a'], ['t', 'x']]), 's', true).map((c) => c.split(';')[0]), ['s=', 's.0=']);
   assert.equal(readChunked(new Map([['s.1', 'x']]), 's'), null, 'chunks without .0 are no cookie');
 });
+
+test('regression: a sealed value of one byte (JSON 1) opens; it was refused as too short', () => {
+  const r = ring(key());
+  assert.equal(r.open('session', r.seal('session', 1)), 1);
+  assert.equal(r.open('session', r.seal('session', 0)), 0);
+});

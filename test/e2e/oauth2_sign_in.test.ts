@@ -1,0 +1,327 @@
+/**
+ * Browser sign-in (issue 17) answer by answer, without a browser: the real gateway process and a
+ * real oidc-provider on loopback, HTTP redirects followed by hand with a cookie jar per origin and
+ * the provider's development login and consent forms posted like a browser would. What a browser
+ * test cannot easily show is asserted here: the authorization request's parameters, API clients
+ * keeping their 401, forged cookies and states, the open-redirect refusals of the login and logout
+ * routes, and the modes that keep state in the gateway's memory (no loginPath, no cookies).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
+import { freePort } from '../helpers/net.ts';
+
+const SECRET_OCID = 'ocid1.vaultsecret.oc1..oauth2e2e';
+const CLIENT_SECRET = 'oauth2-e2e-client-secret';
+const API = 'urn:gatehouse:e2e';
+
+let op: RunningOidcProvider;
+let gw: RunningGatewayProcess;
+let base: string;
+
+/** Cookies of one origin, as a browser keeps them (names → values; Max-Age=0 deletes). */
+class Jar {
+  readonly cookies = new Map<string, string>();
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      if (/max-age=0/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair!.slice(eq + 1));
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
+  }
+}
+
+async function get(url: string, jar: Jar, headers: Record<string, string> = {}): Promise<Response> {
+  const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header(), ...headers } });
+  jar.take(res);
+  return res;
+}
+
+/**
+ * From the provider's authorization URL to the gateway's callback URL: follows the provider's
+ * redirects and posts its login and consent forms (login `user`). Resolves with the URL the
+ * provider sends the browser back to.
+ */
+async function signInAtProvider(authorizationUrl: string, user: string, jar: Jar): Promise<string> {
+  let url = authorizationUrl;
+  for (let step = 0; step < 12; step++) {
+    if (!url.startsWith(op.issuer)) return url;
+    const res = await get(url, jar);
+    if (res.status >= 300 && res.status < 400) {
+      url = new URL(res.headers.get('location')!, url).href;
+      continue;
+    }
+    const html = await res.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
+    assert.ok(action && prompt, `a form at ${url}: ${res.status}`);
+    const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
+    const posted = await fetch(new URL(action, url), { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    jar.take(posted);
+    url = new URL(posted.headers.get('location')!, url).href;
+  }
+  throw new Error('the provider did not send the browser back');
+}
+
+const page = (body: string) => ({
+  type: 'STOCK_RESPONSE_BACKEND',
+  status: 200,
+  body,
+  headers: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }],
+});
+
+function authentication(failure: Record<string, unknown>): object {
+  return {
+    type: 'TOKEN_AUTHENTICATION',
+    validationPolicy: {
+      type: 'REMOTE_DISCOVERY',
+      sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
+      additionalValidationPolicy: { audiences: [API] },
+    },
+    validationFailurePolicy: {
+      type: 'OAUTH2',
+      clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: SECRET_OCID },
+      sourceUriDetails: { type: 'VALIDATION_BLOCK' },
+      scopes: ['profile', 'read'],
+      responseType: 'CODE',
+      ...failure,
+    },
+  };
+}
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  op = await startOidcProvider({
+    scopes: ['profile', 'read'],
+    clients: [
+      {
+        client_id: 'web',
+        client_secret: CLIENT_SECRET,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${base}/app/callback`, `${base}/mem/page`],
+        post_logout_redirect_uris: [`${base}/app/bye`],
+      },
+    ],
+    features: {
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
+      },
+    },
+    configuration: {
+      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+      // oidc-provider requires PKCE for every client by default; the 'mem' deployment shows the flow without it.
+      pkce: { required: () => false },
+    },
+  });
+  gw = await startGateway({
+    args: ['--port', String(port)],
+    config: {
+      secrets: { [SECRET_OCID]: CLIENT_SECRET },
+      deployments: [
+        {
+          name: 'web',
+          pathPrefix: '/app',
+          specification: {
+            requestPolicies: {
+              authentication: authentication({ usePkce: true, loginPath: '/callback', logoutPath: '/logout', fallbackRedirectPath: '/home' }),
+            },
+            routes: [
+              { path: '/page', methods: ['GET', 'POST'], backend: page('app page') },
+              { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
+              {
+                path: '/logout',
+                methods: ['GET'],
+                backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/app/bye`, '/app/see-you'], postLogoutState: '${request.query[s]}' },
+              },
+            ],
+          },
+        },
+        {
+          // No loginPath: the provider returns to the page itself; nothing kept in cookies but a sealed session id.
+          name: 'mem',
+          pathPrefix: '/mem',
+          specification: {
+            requestPolicies: { authentication: authentication({ useCookiesForSession: false, useCookiesForIntermediateSteps: false }) },
+            routes: [{ path: '/page', methods: ['GET'], backend: page('mem page') }],
+          },
+        },
+      ],
+    },
+  });
+});
+
+after(async () => {
+  await gw?.stop();
+  await op?.stop();
+});
+
+describe('OAUTH2 validationFailurePolicy', () => {
+  it('a page load without a session is sent to the authorization endpoint with state, nonce and a PKCE S256 challenge; the sign-in cookie is sealed, HttpOnly and SameSite=Lax', async () => {
+    const jar = new Jar();
+    const res = await get(`${base}/app/page?x=1`, jar);
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const to = new URL(res.headers.get('location')!);
+    assert.equal(`${to.origin}${to.pathname}`, `${op.issuer}/auth`);
+    const q = to.searchParams;
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('client_id'), 'web');
+    assert.equal(q.get('redirect_uri'), `${base}/app/callback`);
+    assert.equal(q.get('scope'), 'openid profile read', 'openid added');
+    assert.match(q.get('state')!, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(q.get('nonce')!, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(q.get('state'), q.get('nonce'));
+    assert.match(q.get('code_challenge')!, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(q.get('code_challenge_method'), 'S256');
+    const set = res.headers.getSetCookie();
+    assert.equal(set.length, 1);
+    assert.match(set[0]!, /^gatehouse_web_txn=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    assert.ok(!set[0]!.includes(q.get('state')!), 'the state is sealed, not readable in the cookie');
+  });
+
+  it('signs in, returns to the page asked for, and later requests are authenticated from the session; logout goes through end_session_endpoint with id_token_hint and the state', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/app/page?x=1`, jar);
+    const providerJar = new Jar();
+    const back = await signInAtProvider(start.headers.get('location')!, 'bob', providerJar);
+    assert.ok(back.startsWith(`${base}/app/callback?`), back);
+    const done = await get(back, jar);
+    assert.equal(done.status, 302, await done.clone().text());
+    assert.equal(done.headers.get('location'), '/app/page?x=1');
+    assert.ok(jar.cookies.has('gatehouse_web'), 'session cookie set');
+    assert.ok(!jar.cookies.has('gatehouse_web_txn'), 'sign-in cookie deleted');
+    const ok = await get(`${base}/app/page?x=1`, jar);
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'app page');
+    const line = await gw.waitFor((r) => r['msg'] === 'access' && r['path'] === '/app/page' && r['status'] === 200);
+    assert.equal(line['sub'], 'bob');
+
+    const out = await get(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(`${base}/app/bye`)}&s=abc`, jar);
+    assert.equal(out.status, 302);
+    const end = new URL(out.headers.get('location')!);
+    assert.equal(`${end.origin}${end.pathname}`, `${op.issuer}/session/end`);
+    assert.match(end.searchParams.get('id_token_hint')!, /^ey/);
+    assert.equal(end.searchParams.get('post_logout_redirect_uri'), `${base}/app/bye`);
+    assert.equal(end.searchParams.get('state'), 'abc');
+    assert.equal(end.searchParams.get('client_id'), 'web');
+    assert.ok(!jar.cookies.has('gatehouse_web'), 'session cookie deleted');
+    assert.equal((await get(`${base}/app/page`, jar)).status, 302, 'signed out');
+
+    const logs = gw.logs().join('\n');
+    assert.ok(!logs.includes(new URL(back).searchParams.get('code')!), 'the code is not logged');
+    assert.ok(!logs.includes(CLIENT_SECRET));
+  });
+
+  it('API clients keep their 401: a bad bearer token, or a method other than GET and HEAD, is not redirected', async () => {
+    const jar = new Jar();
+    const bad = await get(`${base}/app/page`, jar, { authorization: 'Bearer not-a-token' });
+    assert.equal(bad.status, 401);
+    assert.match(bad.headers.get('www-authenticate')!, /^Bearer/);
+    const post = await fetch(`${base}/app/page`, { method: 'POST', redirect: 'manual' });
+    assert.equal(post.status, 401);
+  });
+
+  it('a forged or foreign session cookie is no session', async () => {
+    const jar = new Jar();
+    jar.cookies.set('gatehouse_web', 'A'.repeat(120));
+    const res = await get(`${base}/app/page`, jar);
+    assert.equal(res.status, 302);
+    assert.ok(res.headers.get('location')!.startsWith(`${op.issuer}/auth?`));
+  });
+
+  it('a callback whose state is not the one sealed in this browser\'s cookie, or that has no sign-in cookie, is refused (CSRF)', async () => {
+    const victim = new Jar();
+    await get(`${base}/app/page`, victim);
+    const attacker = new Jar();
+    const start = await get(`${base}/app/page`, attacker);
+    const attackerBack = await signInAtProvider(start.headers.get('location')!, 'mallory', new Jar());
+    // The attacker's callback, opened in the victim's browser: the victim's cookie seals another state.
+    const forced = await get(attackerBack, victim);
+    assert.equal(forced.status, 400);
+    assert.ok(!victim.cookies.has('gatehouse_web'), 'no session from someone else\'s sign-in');
+    const none = await get(attackerBack, new Jar());
+    assert.equal(none.status, 400);
+    await gw.waitFor((r) => r['msg'] === 'browser sign-in refused' && /not this browser/.test(String(r['reason'])));
+  });
+
+  it('the provider refusing the sign-in (error=access_denied) is a 401, and the sign-in cookie is deleted', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/app/page`, jar);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const res = await get(`${base}/app/callback?error=access_denied&state=${state}`, jar);
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), { code: 401, message: 'Sign-in refused by the identity provider' });
+    assert.ok(!jar.cookies.has('gatehouse_web_txn'));
+    assert.ok(!jar.cookies.has('gatehouse_web'));
+  });
+
+  it('the login route starts a sign-in explicitly; returnTo must be a path on the gateway, else fallbackRedirectPath', async () => {
+    for (const [asked, expected] of [
+      ['/app/page?y=2', '/app/page?y=2'],
+      ['//evil.example/x', '/app/home'],
+      ['https://evil.example/', '/app/home'],
+      ['/\\evil.example', '/app/home'],
+    ] as const) {
+      const jar = new Jar();
+      const start = await get(`${base}/app/callback?returnTo=${encodeURIComponent(asked)}`, jar);
+      assert.equal(start.status, 302, asked);
+      const back = await signInAtProvider(start.headers.get('location')!, 'carol', new Jar());
+      const done = await get(back, jar);
+      assert.equal(done.status, 302, asked);
+      assert.equal(done.headers.get('location'), expected, asked);
+    }
+  });
+
+  it('the logout route redirects only to allowedPostLogoutUris (open redirect refused), with the state; without a session it signs nobody out at the provider', async () => {
+    const jar = new Jar();
+    for (const evil of ['https://evil.example/', '//evil.example', `${base}/app/bye.evil`, '/elsewhere']) {
+      const res = await get(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(evil)}`, jar);
+      assert.equal(res.status, 400, evil);
+      assert.equal(res.headers.get('location'), null);
+    }
+    const abs = await get(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(`${base}/app/bye`)}&s=st%201`, jar);
+    assert.equal(abs.status, 302);
+    assert.equal(abs.headers.get('location'), `${base}/app/bye?state=st%201`);
+    const rel = await get(`${base}/app/logout?postLogoutUrl=/app/see-you`, jar);
+    assert.equal(rel.headers.get('location'), `${base}/app/see-you`);
+    const plain = await get(`${base}/app/logout`, jar);
+    assert.equal(plain.status, 200);
+    assert.equal(await plain.text(), 'Signed out.\n');
+  });
+
+  it('without loginPath and cookies: the provider returns to the page itself, state and session live in the gateway, and a replayed callback signs nobody in', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/mem/page`, jar);
+    assert.equal(start.status, 302);
+    assert.deepEqual(start.headers.getSetCookie(), [], 'no sign-in cookie');
+    const q = new URL(start.headers.get('location')!).searchParams;
+    assert.equal(q.get('redirect_uri'), `${base}/mem/page`);
+    assert.equal(q.get('code_challenge'), null, 'usePkce not set');
+    const back = await signInAtProvider(start.headers.get('location')!, 'dave', new Jar());
+    assert.ok(back.startsWith(`${base}/mem/page?`));
+    const done = await get(back, jar);
+    assert.equal(done.status, 302, await done.clone().text());
+    assert.equal(done.headers.get('location'), '/mem/page');
+    const sid = jar.cookies.get('gatehouse_mem');
+    assert.ok(sid !== undefined && sid.length < 200, 'the cookie holds a sealed session id, not the tokens');
+    const ok = await get(`${base}/mem/page`, jar);
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'mem page');
+
+    const replay = await get(back, new Jar());
+    assert.equal(replay.status, 302, 'a replayed answer is no callback: sent to sign in');
+    assert.ok(replay.headers.get('location')!.startsWith(`${op.issuer}/auth?`));
+    assert.deepEqual(replay.headers.getSetCookie(), []);
+  });
+});

@@ -61,6 +61,11 @@ export function compileOAuth2(cfg: OAuth2FailurePolicyConfig, path: string, auth
     ctx.issue(`${path}.type`, 'OAUTH2 applies to TOKEN_AUTHENTICATION only');
     return null;
   }
+  if (path.includes('.dynamicAuthentication.')) {
+    // The login and logout routes and the cookies are per deployment; a server chosen per request has neither yet.
+    ctx.issue(`${path}.type`, 'not supported yet: OAUTH2 inside dynamicAuthentication (use it in requestPolicies.authentication)');
+    return null;
+  }
   const vp = auth.validationPolicy;
   const insecure = vp?.isSslVerifyDisabled === true;
   let clientId: string | null = null;

@@ -99,6 +99,32 @@ test('OAUTH2 refusals are reported at their paths', () => {
   ]);
 });
 
+test('OAUTH2 inside a dynamicAuthentication server is refused as not supported yet, never ignored', () => {
+  const dyn = {
+    secrets,
+    deployments: [
+      {
+        name: 'd',
+        pathPrefix: '/d',
+        specification: {
+          requestPolicies: {
+            dynamicAuthentication: {
+              selectionSource: { type: 'SINGLE', selector: 'request.headers[tenant]' },
+              authenticationServers: [
+                { key: { type: 'ANY_OF', values: ['a'], name: 'a', isDefault: true }, authenticationServerDetail: { type: 'TOKEN_AUTHENTICATION', validationPolicy: jwks, validationFailurePolicy: oauth2 } },
+              ],
+            },
+          },
+          routes: [{ path: '/x', backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }],
+        },
+      },
+    ],
+  };
+  assert.deepEqual(issues(dyn), [
+    'deployments[0].specification.requestPolicies.dynamicAuthentication.authenticationServers[0].authenticationServerDetail.validationFailurePolicy.type: not supported yet: OAUTH2 inside dynamicAuthentication (use it in requestPolicies.authentication)',
+  ]);
+});
+
 test('the login and logout backends need the deployment\'s OAUTH2 policy; post-logout URIs must be http(s) URLs or paths', () => {
   const plain = { type: 'TOKEN_AUTHENTICATION', validationPolicy: jwks };
   assert.deepEqual(issues(config(plain, [{ path: '/cb', backend: { type: 'OAUTH2_LOGIN_BACKEND' } }, { path: '/out', backend: { type: 'OAUTH2_LOGOUT_BACKEND' } }])), [

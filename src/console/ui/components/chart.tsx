@@ -23,11 +23,14 @@ export interface ChartProps {
   /** x (seconds since the epoch) then one array per series. */
   data: [number[], ...(number | null)[][]];
   height?: number;
+  /** The x axis spans this many seconds up to the latest reading (default 120). */
+  windowSec?: number;
 }
 
 const WIDTH_PX = 360;
+const MIN_SPAN_SEC = 20;
 
-export function Chart({ title, series, data, height = 140 }: ChartProps) {
+export function Chart({ title, series, data, height = 140, windowSec = 120 }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const key = series.map((s) => s.label).join('|');
@@ -40,11 +43,24 @@ export function Chart({ title, series, data, height = 140 }: ChartProps) {
       height,
       series: [
         {},
-        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${Number(v.toFixed(2))}${s.unit}`) })),
+        // Points only while there are too few readings to draw a line.
+        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: (u: uPlot) => u.data[0].length < 3, size: 5 } })),
       ],
       axes: [{ space: 60 }, { size: 44 }],
       legend: { show: false },
-      scales: { y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: {
+        // The readings so far (at least 20 s, at most windowSec), ending at the latest one.
+        x: {
+          time: true,
+          range: (u: uPlot) => {
+            const xs = u.data[0];
+            const last = xs.at(-1) ?? Date.now() / 1000;
+            const span = Math.min(windowSec, Math.max(MIN_SPAN_SEC, last - (xs[0] ?? last)));
+            return [last - span, last];
+          },
+        },
+        y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       cursor: { drag: { x: false, y: false } },
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el);
@@ -53,7 +69,7 @@ export function Chart({ title, series, data, height = 140 }: ChartProps) {
       plot.current = null;
     };
     // Rebuilt only when the series change; data flows through setData below.
-  }, [key, height]);
+  }, [key, height, windowSec]);
 
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);

@@ -14,7 +14,7 @@ function RouteCharts({ row, history }: { row: RouteRow; history: TrafficHistory 
   const points = history.points.get(routeKey(row.deployment, row.path)) ?? [];
   const xs = points.map((p) => p.t);
   return (
-    <section class="route-charts" aria-label={`Traffic of ${row.path}`}>
+    <section class="route-charts" aria-label={`Traffic of ${row.path}`} data-readings={points.length}>
       <h4>
         <code>{row.path}</code> <span class="muted">({row.deployment})</span>
       </h4>

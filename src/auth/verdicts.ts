@@ -72,7 +72,7 @@ export const ALL_REASONS = [
   'server_unmatched',
   'token_inactive',
   'introspection_unavailable',
-  'oauth2_callback',
+  'sign_in_callback',
   'token_type_invalid',
   'token_revoked',
 ] as const;

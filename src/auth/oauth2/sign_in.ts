@@ -87,7 +87,7 @@ interface Transaction {
 }
 
 /** The verdict a callback request gets from authentication: handled by respond(), never by the backend. */
-const CALLBACK: AuthVerdict = Object.freeze({ status: 401, reason: 'oauth2_callback', auth: null, challenge: null });
+const CALLBACK: AuthVerdict = Object.freeze({ status: 401, reason: 'sign_in_callback', auth: null, challenge: null });
 
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 const NO_STORE = 'no-store';

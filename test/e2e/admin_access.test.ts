@@ -205,3 +205,32 @@ describe('admin plane access settings', () => {
     assert.match(short, /admin\.keys\[0\]: an admin key needs at least 16 characters/);
   });
 });
+
+describe('admin plane access with --workers', () => {
+  it('the primary checks the credential and answers /admin/idp from its own token service', async () => {
+    const port = await freePort();
+    const gw = await startGateway({
+      args: ['--workers', '2'],
+      timeoutMs: 60_000,
+      config: { server: { host: '127.0.0.1' }, deployments: [stock], identityProvider: { port, management: MGMT } },
+    });
+    try {
+      assert.ok(gw.adminKey !== null);
+      assert.equal((await fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST' })).status, 401);
+      const reload = await fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST', headers: gw.adminHeaders() });
+      assert.equal(reload.status, 200);
+      assert.equal(((await reload.json()) as { workers: number }).workers, 2);
+      const created = await fetch(`${gw.adminUrl}/admin/idp/applications`, { method: 'POST', headers: gw.adminHeaders(), body: JSON.stringify({ name: 'from the console' }) });
+      assert.equal(created.status, 201);
+      const apps = (await (await fetch(`${gw.adminUrl}/admin/idp/applications`)).json()) as { name: string }[];
+      assert.ok(apps.some((a) => a.name === 'from the console'));
+      const token = await tokenRequest(gw.idpUrl!, { grant_type: 'client_credentials', client_id: MGMT.clientId, client_secret: MGMT.clientSecret, audience: `http://localhost:${port}/api/v2/` });
+      const who = await fetch(`${gw.adminUrl}/admin/whoami`, { headers: { authorization: `Bearer ${String(token.body['access_token'])}` } });
+      assert.equal(who.status, 200);
+      assert.equal(((await who.json()) as { via: string }).via, 'token');
+      assert.equal((await fetch(`${gw.adminUrl}/admin/functions`)).status, 200, 'a worker answers the reads it has');
+    } finally {
+      await gw.stop();
+    }
+  });
+});

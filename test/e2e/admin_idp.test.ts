@@ -41,6 +41,7 @@ describe('token service through the admin plane', () => {
     const issuer = `http://localhost:${port}/`;
     gw = await startGateway({
       env: { GATEHOUSE_CONSOLE_DIR: consoleDir },
+      timeoutMs: 30_000,
       config: {
         functions: { echo: { path: join(FIX, 'echo') } },
         deployments: [
@@ -65,7 +66,7 @@ describe('token service through the admin plane', () => {
         identityProvider: { port },
       },
     });
-    await eventually('the gateway is ready', async () => (await fetch(`${gw.adminUrl}/health/ready`)).status === 200, { timeoutMs: 10_000 });
+    await eventually('the gateway is ready', async () => (await fetch(`${gw.adminUrl}/health/ready`)).status === 200, { timeoutMs: 20_000 });
   });
   after(async () => {
     await gw?.stop();
@@ -85,6 +86,10 @@ describe('token service through the admin plane', () => {
     const apis = (await call('GET', '/admin/idp/apis')).body as Json[];
     assert.ok(apis.some((a) => a['identifier'] === AUD && a['is_system'] === false));
     assert.ok(apis.some((a) => a['is_system'] === true && a['origin'] === 'system'), 'the management API is listed');
+    const hs = await call('POST', '/admin/idp/apis', { identifier: 'https://hs.example.com', signing_alg: 'HS256' });
+    assert.equal(hs.status, 201);
+    assert.equal((hs.body as Json)['signing_alg'], 'HS256');
+    assert.doesNotMatch(JSON.stringify(hs.body) + JSON.stringify((await call('GET', '/admin/idp/apis')).body), /signing_secret/, 'an HS256 secret is never shown');
 
     const created = await call('POST', '/admin/idp/applications', { name: 'Orders client' });
     assert.equal(created.status, 201);

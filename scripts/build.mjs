@@ -7,11 +7,12 @@
 // the compiler version only, so a rebuild of an unchanged tree is byte for byte the committed dist/
 // (test/build_dist.test.ts checks it).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildConsole } from './build_console.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -24,30 +25,9 @@ if (r.status !== 0) {
   if (values.out === undefined) rmSync(out, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
-// The console (issue 18). esbuild's output depends on its inputs and version only, so it too
-// rebuilds byte for byte. An IIFE bundle: it holds no import statement for dist/'s import check.
-const UI = join(ROOT, 'src/console/ui');
-const consoleOut = join(out, 'console');
-mkdirSync(consoleOut, { recursive: true });
+// The console (issue 18): its own bundler step, also runnable alone (scripts/build_console.mjs).
 try {
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [
-      { in: join(UI, 'main.tsx'), out: 'app' },
-      { in: join(UI, 'app.css'), out: 'app' },
-    ],
-    outdir: consoleOut,
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    tsconfig: join(UI, 'tsconfig.json'),
-    charset: 'utf8',
-    logLevel: 'warning',
-  });
-  copyFileSync(join(UI, 'index.html'), join(consoleOut, 'index.html'));
+  await buildConsole(join(out, 'console'));
 } catch (err) {
   console.error(`console bundle failed: ${err instanceof Error ? err.message : String(err)}`);
   if (values.out === undefined) rmSync(out, { recursive: true, force: true });

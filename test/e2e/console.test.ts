@@ -6,8 +6,8 @@
  * test sends requests, find a failing token's reason, reload, create an application (the secret
  * shown once) and grant it scopes, mint a token on the Test tab and call the route with the curl
  * the page shows, rotate the signing key and see the gateway pick up the new kid. The console is
- * bundled from src/ for the run (scripts/build.mjs), so the test covers the sources, not a stale
- * dist/. Every page is screenshotted into test/artifacts/console/ (and docs/console/ when
+ * bundled from src/ for the run (scripts/build_console.mjs), so the test covers the sources, not a
+ * stale dist/ (test/build_dist.test.ts checks that dist/console/ is that bundle). Every page is screenshotted into test/artifacts/console/ (and docs/console/ when
  * GATEHOUSE_UPDATE_SCREENSHOTS=1). Any Content-Security-Policy violation or page error fails it.
  */
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { chromiumOrSkip, launchChromium } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
@@ -30,11 +30,15 @@ const MGMT = { clientId: 'console-mgmt', clientSecret: 'console-mgmt-secret-0123
 const ARTIFACTS = join(ROOT, 'test/artifacts/console');
 const DOCS_SHOTS = join(ROOT, 'docs/console');
 
-/** Saves a full-page screenshot as a test artifact, and into docs/ when asked to refresh them; `mask` hides secrets. */
-async function shoot(page: Page, name: string, mask: string[] = []): Promise<void> {
+/**
+ * Saves a screenshot as a test artifact, and into docs/ when asked to refresh them: the full page,
+ * or one part of it (`part`); `mask` hides secrets.
+ */
+async function shoot(page: Page, name: string, mask: string[] = [], part?: Locator): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', mask: mask.map((s) => page.locator(s)), maskColor: '#c9d1d9' });
+  const options = { path: file, animations: 'disabled', mask: mask.map((s) => page.locator(s)), maskColor: '#c9d1d9' } as const;
+  await (part === undefined ? page.screenshot({ ...options, fullPage: true }) : part.screenshot(options));
   if (process.env['GATEHOUSE_UPDATE_SCREENSHOTS'] === '1') {
     mkdirSync(DOCS_SHOTS, { recursive: true });
     copyFileSync(file, join(DOCS_SHOTS, `${name}.png`));
@@ -53,13 +57,13 @@ test('the operator console in a real browser: sign in, live routes, failures, to
   // The console as the sources are now.
   const build = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
   t.after(() => rmSync(build, { recursive: true, force: true }));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--out', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `build failed:\n${built.stdout}${built.stderr}`);
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', build], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
 
   const idpPort = await freePort();
   const issuer = `http://localhost:${idpPort}/`;
   const gw = await startGateway({
-    env: { GATEHOUSE_CONSOLE_DIR: join(build, 'dist/console') },
+    env: { GATEHOUSE_CONSOLE_DIR: build },
     config: {
       deployments: [
         {
@@ -205,7 +209,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     await failures.getByRole('cell', { name: 'audience_invalid' }).waitFor({ timeout: 10_000 });
     assert.match(await failures.innerText(), /orders\s+audience_invalid\s+No aud value is one of the configured audiences/);
     assert.ok(!(await page.content()).includes(wrongAudience.split('.')[2]!), 'no token on the page');
-    await shoot(page, 'gateway-failures');
+    await shoot(page, 'gateway-failures', [], failures);
   });
 
   await t.test('gateway: the Reload button reloads and the outcome is shown', async () => {
@@ -308,7 +312,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     await page.getByRole('link', { name: 'Gateway' }).click();
     const store = page.getByRole('region', { name: `Key store ${issuer}.well-known/jwks.json` });
     await store.locator(`tr[data-kid="${newKid}"]`).waitFor({ timeout: 10_000 });
-    await shoot(page, 'gateway-key-stores');
+    await shoot(page, 'gateway-key-stores', [], page.getByRole('region', { name: 'Key stores' }));
   });
 
   await t.test('keyboard: the token service tabs follow the arrow keys', async () => {

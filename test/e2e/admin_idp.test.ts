@@ -133,7 +133,7 @@ describe('token service through the admin plane', () => {
     assert.match(String(placeholder['curl']), /<URL>$/);
   });
 
-  it('rotates the signing keys: a token under the new kid is accepted by the gateway; the previous key can then be revoked', async () => {
+  it('rotates the signing keys: a token under the new kid is accepted by the gateway (refetching the JWKS for a kid it has never seen); the previous key can then be revoked', async () => {
     const before = (await call('GET', '/admin/idp/keys')).body as Json[];
     const oldCurrent = before.find((k) => k['alg'] === 'RS256' && k['state'] === 'current')!;
     const next = before.find((k) => k['alg'] === 'RS256' && k['state'] === 'next')!;
@@ -155,6 +155,14 @@ describe('token service through the admin plane', () => {
     const token = String(t['access_token']);
     assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())['kid'], next['kid']);
     await eventually('the gateway accepts the rotated-in key', async () => (await fetch(`${gw.url}/orders/list`, { headers: { authorization: `Bearer ${token}` } })).status === 200, { timeoutMs: 10_000 });
+
+    // A second rotation makes current a key made by the first one, which the gateway has never
+    // fetched: its key store refetches the JWKS for the unknown kid, and the first call passes.
+    const newest = after.find((k) => k['alg'] === 'RS256' && k['state'] === 'next')!;
+    assert.equal((await call('POST', '/admin/idp/keys/rotate')).status, 201);
+    const fresh = String(((await call('POST', '/admin/idp/test-token', { clientId, audience: AUD })).body as Json)['access_token']);
+    assert.equal(JSON.parse(Buffer.from(fresh.split('.')[0]!, 'base64url').toString())['kid'], newest['kid']);
+    assert.equal((await fetch(`${gw.url}/orders/list`, { headers: { authorization: `Bearer ${fresh}` } })).status, 200, 'the unknown kid is fetched at once');
 
     const revoked = await call('POST', `/admin/idp/keys/${String(oldCurrent['kid'])}/revoke`);
     assert.equal(revoked.status, 200);

@@ -30,6 +30,7 @@ import { compileIntrospection, IntrospectionAuthenticator, type ClientDetailsCon
 import { compileOAuth2, type OAuth2FailurePolicyConfig, type TokenPolicyView } from './oauth2/compile.ts';
 import type { OAuth2SignIn } from './oauth2/sign_in.ts';
 import type { Extractor } from './extract.ts';
+import type { Counters } from '../state/types.ts';
 import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.ts';
 import { dynamicRoutingSummary } from '../backends/dynamic.ts';
 import { revocationList } from './revocation_compile.ts';
@@ -39,6 +40,8 @@ export interface AuthCompileOptions {
   clock?: Clock;
   /** The deployment's pathPrefix: OAUTH2's loginPath, logoutPath and fallbackRedirectPath are relative to it (default ''). */
   pathPrefix?: string;
+  /** The plan's shared counters (made on first use), so OAUTH2 states are single-use across workers and instances. */
+  counters?: () => Counters;
   /** Set by compileAuthentication for an OAUTH2 policy: the token may also come from the browser's session. */
   wrapExtractor?: (base: Extractor) => Extractor;
   /**
@@ -139,6 +142,7 @@ function compileSignIn(cfg: OAuth2FailurePolicyConfig, path: string, policy: Tok
     deployment,
     pathPrefix: opts.pathPrefix ?? '',
     secrets: opts.secrets,
+    counters: opts.counters ?? null,
     clock: opts.clock ?? coarseClock,
     timeoutMs: opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000,
     keyStoreFor: (uri, insecure, at) =>

@@ -142,7 +142,7 @@ function compileDeployment(
     if (dynamic !== null) for (const server of dynamic.servers) readiness.push(readinessOf(d.name, server));
     authentication = dynamic;
   } else if (authConfig !== undefined) {
-    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets, pathPrefix: d.pathPrefix });
+    authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets, pathPrefix: d.pathPrefix, counters: () => parts.shared().counters.counters });
     if (authentication !== null) readiness.push(readinessOf(d.name, authentication));
   }
   const deploymentCors = compileCors(spec.requestPolicies?.cors, `${base}.requestPolicies.cors`, ctx);

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
 import { freePort } from '../helpers/net.ts';
+import { get, Jar, signInAtProvider } from '../helpers/oidc_login.ts';
 
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..oauth2e2e';
 const CLIENT_SECRET = 'oauth2-e2e-client-secret';
@@ -19,55 +20,6 @@ const API = 'urn:gatehouse:e2e';
 let op: RunningOidcProvider;
 let gw: RunningGatewayProcess;
 let base: string;
-
-/** Cookies of one origin, as a browser keeps them (names → values; Max-Age=0 deletes). */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      if (/max-age=0/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, pair!.slice(eq + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
-  }
-}
-
-async function get(url: string, jar: Jar, headers: Record<string, string> = {}): Promise<Response> {
-  const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header(), ...headers } });
-  jar.take(res);
-  return res;
-}
-
-/**
- * From the provider's authorization URL to the gateway's callback URL: follows the provider's
- * redirects and posts its login and consent forms (login `user`). Resolves with the URL the
- * provider sends the browser back to.
- */
-async function signInAtProvider(authorizationUrl: string, user: string, jar: Jar): Promise<string> {
-  let url = authorizationUrl;
-  for (let step = 0; step < 12; step++) {
-    if (!url.startsWith(op.issuer)) return url;
-    const res = await get(url, jar);
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get('location')!, url).href;
-      continue;
-    }
-    const html = await res.text();
-    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-    const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
-    assert.ok(action && prompt, `a form at ${url}: ${res.status}`);
-    const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
-    const posted = await fetch(new URL(action, url), { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-    jar.take(posted);
-    url = new URL(posted.headers.get('location')!, url).href;
-  }
-  throw new Error('the provider did not send the browser back');
-}
 
 const page = (body: string) => ({
   type: 'STOCK_RESPONSE_BACKEND',
@@ -194,7 +146,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
     const jar = new Jar();
     const start = await get(`${base}/app/page?x=1`, jar);
     const providerJar = new Jar();
-    const back = await signInAtProvider(start.headers.get('location')!, 'bob', providerJar);
+    const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'bob', providerJar);
     assert.ok(back.startsWith(`${base}/app/callback?`), back);
     const done = await get(back, jar);
     assert.equal(done.status, 302, await done.clone().text());
@@ -245,7 +197,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
     await get(`${base}/app/page`, victim);
     const attacker = new Jar();
     const start = await get(`${base}/app/page`, attacker);
-    const attackerBack = await signInAtProvider(start.headers.get('location')!, 'mallory', new Jar());
+    const attackerBack = await signInAtProvider(op.issuer, start.headers.get('location')!, 'mallory', new Jar());
     // The attacker's callback, opened in the victim's browser: the victim's cookie seals another state.
     const forced = await get(attackerBack, victim);
     assert.equal(forced.status, 400);
@@ -276,7 +228,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
       const jar = new Jar();
       const start = await get(`${base}/app/callback?returnTo=${encodeURIComponent(asked)}`, jar);
       assert.equal(start.status, 302, asked);
-      const back = await signInAtProvider(start.headers.get('location')!, 'carol', new Jar());
+      const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'carol', new Jar());
       const done = await get(back, jar);
       assert.equal(done.status, 302, asked);
       assert.equal(done.headers.get('location'), expected, asked);
@@ -308,7 +260,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
     const q = new URL(start.headers.get('location')!).searchParams;
     assert.equal(q.get('redirect_uri'), `${base}/mem/page`);
     assert.equal(q.get('code_challenge'), null, 'usePkce not set');
-    const back = await signInAtProvider(start.headers.get('location')!, 'dave', new Jar());
+    const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'dave', new Jar());
     assert.ok(back.startsWith(`${base}/mem/page?`));
     const done = await get(back, jar);
     assert.equal(done.status, 302, await done.clone().text());

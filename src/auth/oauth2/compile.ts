@@ -11,7 +11,8 @@ import { resolveSecret } from '../../lib/secrets.ts';
 import { keyUriProblem, type DocumentFetcher } from '../jwks/http_fetch.ts';
 import { OpenIdProvider } from './provider.ts';
 import { compileSessionKeys, type SessionKeyConfig } from './session_keys.ts';
-import { deploymentPath, OAuth2SignIn } from './sign_in.ts';
+import { deploymentPath, OAuth2SignIn, SignInMemory } from './sign_in.ts';
+import type { Counters } from '../../state/types.ts';
 
 export interface OAuth2FailurePolicyConfig {
   type: 'OAUTH2';
@@ -49,6 +50,8 @@ export interface OAuth2CompileOptions {
   secrets: Record<string, unknown> | undefined;
   clock: Clock;
   timeoutMs: number;
+  /** The plan's shared counters, for single-use states across workers and instances; null: this process only. */
+  counters: (() => Counters) | null;
   /** The shared key store for a discovery document's jwks_uri (compile.ts compileKeySource). */
   keyStoreFor(discoveryUri: string, insecure: boolean, path: string): KeyStore | null;
   fetchDocument?: DocumentFetcher;
@@ -115,6 +118,8 @@ export function compileOAuth2(cfg: OAuth2FailurePolicyConfig, path: string, auth
     logoutPath: at(cfg.logoutPath),
     fallbackRedirectPath: at(cfg.fallbackRedirectPath),
     keys,
+    memory: ctx.registry.acquire(`oauth2-memory:${opts.deployment}`, () => new SignInMemory(), () => undefined),
+    counters: opts.counters,
     clock: opts.clock,
     clockSkewSec: auth.maxClockSkewInSeconds ?? 0,
     log: ctx.log,

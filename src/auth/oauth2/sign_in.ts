@@ -25,6 +25,7 @@ import type { AuthenticationPolicy, AuthVerdict } from '../types.ts';
 import type { FailureResponse } from '../failure_policy.ts';
 import type { KeyStore } from '../jwks/key_store.ts';
 import type { BrowserSignIn } from '../../backends/oauth2.ts';
+import type { Counters, LimitSpec } from '../../state/types.ts';
 import { isLocalPath } from '../../backends/oauth2.ts';
 import { Lru } from '../../lib/lru.ts';
 import { sendError } from '../../lib/respond.ts';
@@ -57,6 +58,9 @@ export interface SignInOptions {
   logoutPath: string | null;
   fallbackRedirectPath: string | null;
   keys: KeyRing;
+  memory: SignInMemory;
+  /** The plan's shared counters (memory, the --workers primary, or Redis), for single-use states; null: this process only. */
+  counters: (() => Counters) | null;
   clock: Clock;
   clockSkewSec: number;
   log: Logger;
@@ -84,6 +88,20 @@ interface Transaction {
   /** redirect_uri sent with the authorization request (the exchange must repeat it, RFC 6749 §4.1.3). */
   u: string;
   exp: number;
+}
+
+/** A state is accepted once: one hit per state for as long as a transaction lives. */
+const USED_STATE: LimitSpec = Object.freeze({ name: 'oauth2-state', points: 1, windowSeconds: TRANSACTION_TTL_MS / 1000 });
+
+/**
+ * What a sign-in policy keeps in memory: used states, sign-ins in progress without the intermediate
+ * cookie, sessions without the session cookie. Taken from the shared registry per deployment, so a
+ * configuration reload neither signs browsers out nor forgets which states were used.
+ */
+export class SignInMemory {
+  readonly usedStates = new Lru<string, number>({ maxEntries: 100_000 });
+  readonly pending = new Lru<string, unknown>({ maxEntries: 100_000 });
+  readonly sessions = new Lru<string, unknown>({ maxEntries: 100_000 });
 }
 
 /** The verdict a callback request gets from authentication: handled by respond(), never by the backend. */
@@ -118,12 +136,9 @@ export class OAuth2SignIn implements BrowserSignIn {
   readonly #source = new WeakMap<GatewayRequest, 'request' | 'session'>();
   /** A token to check in place of the request's (the callback checks the new access token). */
   readonly #override = new WeakMap<GatewayRequest, string>();
-  /** States already used (state → until when remembered): a replayed callback is refused. */
-  readonly #usedStates = new Lru<string, number>({ maxEntries: 100_000 });
-  /** Sign-ins in progress when useCookiesForIntermediateSteps is false (state → transaction). */
-  readonly #pending = new Lru<string, Transaction>({ maxEntries: 100_000 });
-  /** Sessions when useCookiesForSession is false (session id → session). */
-  readonly #serverSessions = new Lru<string, Session>({ maxEntries: 100_000 });
+  readonly #usedStates: Lru<string, number>;
+  readonly #pending: Lru<string, Transaction>;
+  readonly #serverSessions: Lru<string, Session>;
   /** The policy's own authenticate (before attach() replaced it): checks a token and nothing else. */
   #inner: AuthenticationPolicy['authenticate'] | null = null;
 
@@ -131,6 +146,9 @@ export class OAuth2SignIn implements BrowserSignIn {
     this.#o = opts;
     this.#sessionName = `gatehouse_${opts.deployment}`;
     this.#txnName = `gatehouse_${opts.deployment}_txn`;
+    this.#usedStates = opts.memory.usedStates;
+    this.#pending = opts.memory.pending as Lru<string, Transaction>;
+    this.#serverSessions = opts.memory.sessions as Lru<string, Session>;
   }
 
   /** Names of the cookies (docs, tests). */
@@ -368,9 +386,7 @@ export class OAuth2SignIn implements BrowserSignIn {
     }
     const nowMs = this.#o.clock.nowMs();
     if (txn === null || txn.exp <= nowMs) return this.#refuse(ctx, 400, 'Sign-in could not be completed: start again', 'state unknown, expired or not this browser\'s', clear);
-    const used = this.#usedStates.get(state);
-    if (used !== undefined && used > nowMs) return this.#refuse(ctx, 400, 'Sign-in could not be completed: start again', 'state replayed', clear);
-    this.#usedStates.set(state, txn.exp, 64);
+    if (!(await this.#firstUse(state, txn.exp, nowMs))) return this.#refuse(ctx, 400, 'Sign-in could not be completed: start again', 'state replayed', clear);
     const error = q.get('error');
     if (error !== null) return this.#refuse(ctx, 401, 'Sign-in refused by the identity provider', `provider answered error=${error.slice(0, 64)}`, clear);
     const code = q.get('code');
@@ -402,6 +418,27 @@ export class OAuth2SignIn implements BrowserSignIn {
     if (set === null) return this.#refuse(ctx, 502, 'Bad Gateway', 'session larger than the cookies can hold: set useCookiesForSession false', clear);
     ctx.log.info({ reqId: ctx.requestId, sub: claims['sub'] }, 'browser signed in');
     this.#redirect(ctx, 302, isLocalPath(txn.r) ? txn.r : this.#fallback(), [...clear, ...set]);
+  }
+
+  /**
+   * True the first time `state` comes back: remembered here until the transaction would have
+   * expired, and — when the plan has shared state — counted once in the shared store, so a callback
+   * replayed to another worker or gateway instance is refused too. A shared store that cannot be
+   * reached does not fail the sign-in (DESIGN §12): the local record and the browser-bound cookie
+   * still hold, and the provider refuses a code used twice.
+   */
+  async #firstUse(state: string, untilMs: number, nowMs: number): Promise<boolean> {
+    const used = this.#usedStates.get(state);
+    if (used !== undefined && used > nowMs) return false;
+    this.#usedStates.set(state, untilMs, 64);
+    const counters = this.#o.counters;
+    if (counters === null) return true;
+    try {
+      return (await counters().consume(USED_STATE, state)).allowed;
+    } catch (err) {
+      this.#o.log.warn({ reason: (err as Error).message }, 'browser sign-in: shared state unreachable, state checked in this process only');
+      return true;
+    }
   }
 
   /** Access token expired: a new one with the refresh token (RFC 6749 §6), then the same request again (307 keeps its method). */

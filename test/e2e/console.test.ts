@@ -9,14 +9,17 @@
  * bundled from src/ for the run (scripts/build_console.mjs), so the test covers the sources, not a
  * stale dist/ (test/build_dist.test.ts checks that dist/console/ is that bundle). Every page is screenshotted into test/artifacts/console/ (and docs/console/ when
  * GATEHOUSE_UPDATE_SCREENSHOTS=1). Any Content-Security-Policy violation or page error fails it.
+ * A second run covers a gateway without a token service, with admin.keys and closed reads: a
+ * rejected reload shows its errors, an applied one the new route.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { stringify } from 'yaml';
 import { chromiumOrSkip, launchChromium } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
@@ -325,6 +328,62 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     await page.keyboard.press('End');
     assert.equal(await page.getByRole('tab', { name: 'Test' }).getAttribute('aria-selected'), 'true');
   });
+
+  assert.deepEqual(problems, [], 'no page errors and no Content-Security-Policy violations');
+});
+
+test('the console without a token service, with admin.keys and closed reads: a rejected reload shows its errors, a good one the new route', { timeout: 120_000 }, async (t) => {
+  const executablePath = chromiumOrSkip(t);
+  if (executablePath === null) return;
+  const build = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
+  t.after(() => rmSync(build, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', build], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
+
+  const key = 'console-admin-key-0123456789abcdef';
+  const route = (path: string) => ({ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } });
+  const config = (routes: object[]) => ({ admin: { keys: [key], openReads: false }, deployments: [{ name: 'shop', pathPrefix: '/shop', specification: { routes } }] });
+  const gw = await startGateway({ env: { GATEHOUSE_CONSOLE_DIR: build }, config: config([route('/items')]) });
+  t.after(() => gw.stop());
+  assert.equal((await fetch(`${gw.adminUrl}/admin/plan`)).status, 401, 'reads are closed');
+
+  const browser = await launchChromium(executablePath);
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+
+  await page.goto(`${gw.adminUrl}/console`);
+  await page.getByLabel('Admin key or token').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('tr[data-route="/shop/items"]').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Token service' }).count(), 0, 'no token service, no page for it');
+
+  // /metrics is closed too: the console reads it with the credential.
+  const r = await fetch(`${gw.url}/shop/items`);
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  await eventually('the request is counted', async () => (await page.locator('tr[data-route="/shop/items"] [data-col=requests]').innerText()).trim() === '1', { timeoutMs: 10_000, intervalMs: 100 });
+
+  // A configuration with an error: the reload is refused, the running plan stays, the page says why.
+  writeFileSync(gw.configFile, stringify({ ...config([route('/items')]), deployments: [{ name: 'shop', specification: { routes: [route('/items')] } }] }));
+  await page.getByRole('button', { name: 'Reload configuration' }).click();
+  const refused = page.getByRole('status').filter({ hasText: 'Reload refused' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /pathPrefix/);
+  await eventually('the last reload says rejected, with the error', async () => /^rejected at[\s\S]*pathPrefix/.test((await page.getByTestId('last-reload').innerText()).trim()), { timeoutMs: 10_000, intervalMs: 100 });
+  assert.equal(await page.locator('tr[data-route="/shop/items"]').count(), 1, 'the running plan is still shown');
+  await shoot(page, 'gateway-reload-rejected', [], page.getByRole('region', { name: 'Status' }));
+
+  // Fixed, with a new route: applied, and the route table shows it.
+  writeFileSync(gw.configFile, stringify(config([route('/items'), route('/orders')])));
+  await page.getByRole('button', { name: 'Reload configuration' }).click();
+  await page.getByRole('status').filter({ hasText: 'Reload applied.' }).waitFor();
+  await page.locator('tr[data-route="/shop/orders"]').waitFor({ timeout: 10_000 });
+  await eventually('the last reload says applied', async () => /^applied at/.test((await page.getByTestId('last-reload').innerText()).trim()), { timeoutMs: 10_000, intervalMs: 100 });
 
   assert.deepEqual(problems, [], 'no page errors and no Content-Security-Policy violations');
 });

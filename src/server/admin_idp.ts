@@ -21,7 +21,7 @@ export interface AdminIdpDeps {
   /** The token service's base URL (where it listens). */
   url: string;
   /** The live plan's configuration, secrets blanked (routes and their audiences, for the test token's curl). */
-  config(): unknown;
+  config(): unknown | Promise<unknown>;
   /** The data plane's URL. */
   dataUrl(): string;
 }
@@ -98,7 +98,7 @@ async function testToken(deps: AdminIdpDeps, b: Record<string, unknown>): Promis
   const grant = snap.grantByPair.get(grantKey(client.clientId, api.id));
   if (grant === undefined) throw new OperationError(403, 'access_denied', `Client "${clientId}" is not authorized to access resource server "${audience}": grant it first`);
   const token = await issueAccessToken(snap, client, api, grant.scopes, Math.floor(deps.state.now().getTime() / 1000));
-  const route = routeForAudience(deps.config(), deps.dataUrl(), audience);
+  const route = routeForAudience(await deps.config(), deps.dataUrl(), audience);
   const header = route === null ? 'Authorization: Bearer' : `${route.header}:${route.scheme === null ? '' : ` ${route.scheme}`}`;
   const target = route?.url ?? '<URL>';
   const curl = route?.queryParam != null

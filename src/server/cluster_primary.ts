@@ -230,7 +230,12 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     return json(504, { code: 504, message: 'worker did not answer' });
   }
 
-  const idpDeps: AdminIdpDeps | null = idp === null ? null : { state: idp.state, url: idp.url, config: () => plan.redacted, dataUrl: () => info.dataUrl };
+  // The routes of the live plan are the workers' (a reload changes them there): ask one, else the plan compiled at start.
+  const liveConfig = async (): Promise<unknown> => {
+    const a = await answer('GET', '/admin/plan');
+    return a.status === 200 ? (JSON.parse(a.body) as { config?: unknown }).config : plan.redacted;
+  };
+  const idpDeps: AdminIdpDeps | null = idp === null ? null : { state: idp.state, url: idp.url, config: liveConfig, dataUrl: () => info.dataUrl };
   const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
   const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer() }));
   try {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.ts';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
+import { jwtPolicy } from '../helpers/policies.ts';
 
 const MGMT = { clientId: 'mgmt-client', clientSecret: 'mgmt-secret-0123456789abcdef' };
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -212,7 +213,26 @@ describe('admin plane access with --workers', () => {
     const gw = await startGateway({
       args: ['--workers', '2'],
       timeoutMs: 60_000,
-      config: { server: { host: '127.0.0.1' }, deployments: [stock], identityProvider: { port, management: MGMT } },
+      config: {
+        server: { host: '127.0.0.1' },
+        deployments: [
+          stock,
+          {
+            name: 'api',
+            pathPrefix: '/api',
+            specification: {
+              requestPolicies: { authentication: jwtPolicy({ issuer: `http://localhost:${port}/`, audience: 'https://api.example.com', jwksUri: `http://localhost:${port}/.well-known/jwks.json` }) },
+              routes: [{ path: '/ping', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'pong' } }],
+            },
+          },
+        ],
+        identityProvider: {
+          port,
+          management: MGMT,
+          apis: [{ identifier: 'https://api.example.com', scopes: ['read:things'] }],
+          applications: [{ name: 'App', clientId: 'app1', clientSecret: 'app1-secret-0123456789', grants: [{ audience: 'https://api.example.com', scopes: ['read:things'] }] }],
+        },
+      },
     });
     try {
       assert.ok(gw.adminKey !== null);
@@ -229,6 +249,12 @@ describe('admin plane access with --workers', () => {
       assert.equal(who.status, 200);
       assert.equal(((await who.json()) as { via: string }).via, 'token');
       assert.equal((await fetch(`${gw.adminUrl}/admin/functions`)).status, 200, 'a worker answers the reads it has');
+      // The test token's curl names a route of the workers' live plan, and the token opens it.
+      const minted = await fetch(`${gw.adminUrl}/admin/idp/test-token`, { method: 'POST', headers: gw.adminHeaders(), body: JSON.stringify({ clientId: 'app1', audience: 'https://api.example.com' }) });
+      assert.equal(minted.status, 200);
+      const t = (await minted.json()) as { access_token: string; route: { url: string } | null };
+      assert.equal(t.route?.url, `${gw.url}/api/ping`);
+      await eventually('a worker answers with the test token', async () => (await fetch(t.route!.url, { headers: { authorization: `Bearer ${t.access_token}` } })).status === 200, { timeoutMs: 20_000 });
     } finally {
       await gw.stop();
     }

@@ -175,6 +175,18 @@ describe('OAUTH2 validationFailurePolicy', () => {
     assert.ok(!logs.includes(CLIENT_SECRET));
   });
 
+  it('regression: a long page URL made a sign-in cookie over 4 KB, which browsers drop (the sign-in then failed); it now returns to fallbackRedirectPath', async () => {
+    const jar = new Jar();
+    const res = await get(`${base}/app/page?q=${'x'.repeat(5000)}`, jar);
+    assert.equal(res.status, 302);
+    const cookie = res.headers.getSetCookie()[0]!;
+    assert.ok(cookie.length < 1024, `sign-in cookie of ${cookie.length} characters`);
+    const back = await signInAtProvider(op.issuer, res.headers.get('location')!, 'frank', new Jar());
+    const done = await get(back, jar);
+    assert.equal(done.status, 302);
+    assert.equal(done.headers.get('location'), '/app/home');
+  });
+
   it('API clients keep their 401: a bad bearer token, or a method other than GET and HEAD, is not redirected', async () => {
     const jar = new Jar();
     const bad = await get(`${base}/app/page`, jar, { authorization: 'Bearer not-a-token' });
@@ -224,6 +236,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
       ['//evil.example/x', '/app/home'],
       ['https://evil.example/', '/app/home'],
       ['/\\evil.example', '/app/home'],
+      [`/app/page?${'q'.repeat(3000)}`, '/app/home'],
     ] as const) {
       const jar = new Jar();
       const start = await get(`${base}/app/callback?returnTo=${encodeURIComponent(asked)}`, jar);

@@ -36,6 +36,9 @@ import { OpenIdProvider, type ProviderMetadata } from './provider.ts';
 import { verifyIdToken } from './id_token.ts';
 import { randomToken, s256Challenge, sameSecret } from './pkce.ts';
 
+/** Longest return URL kept in the sign-in cookie, characters; a longer one returns to fallbackRedirectPath. */
+export const MAX_RETURN_CHARS = 2048;
+
 /** Life of a sign-in in progress (the transaction cookie), ms. */
 export const TRANSACTION_TTL_MS = 10 * 60_000;
 
@@ -210,7 +213,7 @@ export class OAuth2SignIn implements BrowserSignIn {
         if (method !== 'GET' && method !== 'HEAD') return false;
         const session = this.#source.get(ctx) === 'session' ? this.session(ctx) : null;
         if (session !== null && session.rt !== null) return this.#run(ctx, this.#refresh(ctx, session));
-        return this.#run(ctx, this.#start(ctx, isLocalPath(ctx.req.url ?? '') ? (ctx.req.url as string) : this.#fallback()));
+        return this.#run(ctx, this.#start(ctx, this.#here(ctx)));
       },
     };
   }
@@ -219,7 +222,7 @@ export class OAuth2SignIn implements BrowserSignIn {
   login(ctx: GatewayRequest): Promise<void> {
     if (this.#hasCallbackParams(ctx)) return this.#callback(ctx);
     const asked = ctx.search === '' ? null : ctx.query().get('returnTo');
-    return this.#start(ctx, asked !== null && isLocalPath(asked) ? asked : this.#fallback());
+    return this.#start(ctx, asked !== null && asked.length <= MAX_RETURN_CHARS && isLocalPath(asked) ? asked : this.#fallback());
   }
 
   /** The logout route (OAUTH2_LOGOUT_BACKEND); `postLogoutUrl` was checked by the backend. */
@@ -286,6 +289,16 @@ export class OAuth2SignIn implements BrowserSignIn {
 
   #fallback(): string {
     return this.#o.fallbackRedirectPath ?? '/';
+  }
+
+  /**
+   * Where to come back to: the URL asked for, when it is a path on the gateway short enough for the
+   * sign-in cookie (a browser drops a cookie over ~4 KB, and the sign-in would then fail); else
+   * fallbackRedirectPath.
+   */
+  #here(ctx: GatewayRequest): string {
+    const url = ctx.req.url ?? '';
+    return url.length <= MAX_RETURN_CHARS && isLocalPath(url) ? url : this.#fallback();
   }
 
   #hasCallbackParams(ctx: GatewayRequest): boolean {
@@ -445,7 +458,7 @@ export class OAuth2SignIn implements BrowserSignIn {
   async #refresh(ctx: GatewayRequest, session: Session): Promise<void> {
     const secret = this.#secret();
     const meta = await this.#o.provider.metadata();
-    const back = isLocalPath(ctx.req.url ?? '') ? (ctx.req.url as string) : this.#fallback();
+    const back = this.#here(ctx);
     if (secret === null || typeof meta === 'string') return this.#start(ctx, back);
     const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: session.rt as string });
     const at = typeof tokens === 'string' ? null : tokens['access_token'];

@@ -5,14 +5,15 @@
  * gatehouse:admin and the generated admin key accepted), watch a route's numbers move after the
  * test sends requests, find a failing token's reason, reload, create an application (the secret
  * shown once) and grant it scopes, mint a token on the Test tab and call the route with the curl
- * the page shows, rotate the signing key and see the gateway pick up the new kid. The console is
- * bundled from src/ for the run (scripts/build_console.mjs), so the test covers the sources, not a
- * stale dist/ (test/build_dist.test.ts checks that dist/console/ is that bundle). Every page is screenshotted into test/artifacts/console/ (and docs/console/ when
- * GATEHOUSE_UPDATE_SCREENSHOTS=1). Any Content-Security-Policy violation or page error fails it.
- * A second run covers a gateway without a token service, with admin.keys and closed reads: a
- * rejected reload shows its errors, an applied one the new route.
+ * the page shows, rotate the signing key and see the gateway pick up the new kid. A second test
+ * covers a gateway without a token service, with admin.keys and closed reads: a rejected reload
+ * shows its errors, an applied one the new route. The console is bundled from src/ for the run
+ * (scripts/build_console.mjs), so the tests cover the sources, not a stale dist/
+ * (test/build_dist.test.ts checks that dist/console/ is that bundle). Pages are screenshotted into
+ * test/artifacts/console/ (and docs/console/ when GATEHOUSE_UPDATE_SCREENSHOTS=1). Any
+ * Content-Security-Policy violation or page error fails a test.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,29 @@ async function shoot(page: Page, name: string, mask: string[] = [], part?: Locat
   }
 }
 
+/** Bundles the console from src/ into a temp directory (removed after `t`) for GATEHOUSE_CONSOLE_DIR. */
+function bundleConsole(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', dir], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
+  return dir;
+}
+
+/**
+ * Collects page errors and Content-Security-Policy violations, which Chromium reports on the
+ * console ("Refused to ..."). Other console errors are not collected: a 401 answer (the wrong-key
+ * sign-in) is logged there too, and is expected.
+ */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+  return problems;
+}
+
 /** The `kid` in a compact JWS's header. */
 function kidOf(jwt: string): string {
   return (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
@@ -57,11 +81,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
   const executablePath = chromiumOrSkip(t);
   if (executablePath === null) return;
 
-  // The console as the sources are now.
-  const build = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
-  t.after(() => rmSync(build, { recursive: true, force: true }));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', build], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
+  const build = bundleConsole(t);
 
   const idpPort = await freePort();
   const issuer = `http://localhost:${idpPort}/`;
@@ -119,13 +139,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
   t.after(() => browser.close());
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  // Chromium reports a blocked script, style or connection on the console ("Refused to ...").
-  // (A 401 from the wrong-key sign-in is logged there too, and is expected.)
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console error: ${m.text()}`);
-  });
+  const problems = watchProblems(page);
   // Every confirm() (rotate, delete) is accepted, as an operator would.
   page.on('dialog', (d) => void d.accept());
   const consoleUrl = `${gw.adminUrl}/console`;
@@ -335,10 +349,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
 test('the console without a token service, with admin.keys and closed reads: a rejected reload shows its errors, a good one the new route', { timeout: 120_000 }, async (t) => {
   const executablePath = chromiumOrSkip(t);
   if (executablePath === null) return;
-  const build = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
-  t.after(() => rmSync(build, { recursive: true, force: true }));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', build], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
+  const build = bundleConsole(t);
 
   const key = 'console-admin-key-0123456789abcdef';
   const route = (path: string) => ({ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } });
@@ -350,11 +361,7 @@ test('the console without a token service, with admin.keys and closed reads: a r
   const browser = await launchChromium(executablePath);
   t.after(() => browser.close());
   const page = await browser.context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console error: ${m.text()}`);
-  });
+  const problems = watchProblems(page);
 
   await page.goto(`${gw.adminUrl}/console`);
   await page.getByLabel('Admin key or token').fill(key);

@@ -230,6 +230,16 @@ test('a browser signs in at the provider through the gateway, sees the protected
     await page.waitForSelector('input[name="login"]');
     await shot(page, '6-protected-again');
 
+    // Every step counted (gatehouse_browser_sign_ins_total).
+    const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    const count = (result: string) => Number(new RegExp(`gatehouse_browser_sign_ins_total\\{deployment="web",result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? -1);
+    assert.equal(count('started'), 2, metrics);
+    assert.equal(count('completed'), 1);
+    assert.equal(count('refused'), 1, 'the replay');
+    assert.ok(count('refreshed') >= 1);
+    assert.equal(count('refresh_failed'), 0);
+    assert.equal(count('signed_out'), 1);
+
     // Nothing secret in the gateway's log.
     const logs = gw.logs().join('\n');
     for (const c of cookies) assert.ok(!logs.includes(c.value), `cookie ${c.name} is not logged`);

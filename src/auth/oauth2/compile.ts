@@ -13,6 +13,7 @@ import { OpenIdProvider } from './provider.ts';
 import { compileSessionKeys, type SessionKeyConfig } from './session_keys.ts';
 import { deploymentPath, OAuth2SignIn, SignInMemory } from './sign_in.ts';
 import type { Counters } from '../../state/types.ts';
+import { signInStats } from './stats.ts';
 
 export interface OAuth2FailurePolicyConfig {
   type: 'OAUTH2';
@@ -120,6 +121,7 @@ export function compileOAuth2(cfg: OAuth2FailurePolicyConfig, path: string, auth
     keys,
     memory: ctx.registry.acquire(`oauth2-memory:${opts.deployment}`, () => new SignInMemory(), () => undefined),
     counters: opts.counters,
+    stats: signInStats(ctx.registry, opts.deployment),
     clock: opts.clock,
     clockSkewSec: auth.maxClockSkewInSeconds ?? 0,
     log: ctx.log,

@@ -35,6 +35,7 @@ import { ANONYMOUS } from '../verdicts.ts';
 import { OpenIdProvider, type ProviderMetadata } from './provider.ts';
 import { verifyIdToken } from './id_token.ts';
 import { randomToken, s256Challenge, sameSecret } from './pkce.ts';
+import type { SignInStats } from './stats.ts';
 
 /** Longest return URL kept in the sign-in cookie, characters; a longer one returns to fallbackRedirectPath. */
 export const MAX_RETURN_CHARS = 2048;
@@ -62,6 +63,7 @@ export interface SignInOptions {
   fallbackRedirectPath: string | null;
   keys: KeyRing;
   memory: SignInMemory;
+  stats: SignInStats;
   /** The plan's shared counters (memory, the --workers primary, or Redis), for single-use states; null: this process only. */
   counters: (() => Counters) | null;
   clock: Clock;
@@ -228,6 +230,7 @@ export class OAuth2SignIn implements BrowserSignIn {
   /** The logout route (OAUTH2_LOGOUT_BACKEND); `postLogoutUrl` was checked by the backend. */
   async logout(ctx: GatewayRequest, postLogoutUrl: string | null, state: string | null): Promise<void> {
     const session = this.session(ctx);
+    if (session !== null) this.#o.stats.count('signed_out');
     const cookies = this.#cookies(ctx);
     const secure = ctx.protocol === 'https';
     const clear = [...clearChunked(cookies, this.#sessionName, secure), ...clearChunked(cookies, this.#txnName, secure)];
@@ -337,6 +340,7 @@ export class OAuth2SignIn implements BrowserSignIn {
   }
 
   #refuse(ctx: GatewayRequest, status: number, message: string, reason: string, cookies: string[]): void {
+    this.#o.stats.count('refused');
     ctx.log.warn({ reqId: ctx.requestId, reason }, 'browser sign-in refused');
     sendError(ctx.res, status, message, { 'cache-control': NO_STORE, ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
   }
@@ -377,6 +381,7 @@ export class OAuth2SignIn implements BrowserSignIn {
     if (this.#o.useCookiesForIntermediateSteps) {
       cookies.push(setCookie(this.#txnName, this.#o.keys.seal('txn', txn), { secure: ctx.protocol === 'https', maxAgeSec: TRANSACTION_TTL_MS / 1000 }));
     } else this.#pending.set(txn.s, txn, 512);
+    this.#o.stats.count('started');
     this.#redirect(ctx, 302, url.href, cookies);
   }
 
@@ -429,6 +434,7 @@ export class OAuth2SignIn implements BrowserSignIn {
     const session: Session = { at: accessToken, it: idToken, rt: refresh, exp: this.#o.clock.nowMs() + this.#o.sessionMaxMs };
     const set = this.#store(ctx, cookies, session);
     if (set === null) return this.#refuse(ctx, 502, 'Bad Gateway', 'session larger than the cookies can hold: set useCookiesForSession false', clear);
+    this.#o.stats.count('completed');
     ctx.log.info({ reqId: ctx.requestId, sub: claims['sub'] }, 'browser signed in');
     this.#redirect(ctx, 302, isLocalPath(txn.r) ? txn.r : this.#fallback(), [...clear, ...set]);
   }
@@ -459,26 +465,31 @@ export class OAuth2SignIn implements BrowserSignIn {
     const secret = this.#secret();
     const meta = await this.#o.provider.metadata();
     const back = this.#here(ctx);
-    if (secret === null || typeof meta === 'string') return this.#start(ctx, back);
+    const fail = (): Promise<void> => {
+      this.#o.stats.count('refresh_failed');
+      return this.#start(ctx, back);
+    };
+    if (secret === null || typeof meta === 'string') return fail();
     const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: session.rt as string });
     const at = typeof tokens === 'string' ? null : tokens['access_token'];
     if (typeof tokens === 'string' || typeof at !== 'string') {
       ctx.log.info({ reqId: ctx.requestId, reason: typeof tokens === 'string' ? tokens : 'no access_token' }, 'session refresh failed: signing in again');
-      return this.#start(ctx, back);
+      return fail();
     }
     let it = session.it;
     if (typeof tokens['id_token'] === 'string') {
       const claims = await verifyIdToken(tokens['id_token'], this.#o.idTokenKeys, { issuer: meta.issuer, clientId: this.#o.clientId, nonce: null, nowMs: this.#o.clock.nowMs(), clockSkewSec: this.#o.clockSkewSec });
-      if (typeof claims === 'string') return this.#start(ctx, back);
+      if (typeof claims === 'string') return fail();
       it = tokens['id_token'];
     }
     // The request's own (expired) session must not answer for the new token.
     this.#sessions.delete(ctx);
     const verdict = await this.#check(ctx, at);
-    if (verdict.status !== 0) return this.#start(ctx, back);
+    if (verdict.status !== 0) return fail();
     const next: Session = { at, it, rt: typeof tokens['refresh_token'] === 'string' ? tokens['refresh_token'] : session.rt, exp: session.exp };
     const set = this.#store(ctx, this.#cookies(ctx), next);
-    if (set === null) return this.#start(ctx, back);
+    if (set === null) return fail();
+    this.#o.stats.count('refreshed');
     this.#redirect(ctx, 307, back, set);
   }
 

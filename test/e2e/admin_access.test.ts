@@ -8,11 +8,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.ts';
-import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
 
@@ -120,6 +120,27 @@ describe('admin plane access with the token service', () => {
     assert.equal((await post('/admin/subscribers', auth, '{"displayName":"x"}')).status, 415, 'a body without a Content-Type');
     // Refused before the credential is looked at: a forged form learns nothing about the key.
     assert.equal((await post('/admin/reload', { origin: 'https://evil.example' })).status, 403);
+  });
+
+  it('gatehouse reload finds the generated key beside the config and posts the reload; a wrong key or no key is a clear failure', async () => {
+    const ok = await runCli(['reload', '--config', gw.configFile, '--admin-url', gw.adminUrl]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'configuration reloaded\n');
+    assert.ok(!ok.stdout.includes(gw.adminKey!) && !ok.stderr.includes(gw.adminKey!));
+    const json = await runCli(['reload', '--config', gw.configFile, '--admin-url', gw.adminUrl, '--json']);
+    assert.deepEqual(JSON.parse(json.stdout), { applied: true, errors: [] });
+    const wrong = await runCli(['reload', '--config', gw.configFile, '--admin-url', gw.adminUrl], { env: { GATEHOUSE_ADMIN_KEY: 'wrong-key-0123456789abcdef' } });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /answered 401 \(the admin key is not the gateway's\)/);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'gatehouse-reload-'));
+    try {
+      writeFileSync(join(elsewhere, 'gatehouse.yaml'), 'deployments: []\n');
+      const none = await runCli(['reload', '--config', join(elsewhere, 'gatehouse.yaml'), '--admin-url', gw.adminUrl]);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no admin key: .*admin-key does not exist/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('sets the security headers on every answer: API, errors and the console', async () => {

@@ -44,11 +44,6 @@ export interface AuthCompileOptions {
   counters?: () => Counters;
   /** Set by compileAuthentication for an OAUTH2 policy: the token may also come from the browser's session. */
   wrapExtractor?: (base: Extractor) => Extractor;
-  /**
-   * The policy is a dynamicAuthentication server: its validationFailurePolicy is refused (the
-   * dynamic wrapper does not answer with its servers' failure responses yet).
-   */
-  dynamicServer?: boolean;
   /** Between unknown-kid refetches. Default 30 000 (env GATEHOUSE_JWKS_COOLDOWN_MS). */
   jwksCooldownMs?: number;
   jwksTimeoutMs?: number;
@@ -170,10 +165,7 @@ export function compileAuthentication(
   const failure = (policy as { validationFailurePolicy?: ModifyResponseConfig }).validationFailurePolicy;
   const before = ctx.issues.length;
   let response = null;
-  if (failure !== undefined && opts.dynamicServer === true) {
-    // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
-    ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
-  } else if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
+  if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
   let signIn: OAuth2SignIn | null = null;
   if ((failure as { type?: string } | undefined)?.type === 'OAUTH2') {
     signIn = compileSignIn(failure as unknown as OAuth2FailurePolicyConfig, `${path}.validationFailurePolicy`, policy as TokenPolicyView, ctx, deploymentName ?? deploymentLabel(path), opts);

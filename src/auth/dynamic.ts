@@ -1,8 +1,9 @@
 /**
  * OCI's `dynamicAuthentication`: one of several authentication servers, chosen per request by a
  * selector (policies/selection.ts). Each server is compiled by compileAuthentication like a plain
- * `authentication` policy, so each keeps its own key store and decision cache; this only picks.
- * No matching server and no default → 401 (OCI's troubleshooting page).
+ * `authentication` policy, so each keeps its own key store, decision cache and
+ * validationFailurePolicy; this only picks. No matching server and no default → 401 with the stock
+ * answer (OCI's troubleshooting page).
  */
 import type { CompileContext, GatewayRequest } from '../types.ts';
 import type { AuthenticationPolicy, AuthVerdict } from './types.ts';
@@ -40,7 +41,7 @@ export function compileDynamicAuthentication(
   const variable = compileSelector(config.selectionSource.selector, `${path}.selectionSource.selector`, routes, AUTHENTICATION_TABLES, ctx);
   const entries = config.authenticationServers.map((s, i) => ({
     key: s.key,
-    candidate: compileAuthentication(s.authenticationServerDetail, `${path}.authenticationServers[${i}].authenticationServerDetail`, ctx, deploymentName, { ...opts, dynamicServer: true }),
+    candidate: compileAuthentication(s.authenticationServerDetail, `${path}.authenticationServers[${i}].authenticationServerDetail`, ctx, deploymentName, opts),
   }));
   const selection = compileSelection(variable, entries, (i) => `${path}.authenticationServers[${i}].key`, ctx);
   if (selection === null) return null;
@@ -49,7 +50,7 @@ export function compileDynamicAuthentication(
   // counter objects are looked up by the chosen server's identity, one Map.get per request.
   const counts = dynamicAuthenticationStats(ctx.registry, deploymentName);
   const chosen = new Map(servers.map((s, i) => [s, counts.counter(config.authenticationServers[i]!.key.name)]));
-  return {
+  const policy: DynamicAuthentication = {
     servers,
     // A server that lets anonymous requests through makes ANONYMOUS routes possible; the chosen
     // server still decides each request.
@@ -68,4 +69,15 @@ export function compileDynamicAuthentication(
       return all.every(Boolean);
     },
   };
+  // A server's validationFailurePolicy answers that server's 401s. The selection is a pure function
+  // of the request, so the denial path selects again rather than every request remembering its server.
+  if (servers.some((s) => s.failureResponse !== undefined)) {
+    policy.failureResponse = {
+      respond(ctx, verdict) {
+        const server = selection.select(ctx);
+        return server?.failureResponse?.respond(ctx, verdict) ?? false;
+      },
+    };
+  }
+  return policy;
 }

@@ -253,8 +253,4 @@ test('validationFailurePolicy MODIFY_RESPONSE loads on TOKEN and CUSTOM authenti
   assert.ok(bad.issues.includes(`${at}.responseCode: must be an HTTP status code from 200 to 599`), bad.issues.join('\n'));
   assert.ok(bad.issues.some((l) => l.startsWith(`${at}.responseHeaderTransformations.setHeaders.items[0].name:`)), bad.issues.join('\n'));
   assert.ok(compile({ type: 'MODIFY_RESPONSE', responseCode: '${request.nope[x]}' }).issues.some((l) => l.startsWith(`${at}.responseCode:`)));
-  const dynCtx = compileContext();
-  const dynPath = 'deployments[0].specification.requestPolicies.dynamicAuthentication.authenticationServers[0].authenticationServerDetail';
-  assert.equal(compileAuthentication({ ...token, validationFailurePolicy: { type: 'MODIFY_RESPONSE' } }, dynPath, dynCtx, undefined, { dynamicServer: true }), null);
-  assert.deepEqual(dynCtx.issues.map((i) => i.path), [`${dynPath}.validationFailurePolicy`], 'inside dynamicAuthentication: refused, not ignored');
 });

@@ -64,7 +64,7 @@ describe('compilePlan', () => {
     assert.deepEqual(compileIssues({ deployments }), [], 'without responseCacheDetails the memory cache serves');
   });
 
-  it('refuses validationFailurePolicy on a dynamicAuthentication server as not supported yet (never ignored)', () => {
+  it('loads validationFailurePolicy on a dynamicAuthentication server: the wrapper answers with the chosen server\'s policy', () => {
     const server = {
       type: 'TOKEN_AUTHENTICATION',
       tokenHeader: 'Authorization',
@@ -89,10 +89,7 @@ describe('compilePlan', () => {
         },
       ],
     });
-    assert.ok(
-      issues.includes('deployments[0].specification.requestPolicies.dynamicAuthentication.authenticationServers[0].authenticationServerDetail.validationFailurePolicy: not supported yet: validationFailurePolicy inside dynamicAuthentication'),
-      issues.join('\n'),
-    );
+    assert.deepEqual(issues, []);
   });
 
   it('shares one upstream pool per origin and settings, and keeps it across a recompile', async () => {

@@ -47,6 +47,40 @@ before(async () => {
             ],
           },
         },
+        {
+          // Multi-argument (USER_DEFINED), cached by one argument only, anonymous access allowed,
+          // and validationFailurePolicy MODIFY_RESPONSE answering the authorizer's denials.
+          name: 'multi',
+          pathPrefix: '/m',
+          specification: {
+            requestPolicies: {
+              authentication: {
+                type: 'CUSTOM_AUTHENTICATION',
+                functionId: 'authorizer',
+                parameters: { key: 'request.headers[X-Api-Key]', region: 'request.query[region]' },
+                cacheKey: ['key'],
+                isAnonymousAccessAllowed: true,
+                validationFailurePolicy: {
+                  type: 'MODIFY_RESPONSE',
+                  responseCode: '403',
+                  responseMessage: 'API key refused',
+                  responseHeaderTransformations: { setHeaders: { items: [{ name: 'X-Refused-Key', values: ['${request.headers[X-Api-Key]}'] }] } },
+                },
+              },
+            },
+            routes: [
+              {
+                path: '/r',
+                backend,
+                requestPolicies: {
+                  authorization: { type: 'AUTHENTICATION_ONLY' },
+                  headerTransformations: { setHeaders: { items: [{ name: 'X-Data', values: ['${request.auth[data]}'] }] } },
+                },
+              },
+              { path: '/open', backend, requestPolicies: { authorization: { type: 'ANONYMOUS' } } },
+            ],
+          },
+        },
       ],
     },
   });
@@ -94,4 +128,51 @@ test('authorizer: malformed answer → 502 with the reason in the log, never an 
 test('authorizer: slow function → 504', async () => {
   const r = await fetch(`${gw.url}/c/r`, { headers: { authorization: 'Bearer slow' } });
   assert.equal(r.status, 504);
+});
+
+test('authorizer: a function that throws → 502 authorizer_failed, never an allow', async () => {
+  const count = up.received.length;
+  const r = await fetch(`${gw.url}/c/r`, { headers: { authorization: 'Bearer throw' } });
+  assert.equal(r.status, 502);
+  assert.equal(up.received.length, count);
+  await gw.waitFor((l) => l['msg'] === 'access' && l['auth'] === 'authorizer_failed');
+});
+
+test('authorizer (parameters): OCI\'s USER_DEFINED payload reaches the function; cacheKey narrows the cache to the named arguments', async () => {
+  const before = calls();
+  const r = await fetch(`${gw.url}/m/r?region=eu`, { headers: { 'x-api-key': 'k1' } });
+  assert.equal(r.status, 200, gw.logs().slice(-5).join('\n'));
+  await r.arrayBuffer();
+  assert.deepEqual(JSON.parse(String(up.received.at(-1)?.headers['x-data'])), { key: 'k1', region: 'eu' });
+  // Another region with the same key is the same cache entry (cacheKey: [key]): no second call.
+  const again = await fetch(`${gw.url}/m/r?region=us`, { headers: { 'x-api-key': 'k1' } });
+  assert.equal(again.status, 200);
+  await again.arrayBuffer();
+  assert.equal(calls() - before, 1);
+  // A repeated query parameter is sent as an array; an absent argument is left out.
+  const other = await fetch(`${gw.url}/m/r?region=a&region=b`);
+  assert.equal(other.status, 200);
+  await other.arrayBuffer();
+  assert.deepEqual(JSON.parse(String(up.received.at(-1)?.headers['x-data'])), { region: ['a', 'b'] });
+});
+
+test('authorizer (parameters): isAnonymousAccessAllowed lets a request without arguments reach an ANONYMOUS route only', async () => {
+  const before = calls();
+  const open = await fetch(`${gw.url}/m/open`);
+  assert.equal(open.status, 200);
+  await open.arrayBuffer();
+  assert.equal(calls(), before, 'nothing to send: the function is not called');
+  const closed = await fetch(`${gw.url}/m/r`);
+  // AUTHENTICATION_ONLY refuses the anonymous caller; that is authorization's denial, so the stock
+  // answer, not the MODIFY_RESPONSE one (which answers authentication's).
+  assert.equal(closed.status, 401);
+  assert.deepEqual(await closed.json(), { code: 401, message: 'Unauthorized' });
+});
+
+test('authorizer (parameters) + validationFailurePolicy MODIFY_RESPONSE: a denial gets the configured answer', async () => {
+  const r = await fetch(`${gw.url}/m/r`, { headers: { 'x-api-key': 'revoked' } });
+  assert.equal(r.status, 403);
+  assert.equal(await r.text(), 'API key refused');
+  assert.equal(r.headers.get('x-refused-key'), 'revoked');
+  assert.equal(r.headers.get('www-authenticate'), 'ApiKey realm="test"', 'the function\'s challenge is what the policy transforms');
 });

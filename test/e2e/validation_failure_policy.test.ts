@@ -2,7 +2,8 @@
  * validationFailurePolicy of type MODIFY_RESPONSE on TOKEN_AUTHENTICATION, against a real gateway
  * and a real JWKS server: a token authentication refuses gets the configured status, body and
  * headers (WWW-Authenticate removed when the policy filters it); a good token is unaffected; a 503
- * (keys unavailable) is not a validation failure and keeps the stock answer.
+ * (keys unavailable) is not a validation failure and keeps the stock answer. Inside
+ * dynamicAuthentication, the chosen server's policy answers.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,23 @@ describe('validationFailurePolicy MODIFY_RESPONSE replaces 401 answers (e2e)', (
             specification: spec(token(idp.jwksUri, { type: 'MODIFY_RESPONSE', responseCode: '${request.headers[x-code]}', responseMessage: 'nope' })),
           },
           { name: 'down', pathPrefix: '/down', specification: spec(token(down.jwksUri, { type: 'MODIFY_RESPONSE', responseCode: '403', responseMessage: 'Access denied' })) },
+          {
+            // Each dynamicAuthentication server answers its own 401s with its own policy (or none).
+            name: 'tenants',
+            pathPrefix: '/t',
+            specification: {
+              requestPolicies: {
+                dynamicAuthentication: {
+                  selectionSource: { type: 'SINGLE', selector: 'request.headers[x-tenant]' },
+                  authenticationServers: [
+                    { key: { type: 'ANY_OF', name: 'a', values: ['a'] }, authenticationServerDetail: token(idp.jwksUri, { type: 'MODIFY_RESPONSE', responseCode: '403', responseMessage: 'Tenant A says no' }) },
+                    { key: { type: 'ANY_OF', name: 'b', values: ['b'] }, authenticationServerDetail: token(idp.jwksUri, undefined) },
+                  ],
+                },
+              },
+              routes: [{ path: '/r', backend: stock }],
+            },
+          },
         ],
       },
     });
@@ -98,5 +116,20 @@ describe('validationFailurePolicy MODIFY_RESPONSE replaces 401 answers (e2e)', (
     const res = await fetch(`${gw.url}/down/r`, { headers: { authorization: `Bearer ${await good()}` } });
     assert.equal(res.status, 503);
     assert.equal(((await res.json()) as { code: number }).code, 503);
+  });
+
+  it('the chosen server\'s policy answers its 401s; a server without one, and no match, keep the stock answer', async () => {
+    const a = await fetch(`${gw.url}/t/r`, { headers: { 'x-tenant': 'a', authorization: 'Bearer not.a.token' } });
+    assert.equal(a.status, 403);
+    assert.equal(await a.text(), 'Tenant A says no');
+    const b = await fetch(`${gw.url}/t/r`, { headers: { 'x-tenant': 'b', authorization: 'Bearer not.a.token' } });
+    assert.equal(b.status, 401);
+    assert.deepEqual(await b.json(), { code: 401, message: 'Unauthorized' });
+    const none = await fetch(`${gw.url}/t/r`, { headers: { 'x-tenant': 'c' } });
+    assert.equal(none.status, 401);
+    assert.deepEqual(await none.json(), { code: 401, message: 'Unauthorized' });
+    const ok = await fetch(`${gw.url}/t/r`, { headers: { 'x-tenant': 'a', authorization: `Bearer ${await good()}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'hello');
   });
 });

@@ -202,7 +202,11 @@ test('the operator console in a real browser: sign in, live routes, failures, to
       assert.equal(r.status, 200, await r.text());
     }
     const pool = page.getByRole('region', { name: 'Function pools' }).getByRole('row', { name: /^hello/ });
-    await eventually('the function pool shows a warm container and the calls', async () => /^hello\s+1\s+0 \/ 1 \/ 0\s+0\s+1\s+2\s+ok 2/.test((await pool.innerText()).trim()), { timeoutMs: 10_000, intervalMs: 100 });
+    // Columns: function, warm, busy / idle / starting, queued, cold starts, calls, outcomes, mean.
+    await eventually('the function pool shows a warm container and the calls', async () => {
+      const m = /^hello\s+(\d+)\s+\d+ \/ \d+ \/ \d+\s+0\s+(\d+)\s+2\s+ok 2\s+[\d.]+ ms$/.exec((await pool.innerText()).trim());
+      return m !== null && Number(m[1]) >= 1 && Number(m[2]) >= 1;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
     // A few more readings with traffic (some refused), so the charts draw lines.
     const charts = page.getByRole('region', { name: 'Traffic of /v1/orders' });
     for (let round = 1; round <= 3; round++) {
@@ -237,10 +241,19 @@ test('the operator console in a real browser: sign in, live routes, failures, to
 
   let clientId = '';
   let clientSecret = '';
-  await t.test('token service: create an application (secret shown once) and grant it scopes', async () => {
+  await t.test('token service: create an API and an application (secret shown once), and grant the application scopes', async () => {
     await page.getByRole('link', { name: 'Token service' }).click();
     await page.getByRole('heading', { name: 'Token service', level: 1 }).waitFor();
     await page.getByRole('cell', { name: AUD }).first().waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Inventory');
+    await page.getByLabel('Identifier (the audience)').fill('https://inventory.example.com');
+    await page.getByLabel('Scopes (separated by spaces or commas)').fill('read:inventory, write:inventory');
+    await page.getByLabel('Signing algorithm').selectOption('ES256');
+    await page.getByRole('button', { name: 'Create API' }).click();
+    await page.getByRole('status').filter({ hasText: 'Created https://inventory.example.com.' }).waitFor();
+    const created = page.getByRole('row', { name: /^Inventory / });
+    await created.waitFor();
+    assert.match(await created.innerText(), /https:\/\/inventory\.example\.com\s+ES256\s+24 h\s+read:inventory\s*write:inventory\s+managed/);
     await shoot(page, 'token-service-apis');
 
     await page.getByRole('tab', { name: 'Applications' }).click();
@@ -301,8 +314,9 @@ test('the operator console in a real browser: sign in, live routes, failures, to
 
   await t.test('token service: rotate the signing key; the gateway picks up the new kid and a token signed with it gets 200', async () => {
     await page.getByRole('tab', { name: 'Signing keys' }).click();
-    const stateOf = async (state: string) => (await page.locator(`tr[data-state=${state}]`).first().getAttribute('data-kid')) ?? '';
-    await page.locator('tr[data-state=current]').first().waitFor();
+    // The Orders API signs with RS256 (the ES256 keys are the Inventory API's, made above).
+    const stateOf = async (state: string) => (await page.locator(`tr[data-state=${state}][data-alg=RS256]`).first().getAttribute('data-kid')) ?? '';
+    await page.locator('tr[data-state=current][data-alg=RS256]').waitFor();
     const firstCurrent = await stateOf('current');
     // Two rotations: the key made by the first becomes current on the second, so it is a kid the
     // gateway has not seen unless its scheduled refresh ran in between.
@@ -312,7 +326,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
       await eventually(`rotation ${i + 1} shows in the table`, async () => (await stateOf('current')) !== current, { timeoutMs: 10_000, intervalMs: 100 });
     }
     await page.getByRole('status').filter({ hasText: 'Rotated: the current key is now' }).waitFor();
-    assert.equal(await page.locator('tr[data-state=previous]').count(), 2);
+    assert.equal(await page.locator('tr[data-state=previous][data-alg=RS256]').count(), 2);
     const newKid = await stateOf('current');
     // A previous key can be revoked from the page.
     const oldest = await page.locator(`tr[data-kid="${firstCurrent}"]`);

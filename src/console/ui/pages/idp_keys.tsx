@@ -57,7 +57,7 @@ export function KeysTab({ data, changed }: { data: IdpData; changed(): void }) {
           </thead>
           <tbody>
             {keys.map((k) => (
-              <tr key={k.kid} data-kid={k.kid} data-state={k.state}>
+              <tr key={k.kid} data-kid={k.kid} data-state={k.state} data-alg={k.alg}>
                 <th scope="row">
                   <code>{k.kid}</code>
                 </th>

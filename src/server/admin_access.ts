@@ -156,6 +156,25 @@ export function browserRefusal(req: IncomingMessage, hasBody: boolean): { status
   return null;
 }
 
+/** True for a bind address only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/**
+ * DNS rebinding: a page on another site whose name the attacker points at 127.0.0.1 is, to the
+ * browser, same-origin with its own name, so Origin checks pass and open reads would be readable.
+ * An admin plane bound to loopback is only ever reached as localhost or a loopback address: any
+ * other Host is refused (421 Misdirected Request), reads included.
+ */
+export function hostRefusal(req: IncomingMessage, boundToLoopback: boolean): string | null {
+  if (!boundToLoopback) return null;
+  const host = req.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  return isLoopbackHost(name) ? null : `the admin plane answers on loopback names only, not ${JSON.stringify(host.slice(0, 100))}`;
+}
+
 /**
  * The admin keys a section gives: each a literal (or `${VAR}`, interpolated at load) or the OCID of
  * a secret in the `secrets:` map. Throws when one cannot be resolved (the gateway must not start

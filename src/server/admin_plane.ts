@@ -19,7 +19,7 @@ import { sendError } from '../lib/respond.ts';
 import { FunctionPool } from '../functions/pool.ts';
 import type { FunctionInvoker } from '../functions/types.ts';
 import { isConsolePath, type ConsoleServer } from '../console/serve.ts';
-import { browserRefusal, challengeHeaders, type AdminAccess } from './admin_access.ts';
+import { browserRefusal, challengeHeaders, hostRefusal, type AdminAccess } from './admin_access.ts';
 import { answerIdp, IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
@@ -175,6 +175,8 @@ export interface AdminHandlerOptions {
   access: AdminAccess;
   /** The console's files; null or absent: `/console` is not served. */
   console?: ConsoleServer | null;
+  /** The plane listens on a loopback address: requests naming another host are refused (DNS rebinding). */
+  boundToLoopback?: boolean;
 }
 
 /** Paths anyone may read whatever `admin.openReads` says: probes must not need a credential. */
@@ -192,6 +194,11 @@ export function createAdminHandler(answer: (method: string, path: string, body: 
     try {
       const method = req.method ?? 'GET';
       const read = method === 'GET' || method === 'HEAD';
+      const misdirected = hostRefusal(req, opts.boundToLoopback === true);
+      if (misdirected !== null) {
+        req.resume();
+        return sendError(res, 421, misdirected, { 'cache-control': 'no-store' });
+      }
       if (opts.console != null && isConsolePath(path)) {
         req.resume();
         return opts.console.serve(req, res, path);

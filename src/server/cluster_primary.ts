@@ -21,7 +21,7 @@ import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
 import { answerIdpRequest, createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
-import { createAdminAccess, type AdminKeySettings } from './admin_access.ts';
+import { createAdminAccess, isLoopbackHost, type AdminKeySettings } from './admin_access.ts';
 import { IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { createConsoleServer } from '../console/serve.ts';
 import { createClusterStateServer } from '../state/cluster.ts';
@@ -237,7 +237,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   };
   const idpDeps: AdminIdpDeps | null = idp === null ? null : { state: idp.state, url: idp.url, config: liveConfig, dataUrl: () => info.dataUrl };
   const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
-  const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer() }));
+  const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host) }));
   try {
     await allListening;
     info.dataUrl = await firstListening;

@@ -28,7 +28,7 @@ import { SharedRegistry } from '../lib/shared_registry.ts';
 import { startIdentityProvider, type RunningIdentityProvider } from '../idp/index.ts';
 import { createDataPlaneHandler, type DataPlaneState } from './data_plane.ts';
 import { answerAdmin, createAdminHandler, type AdminAnswer, type AdminInfo } from './admin_plane.ts';
-import { createAdminAccess, type AdminKeySettings } from './admin_access.ts';
+import { createAdminAccess, isLoopbackHost, type AdminKeySettings } from './admin_access.ts';
 import type { AdminIdpDeps } from './admin_idp.ts';
 import { createConsoleServer } from '../console/serve.ts';
 import type { ServerTls } from './tls.ts';
@@ -211,7 +211,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     idp === null ? null : { state: idp.state, url: idp.url, config: () => state.plan.redacted, dataUrl: () => info.dataUrl };
   const answer = (method: string, path: string, body = '') => answerAdmin({ state, registry, info, reload, idp: idpDeps }, method, path, body);
   const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
-  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer() }));
+  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host) }));
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);

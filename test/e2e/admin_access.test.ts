@@ -143,6 +143,25 @@ describe('admin plane access with the token service', () => {
     }
   });
 
+  it('DNS rebinding: a request naming another host than loopback is refused with 421, reads and console included', async () => {
+    const { request } = await import('node:http');
+    const u = new URL(gw.adminUrl);
+    const get = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of ['/admin/plan', '/metrics', '/console', '/health/ready']) {
+      assert.equal(await get(path, `rebind.example:${u.port}`), 421, path);
+    }
+    assert.equal(await get('/admin/info', `localhost:${u.port}`), 200);
+    assert.equal(await get('/admin/info', `127.0.0.1:${u.port}`), 200);
+  });
+
   it('sets the security headers on every answer: API, errors and the console', async () => {
     for (const [path, init] of [
       ['/admin/info', {}],

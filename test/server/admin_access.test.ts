@@ -18,7 +18,7 @@ import { ops } from '../../src/idp/operations.ts';
 import { seedFromConfig } from '../../src/idp/seed.ts';
 import { managementAudience } from '../../src/idp/settings.ts';
 import { IdpStore, openDriver } from '../../src/idp/store/store.ts';
-import { ADMIN_KEY_FILE, adminKeySettings, browserRefusal, configuredAdminKeys, createAdminAccess, generatedAdminKey } from '../../src/server/admin_access.ts';
+import { ADMIN_KEY_FILE, adminKeySettings, browserRefusal, configuredAdminKeys, createAdminAccess, generatedAdminKey, hostRefusal, isLoopbackHost } from '../../src/server/admin_access.ts';
 
 const KEY = 'unit-admin-key-0123456789abcdef';
 let nowMs = Date.parse('2026-06-01T00:00:00Z');
@@ -117,6 +117,25 @@ describe('browserRefusal', () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
       assert.equal(browserRefusal(req(type === '' ? {} : { 'content-type': type }), true)?.status, 415, type);
     }
+  });
+});
+
+describe('hostRefusal (DNS rebinding)', () => {
+  const req = (host: string | undefined) => ({ headers: host === undefined ? {} : { host } }) as unknown as IncomingMessage;
+  it('on loopback, takes only loopback names and addresses, with or without a port', () => {
+    for (const host of ['127.0.0.1:9080', '127.0.0.1', 'localhost:9080', 'LOCALHOST', 'app.localhost:1', '[::1]:9080', '[::1]', '127.1.2.3:80']) {
+      assert.equal(hostRefusal(req(host), true), null, host);
+    }
+    for (const host of ['evil.example:9080', 'evil.example', '10.0.0.1:9080', 'localhost.evil.example', '127.0.0.1.nip.io:9080', '[::2]:9080', '', undefined]) {
+      assert.match(hostRefusal(req(host), true) ?? '', /loopback names only/, String(host));
+    }
+  });
+  it('off loopback (admin.host 0.0.0.0 for probes), any Host is taken', () => {
+    assert.equal(hostRefusal(req('gatehouse-admin.svc:9080'), false), null);
+  });
+  it('isLoopbackHost names the bind addresses only this machine reaches', () => {
+    assert.ok(isLoopbackHost('127.0.0.1') && isLoopbackHost('::1') && isLoopbackHost('[::1]') && isLoopbackHost('localhost'));
+    assert.ok(!isLoopbackHost('0.0.0.0') && !isLoopbackHost('::') && !isLoopbackHost('192.168.1.1'));
   });
 });
 

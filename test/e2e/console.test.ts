@@ -241,7 +241,7 @@ test('the operator console in a real browser: sign in, live routes, failures, to
 
   let clientId = '';
   let clientSecret = '';
-  await t.test('token service: create an API and an application (secret shown once), and grant the application scopes', async () => {
+  await t.test('token service: create an API and change its scopes, create an application (secret shown once), grant it scopes', async () => {
     await page.getByRole('link', { name: 'Token service' }).click();
     await page.getByRole('heading', { name: 'Token service', level: 1 }).waitFor();
     await page.getByRole('cell', { name: AUD }).first().waitFor();
@@ -254,6 +254,10 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     const created = page.getByRole('row', { name: /^Inventory / });
     await created.waitFor();
     assert.match(await created.innerText(), /https:\/\/inventory\.example\.com\s+ES256\s+24 h\s+read:inventory\s*write:inventory\s+managed/);
+    await page.getByRole('button', { name: 'Edit the scopes of Inventory' }).click();
+    await page.getByLabel('Scopes (separated by spaces or commas)').first().fill('read:inventory write:inventory delete:inventory');
+    await page.getByRole('button', { name: 'Save scopes' }).click();
+    await eventually('the new scope is listed', async () => /read:inventory\s*write:inventory\s*delete:inventory/.test(await created.innerText()), { timeoutMs: 10_000, intervalMs: 100 });
     await shoot(page, 'token-service-apis');
 
     await page.getByRole('tab', { name: 'Applications' }).click();

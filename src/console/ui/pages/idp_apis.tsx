@@ -1,4 +1,7 @@
-/** Token service → APIs: the APIs (audiences) with their scopes; create one, delete a managed one. */
+/**
+ * Token service → APIs: the APIs (audiences) with their scopes; create one, change an API's scopes,
+ * delete a managed one.
+ */
 import { useState } from 'preact/hooks';
 import { call, post } from '../api.ts';
 import type { IdpApi } from '../admin_types.ts';
@@ -61,7 +64,44 @@ function CreateApi({ changed }: { changed(): void }) {
   );
 }
 
+/** Replaces an API's scopes (PATCH), keeping the descriptions of the scopes that stay. */
+function EditScopes({ api, done }: { api: IdpApi; done(saved: boolean): void }) {
+  const [text, setText] = useState(api.scopes.map((s) => s.value).join(' '));
+  const save = useAction(async () => {
+    const scopes = splitScopes(text).map((value) => api.scopes.find((s) => s.value === value) ?? { value });
+    const r = await call<IdpApi>('PATCH', `/admin/idp/apis/${encodeURIComponent(api.id)}`, { scopes });
+    done(true);
+    return r;
+  });
+  return (
+    <form
+      class="stack"
+      aria-labelledby="edit-scopes-h"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run();
+      }}
+    >
+      <h3 id="edit-scopes-h">Scopes of {api.name}</h3>
+      <label for="edit-scopes">Scopes (separated by spaces or commas)</label>
+      <input id="edit-scopes" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      {api.origin === 'config' && <p class="muted">This API comes from the configuration file: its scopes there are applied again at the next start.</p>}
+      <div>
+        <button type="submit" disabled={save.busy}>
+          Save scopes
+        </button>{' '}
+        <button type="button" class="link" onClick={() => done(false)}>
+          Cancel
+        </button>{' '}
+        <span role="status">{save.error && <span class="bad">Not saved: {save.error}</span>}</span>
+      </div>
+    </form>
+  );
+}
+
 export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const editedApi = data.apis.find((a) => a.id === editing);
   const remove = useAction(async (api: IdpApi) => {
     await call('DELETE', `/admin/idp/apis/${encodeURIComponent(api.id)}`);
     changed();
@@ -104,7 +144,12 @@ export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
                   </ul>
                 </td>
                 <td>{a.origin}</td>
-                <td>
+                <td class="actions">
+                  {!a.is_system && (
+                    <button type="button" onClick={() => setEditing(a.id)} aria-label={`Edit the scopes of ${a.name}`}>
+                      Edit scopes
+                    </button>
+                  )}{' '}
                   {a.origin === 'managed' && (
                     <button type="button" class="danger" disabled={remove.busy} onClick={() => confirm(`Delete the API ${a.identifier} and its grants?`) && void remove.run(a)}>
                       Delete
@@ -120,6 +165,16 @@ export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
         <p role="alert" class="bad">
           Not deleted: {remove.error}
         </p>
+      )}
+      {editedApi && (
+        <EditScopes
+          key={editedApi.id}
+          api={editedApi}
+          done={(saved) => {
+            setEditing(null);
+            if (saved) changed();
+          }}
+        />
       )}
       <CreateApi changed={changed} />
     </section>

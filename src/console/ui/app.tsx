@@ -3,8 +3,9 @@
  * (hash routes, so the admin plane serves one file for every page), and sign-out.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { call, credential, forgetCredential, get, setUnauthorizedHandler } from './api.ts';
+import { ApiError, call, credential, forgetCredential, get, setUnauthorizedHandler } from './api.ts';
 import type { AdminInfo, WhoAmI } from './admin_types.ts';
+import { clock } from './format.ts';
 import { GatewayPage } from './pages/gateway.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { TokenServicePage } from './pages/token_service.tsx';
@@ -32,7 +33,11 @@ export function App() {
     if (credential() !== null) {
       call<WhoAmI>('GET', '/admin/whoami')
         .then(setWho)
-        .catch(() => forgetCredential())
+        .catch((err: unknown) => {
+          // Refused: the credential is no good any more. Anything else (the gateway restarting)
+          // leaves it for the next sign-in to try again.
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) forgetCredential();
+        })
         .finally(() => setChecking(false));
     }
     return () => removeEventListener('hashchange', onHash);
@@ -76,6 +81,7 @@ export function App() {
         </nav>
         <span class="who">
           Signed in: {who.subject}
+          {who.expiresAt !== null && ` (until ${clock(who.expiresAt)})`}
           <button
             type="button"
             class="link"

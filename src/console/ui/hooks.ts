@@ -15,8 +15,9 @@ export function errorText(err: unknown): string {
 }
 
 /**
- * Calls `load` now and every `intervalMs` while the component is mounted; a call never overlaps the
- * previous one (a slow gateway is not piled onto). The last good data stays shown when a call fails.
+ * Calls `load` now and every `intervalMs` while the component is mounted and the tab is visible; a
+ * call never overlaps the previous one (a slow gateway is not piled onto). The last good data stays
+ * shown when a call fails.
  */
 export function usePoll<T>(load: () => Promise<T>, intervalMs: number): Polled<T> {
   const [data, setData] = useState<T | null>(null);
@@ -25,7 +26,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number): Polled<T
   loadRef.current = load;
   const running = useRef(false);
   const run = useCallback(() => {
-    if (running.current) return;
+    // A hidden tab does not poll: an operator's forgotten console costs the gateway nothing.
+    if (running.current || document.hidden) return;
     running.current = true;
     loadRef
       .current()
@@ -39,7 +41,13 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number): Polled<T
   useEffect(() => {
     run();
     const timer = setInterval(run, intervalMs);
-    return () => clearInterval(timer);
+    // Back in view: fresh data at once rather than at the next tick.
+    const onVisible = () => document.hidden || run();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
   }, [run, intervalMs]);
   return { data, error, refresh: run };
 }

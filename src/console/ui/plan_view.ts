@@ -14,7 +14,6 @@ export interface RouteRow {
   /** Backend type and its target: `ORACLE_FUNCTIONS_BACKEND hello`, `HTTP_BACKEND https://…`. */
   backend: string;
   policies: string[];
-  authenticated: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -96,7 +95,6 @@ export function routeRows(plan: AdminPlan): RouteRow[] {
         methods: p.methods,
         backend: describeBackend(p.backend, pick(route, 'backend')),
         policies: [...deploymentPolicies, ...describePolicies(pick(route, 'requestPolicies')), ...describePolicies(pick(route, 'responsePolicies'), 'response: ')],
-        authenticated: p.authenticated,
       });
     }
   }

@@ -15,7 +15,7 @@
  * Lives in lib/ because the OAUTH2 policy (auth/) and the login and logout backends (backends/)
  * both read and write these cookies, and backends may not import auth. Nothing here logs.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 
 const IV_BYTES = 12;
@@ -43,11 +43,16 @@ export function deriveKey(secret: string): Buffer {
 export class KeyRing {
   readonly #keys: readonly RingKey[];
   readonly #clock: Clock;
+  /** Names the ring (its keys and their ends), not the keys: what a cache of opened values is tied to. */
+  readonly id: string;
 
   constructor(keys: readonly RingKey[], clock: Clock) {
     if (keys.length === 0) throw new Error('a key ring needs a key');
     this.#keys = keys;
     this.#clock = clock;
+    const h = createHash('sha256');
+    for (const k of keys) h.update(k.key).update(String(k.openUntilMs));
+    this.id = h.digest('base64url');
   }
 
   /** Seals `value` (JSON) for `purpose`: base64url(iv | ciphertext | tag). */

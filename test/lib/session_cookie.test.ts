@@ -107,3 +107,11 @@ test('regression: a sealed value of one byte (JSON 1) opens; it was refused as t
   assert.equal(r.open('session', r.seal('session', 1)), 1);
   assert.equal(r.open('session', r.seal('session', 0)), 0);
 });
+
+test('KeyRing.id names the keys and their ends: stable for the same ring, different after a rotation or a new grace end', () => {
+  const a = key();
+  const b = key();
+  assert.equal(ring(a, b).id, ring(a, b).id);
+  assert.notEqual(ring(a, b).id, ring(b, a).id);
+  assert.notEqual(ring(a, { key: b.key, openUntilMs: 5 }).id, ring(a, b).id);
+});

@@ -11,7 +11,8 @@ import { resolveSecret } from '../../lib/secrets.ts';
 import { keyUriProblem, type DocumentFetcher } from '../jwks/http_fetch.ts';
 import { OpenIdProvider } from './provider.ts';
 import { compileSessionKeys, type SessionKeyConfig } from './session_keys.ts';
-import { deploymentPath, OAuth2SignIn, SignInMemory } from './sign_in.ts';
+import { deploymentPath, OAuth2SignIn, SignInMemory, type OpenedSession } from './sign_in.ts';
+import { Lru } from '../../lib/lru.ts';
 import type { Counters } from '../../state/types.ts';
 import { signInStats } from './stats.ts';
 
@@ -120,6 +121,7 @@ export function compileOAuth2(cfg: OAuth2FailurePolicyConfig, path: string, auth
     fallbackRedirectPath: at(cfg.fallbackRedirectPath),
     keys,
     memory: ctx.registry.acquire(`oauth2-memory:${opts.deployment}`, () => new SignInMemory(), () => undefined),
+    opened: ctx.registry.acquire(`oauth2-opened:${opts.deployment}:${keys.id}`, () => new Lru<string, OpenedSession>({ maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 }), (c) => c.clear()),
     counters: opts.counters,
     stats: signInStats(ctx.registry, opts.deployment),
     clock: opts.clock,

@@ -24,7 +24,7 @@ const SECRET_OCID = 'ocid1.vaultsecret.oc1..browsersignin';
 const CLIENT_SECRET = 'browser-sign-in-client-secret';
 const API = 'urn:gatehouse:web';
 const SHOTS = join(ROOT, 'test/artifacts/oauth2');
-const ACCESS_TOKEN_TTL_SEC = 3;
+const ACCESS_TOKEN_TTL_SEC = 5;
 
 let op: RunningOidcProvider;
 let gw: RunningGatewayProcess;
@@ -209,7 +209,7 @@ test('a browser signs in at the provider through the gateway, sees the protected
         assert.equal(page.url(), `${base}/app/page`, 'never sent to the provider while the refresh token works');
         return op.calls('/token') > tokenCalls;
       },
-      { timeoutMs: 15_000, intervalMs: 500 },
+      { timeoutMs: 20_000, intervalMs: 500 },
     );
     assert.equal(await page.textContent('#protected'), 'Protected page');
 

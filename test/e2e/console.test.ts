@@ -364,14 +364,24 @@ test('the operator console in a real browser: sign in, live routes, failures, to
   assert.deepEqual(problems, [], 'no page errors and no Content-Security-Policy violations');
 });
 
-test('the console without a token service, with admin.keys and closed reads: a rejected reload shows its errors, a good one the new route', { timeout: 120_000 }, async (t) => {
+test('the console without a token service, with admin.keys and closed reads: an unreachable key set and not-ready status, a rejected reload shows its errors, a good one the new route', { timeout: 120_000 }, async (t) => {
   const executablePath = chromiumOrSkip(t);
   if (executablePath === null) return;
   const build = bundleConsole(t);
 
   const key = 'console-admin-key-0123456789abcdef';
   const route = (path: string) => ({ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } });
-  const config = (routes: object[]) => ({ admin: { keys: [key], openReads: false }, deployments: [{ name: 'shop', pathPrefix: '/shop', specification: { routes } }] });
+  // A partner deployment whose key set cannot be fetched (nothing listens on that port).
+  const deadJwks = `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`;
+  const partner = {
+    name: 'partner',
+    pathPrefix: '/partner',
+    specification: {
+      requestPolicies: { authentication: jwtPolicy({ issuer: 'https://partner.example.com/', audience: 'partner-api', jwksUri: deadJwks }) },
+      routes: [route('/data')],
+    },
+  };
+  const config = (routes: object[]) => ({ admin: { keys: [key], openReads: false }, deployments: [{ name: 'shop', pathPrefix: '/shop', specification: { routes } }, partner] });
   const gw = await startGateway({ env: { GATEHOUSE_CONSOLE_DIR: build }, config: config([route('/items')]) });
   t.after(() => gw.stop());
   assert.equal((await fetch(`${gw.adminUrl}/admin/plan`)).status, 401, 'reads are closed');
@@ -386,6 +396,12 @@ test('the console without a token service, with admin.keys and closed reads: a r
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('tr[data-route="/shop/items"]').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Token service' }).count(), 0, 'no token service, no page for it');
+
+  // The unreachable key set: readiness names it, and its card says why.
+  const store = page.getByRole('region', { name: `Key store ${deadJwks}` });
+  await eventually('the key store shows its last error', async () => /Status\s+no usable keys[\s\S]*Last error\s+(?!none)\S/.test(await store.innerText()), { timeoutMs: 15_000, intervalMs: 200 });
+  await shoot(page, 'gateway-key-store-error', [], store);
+  await eventually('readiness names the partner deployment', async () => /^not ready[\s\S]*partner/.test((await page.getByRole('region', { name: 'Status' }).locator('dd').first().innerText()).trim()), { timeoutMs: 15_000, intervalMs: 200 });
 
   // /metrics is closed too: the console reads it with the credential.
   const r = await fetch(`${gw.url}/shop/items`);

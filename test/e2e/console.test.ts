@@ -5,23 +5,18 @@
  * gatehouse:admin and the generated admin key accepted), watch a route's numbers move after the
  * test sends requests, find a failing token's reason, reload, create an application (the secret
  * shown once) and grant it scopes, mint a token on the Test tab and call the route with the curl
- * the page shows, rotate the signing key and see the gateway pick up the new kid. A second test
- * covers a gateway without a token service, with admin.keys and closed reads: a rejected reload
- * shows its errors, an applied one the new route. The console is bundled from src/ for the run
- * (scripts/build_console.mjs), so the tests cover the sources, not a stale dist/
- * (test/build_dist.test.ts checks that dist/console/ is that bundle). Pages are screenshotted into
- * test/artifacts/console/ (and docs/console/ when GATEHOUSE_UPDATE_SCREENSHOTS=1). Any
- * Content-Security-Policy violation or page error fails a test.
+ * the page shows, rotate the signing key and see the gateway pick up the new kid
+ * (console_admin_keys.test.ts covers a gateway without a token service). The console is bundled
+ * from src/ for the run (scripts/build_console.mjs), so the tests cover the sources, not a stale
+ * dist/ (test/build_dist.test.ts checks that dist/console/ is that bundle). Pages are screenshotted
+ * into test/artifacts/console/ (and docs/console/ when GATEHOUSE_UPDATE_SCREENSHOTS=1). Any
+ * Content-Security-Policy violation or page error fails the test.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
-import { stringify } from 'yaml';
 import { chromiumOrSkip, launchChromium } from '../helpers/browser.ts';
+import { bundleConsole, shoot, watchProblems } from '../helpers/console_page.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ROOT, startGateway } from '../helpers/gateway.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
@@ -31,46 +26,6 @@ const AUD = 'https://orders.example.com';
 const OTHER_AUD = 'https://billing.example.com';
 const SEEDED = { clientId: 'seeded-client', clientSecret: 'seeded-secret-0123456789' };
 const MGMT = { clientId: 'console-mgmt', clientSecret: 'console-mgmt-secret-0123456789' };
-const ARTIFACTS = join(ROOT, 'test/artifacts/console');
-const DOCS_SHOTS = join(ROOT, 'docs/console');
-
-/**
- * Saves a screenshot as a test artifact, and into docs/ when asked to refresh them: the full page,
- * or one part of it (`part`); `mask` hides secrets.
- */
-async function shoot(page: Page, name: string, mask: string[] = [], part?: Locator): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const file = join(ARTIFACTS, `${name}.png`);
-  const options = { path: file, animations: 'disabled', mask: mask.map((s) => page.locator(s)), maskColor: '#c9d1d9' } as const;
-  await (part === undefined ? page.screenshot({ ...options, fullPage: true }) : part.screenshot(options));
-  if (process.env['GATEHOUSE_UPDATE_SCREENSHOTS'] === '1') {
-    mkdirSync(DOCS_SHOTS, { recursive: true });
-    copyFileSync(file, join(DOCS_SHOTS, `${name}.png`));
-  }
-}
-
-/** Bundles the console from src/ into a temp directory (removed after `t`) for GATEHOUSE_CONSOLE_DIR. */
-function bundleConsole(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build_console.mjs'), '--out', dir], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `console build failed:\n${built.stdout}${built.stderr}`);
-  return dir;
-}
-
-/**
- * Collects page errors and Content-Security-Policy violations, which Chromium reports on the
- * console ("Refused to ..."). Other console errors are not collected: a 401 answer (the wrong-key
- * sign-in) is logged there too, and is expected.
- */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console error: ${m.text()}`);
-  });
-  return problems;
-}
 
 /** The `kid` in a compact JWS's header. */
 function kidOf(jwt: string): string {
@@ -360,71 +315,6 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     await page.keyboard.press('End');
     assert.equal(await page.getByRole('tab', { name: 'Test' }).getAttribute('aria-selected'), 'true');
   });
-
-  assert.deepEqual(problems, [], 'no page errors and no Content-Security-Policy violations');
-});
-
-test('the console without a token service, with admin.keys and closed reads: an unreachable key set and not-ready status, a rejected reload shows its errors, a good one the new route', { timeout: 120_000 }, async (t) => {
-  const executablePath = chromiumOrSkip(t);
-  if (executablePath === null) return;
-  const build = bundleConsole(t);
-
-  const key = 'console-admin-key-0123456789abcdef';
-  const route = (path: string) => ({ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } });
-  // A partner deployment whose key set cannot be fetched (nothing listens on that port).
-  const deadJwks = `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`;
-  const partner = {
-    name: 'partner',
-    pathPrefix: '/partner',
-    specification: {
-      requestPolicies: { authentication: jwtPolicy({ issuer: 'https://partner.example.com/', audience: 'partner-api', jwksUri: deadJwks }) },
-      routes: [route('/data')],
-    },
-  };
-  const config = (routes: object[]) => ({ admin: { keys: [key], openReads: false }, deployments: [{ name: 'shop', pathPrefix: '/shop', specification: { routes } }, partner] });
-  const gw = await startGateway({ env: { GATEHOUSE_CONSOLE_DIR: build }, config: config([route('/items')]) });
-  t.after(() => gw.stop());
-  assert.equal((await fetch(`${gw.adminUrl}/admin/plan`)).status, 401, 'reads are closed');
-
-  const browser = await launchChromium(executablePath);
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const problems = watchProblems(page);
-
-  await page.goto(`${gw.adminUrl}/console`);
-  await page.getByLabel('Admin key or token').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('tr[data-route="/shop/items"]').waitFor();
-  assert.equal(await page.getByRole('link', { name: 'Token service' }).count(), 0, 'no token service, no page for it');
-
-  // The unreachable key set: readiness names it, and its card says why.
-  const store = page.getByRole('region', { name: `Key store ${deadJwks}` });
-  await eventually('the key store shows its last error', async () => /Status\s+no usable keys[\s\S]*Last error\s+(?!none)\S/.test(await store.innerText()), { timeoutMs: 15_000, intervalMs: 200 });
-  await shoot(page, 'gateway-key-store-error', [], store);
-  await eventually('readiness names the partner deployment', async () => /^not ready[\s\S]*partner/.test((await page.getByRole('region', { name: 'Status' }).locator('dd').first().innerText()).trim()), { timeoutMs: 15_000, intervalMs: 200 });
-
-  // /metrics is closed too: the console reads it with the credential.
-  const r = await fetch(`${gw.url}/shop/items`);
-  assert.equal(r.status, 200);
-  await r.arrayBuffer();
-  await eventually('the request is counted', async () => (await page.locator('tr[data-route="/shop/items"] [data-col=requests]').innerText()).trim() === '1', { timeoutMs: 10_000, intervalMs: 100 });
-
-  // A configuration with an error: the reload is refused, the running plan stays, the page says why.
-  writeFileSync(gw.configFile, stringify({ ...config([route('/items')]), deployments: [{ name: 'shop', specification: { routes: [route('/items')] } }] }));
-  await page.getByRole('button', { name: 'Reload configuration' }).click();
-  const refused = page.getByRole('status').filter({ hasText: 'Reload refused' });
-  await refused.waitFor();
-  assert.match(await refused.innerText(), /pathPrefix/);
-  await eventually('the last reload says rejected, with the error', async () => /^rejected at[\s\S]*pathPrefix/.test((await page.getByTestId('last-reload').innerText()).trim()), { timeoutMs: 10_000, intervalMs: 100 });
-  assert.equal(await page.locator('tr[data-route="/shop/items"]').count(), 1, 'the running plan is still shown');
-  await shoot(page, 'gateway-reload-rejected', [], page.getByRole('region', { name: 'Status' }));
-
-  // Fixed, with a new route: applied, and the route table shows it.
-  writeFileSync(gw.configFile, stringify(config([route('/items'), route('/orders')])));
-  await page.getByRole('button', { name: 'Reload configuration' }).click();
-  await page.getByRole('status').filter({ hasText: 'Reload applied.' }).waitFor();
-  await page.locator('tr[data-route="/shop/orders"]').waitFor({ timeout: 10_000 });
-  await eventually('the last reload says applied', async () => /^applied at/.test((await page.getByTestId('last-reload').innerText()).trim()), { timeoutMs: 10_000, intervalMs: 100 });
 
   assert.deepEqual(problems, [], 'no page errors and no Content-Security-Policy violations');
 });

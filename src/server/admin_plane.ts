@@ -19,7 +19,8 @@ import { sendError } from '../lib/respond.ts';
 import { FunctionPool } from '../functions/pool.ts';
 import type { FunctionInvoker } from '../functions/types.ts';
 import { isConsolePath, type ConsoleServer } from '../console/serve.ts';
-import { browserRefusal, challengeHeaders, hostRefusal, type AdminAccess } from './admin_access.ts';
+import { browserRefusal, challengeHeaders, hostRefusal, type AdminAccess, type AdminIdentity } from './admin_access.ts';
+import type { Logger } from '../lib/log.ts';
 import { answerIdp, IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
@@ -177,6 +178,8 @@ export interface AdminHandlerOptions {
   console?: ConsoleServer | null;
   /** The plane listens on a loopback address: requests naming another host are refused (DNS rebinding). */
   boundToLoopback?: boolean;
+  /** Where each change and each refused credential is logged (who, what, the answer's status; never a credential). */
+  log?: Logger;
 }
 
 /** Paths anyone may read whatever `admin.openReads` says: probes must not need a credential. */
@@ -210,9 +213,14 @@ export function createAdminHandler(answer: (method: string, path: string, body: 
         if (refused !== null) return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
       }
       const whoami = path === '/admin/whoami';
+      let who: AdminIdentity | null = null;
       if (!read || whoami || (!access.openReads && !ALWAYS_OPEN.has(path))) {
         const v = await access.authenticate(req.headers.authorization);
-        if (!v.ok) return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
+        if (!v.ok) {
+          opts.log?.warn({ method, path, status: v.status, remote: req.socket.remoteAddress }, 'admin request refused: no valid admin credential');
+          return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
+        }
+        who = v.who;
         if (whoami && read) {
           const a = json(200, { authenticated: true, ...v.who, openReads: access.openReads });
           res.writeHead(200, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
@@ -221,6 +229,8 @@ export function createAdminHandler(answer: (method: string, path: string, body: 
         }
       }
       const a = await answer(method, path, body.toString('utf8'));
+      // An audit line per change: who (a key, or the token's subject), what, and how it ended.
+      if (!read && who !== null) opts.log?.info({ method, path, status: a.status, via: who.via, subject: who.subject }, 'admin change');
       res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
       res.end(method === 'HEAD' ? undefined : a.body);
     } catch (err) {

@@ -237,7 +237,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   };
   const idpDeps: AdminIdpDeps | null = idp === null ? null : { state: idp.state, url: idp.url, config: liveConfig, dataUrl: () => info.dataUrl };
   const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
-  const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host) }));
+  const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host), log: log.child({ component: 'admin' }) }));
   try {
     await allListening;
     info.dataUrl = await firstListening;

@@ -211,7 +211,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     idp === null ? null : { state: idp.state, url: idp.url, config: () => state.plan.redacted, dataUrl: () => info.dataUrl };
   const answer = (method: string, path: string, body = '') => answerAdmin({ state, registry, info, reload, idp: idpDeps }, method, path, body);
   const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
-  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host) }));
+  const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host), log: log.child({ component: 'admin' }) }));
 
   try {
     const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);

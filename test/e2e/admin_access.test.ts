@@ -65,7 +65,14 @@ describe('admin plane access with the token service', () => {
       assert.equal(((await r.json()) as { code: number }).code, 401);
     }
     assert.equal((await post('/admin/reload', { authorization: `Bearer ${gw.adminKey}` })).status, 200);
+    // The audit lines: each refused credential and each change, with who made it; never a credential.
+    const refused = await gw.waitFor((r) => r['msg'] === 'admin request refused: no valid admin credential');
+    assert.equal(refused['status'], 401);
+    assert.equal(refused['path'], '/admin/reload');
+    const change = await gw.waitFor((r) => r['msg'] === 'admin change' && r['path'] === '/admin/reload');
+    assert.deepEqual([change['method'], change['status'], change['via'], change['subject'], change['component']], ['POST', 200, 'key', 'admin key', 'admin']);
     assert.ok(!gw.logs().join('\n').includes('not-the-key'), 'a presented credential is never logged');
+    assert.ok(!gw.logs().join('\n').includes(gw.adminKey!), 'the admin key is never logged');
   });
 
   it('reads stay open; /admin/whoami needs the credential and says who it is', async () => {

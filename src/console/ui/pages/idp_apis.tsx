@@ -146,7 +146,7 @@ export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
                 <td>{a.origin}</td>
                 <td class="actions">
                   {!a.is_system && (
-                    <button type="button" onClick={() => setEditing(a.id)} aria-label={`Edit the scopes of ${a.name}`}>
+                    <button type="button" class="secondary" onClick={() => setEditing(a.id)} aria-label={`Edit the scopes of ${a.name}`}>
                       Edit scopes
                     </button>
                   )}{' '}

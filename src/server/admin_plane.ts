@@ -207,7 +207,7 @@ export function createAdminHandler(answer: (method: string, path: string, body: 
         return opts.console.serve(req, res, path);
       }
       const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
-      if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`);
+      if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`, { 'cache-control': 'no-store' });
       if (!read) {
         const refused = browserRefusal(req, body.length > 0);
         if (refused !== null) return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });

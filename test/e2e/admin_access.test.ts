@@ -211,6 +211,8 @@ describe('admin plane access settings', () => {
       }
       assert.equal((await fetch(`${gw.adminUrl}/health/ready`)).status, 200);
       assert.equal((await fetch(`${gw.adminUrl}/health/live`)).status, 200);
+      assert.notEqual((await fetch(`${gw.adminUrl}/console`)).status, 401, 'the console files hold no data: open, so its login page loads');
+      assert.equal((await fetch(`${gw.adminUrl}/admin/whoami`, { headers: { authorization: `Bearer ${envKey}` } })).status, 200);
       for (const key of [envKey, fileKey]) {
         assert.equal((await fetch(`${gw.adminUrl}/admin/info`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
         assert.equal((await fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST', headers: { authorization: `bearer ${key}` } })).status, 200);

@@ -40,6 +40,11 @@ function RouteCharts({ row, history }: { row: RouteRow; history: TrafficHistory 
 export function RoutesSection({ plan, history }: { plan: AdminPlan; history: TrafficHistory }) {
   const rows = routeRows(plan);
   const deployments = plan.deployments.map((d) => d.name);
+  // One chart per route pattern (methods share it, as they share the metrics), and only for routes
+  // with traffic: a plan with hundreds of idle routes would otherwise redraw hundreds of charts.
+  const charted = rows.filter(
+    (r, i) => rows.findIndex((x) => x.deployment === r.deployment && x.path === r.path) === i && (history.latest.get(routeKey(r.deployment, r.path))?.requests ?? 0) > 0,
+  );
   return (
     <section aria-labelledby="routes-h">
       <h2 id="routes-h">Deployments and routes</h2>
@@ -105,13 +110,11 @@ export function RoutesSection({ plan, history }: { plan: AdminPlan; history: Tra
         );
       })}
       <h3>Live traffic</h3>
-      <p class="muted">Rates over each 2-second interval, the last two minutes.</p>
+      <p class="muted">Rates over each 2-second interval, up to the last two minutes. Routes that have not been called since the gateway started have no chart.</p>
       <div class="route-grid">
-        {rows
-          .filter((r, i) => rows.findIndex((x) => x.deployment === r.deployment && x.path === r.path) === i)
-          .map((r) => (
-            <RouteCharts key={routeKey(r.deployment, r.path)} row={r} history={history} />
-          ))}
+        {charted.map((r) => (
+          <RouteCharts key={routeKey(r.deployment, r.path)} row={r} history={history} />
+        ))}
       </div>
     </section>
   );

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plan, RoutePlan } from '../plan.ts';
 import type { AuthVerdict } from '../auth/types.ts';
 import type { AdmissionPolicy, Refusal } from '../types.ts';
-import { accessLogger, type Logger } from '../lib/log.ts';
+import { accessLogger, writeAccessLine, type Logger } from '../lib/log.ts';
 import { sendError } from '../lib/respond.ts';
 import { splitPath } from '../router/path.ts';
 import { RequestContext } from './request_context.ts';
@@ -56,20 +56,9 @@ export function createDataPlaneHandler(state: DataPlaneState, log: Logger) {
     (route === null ? state.plan.unmatched : route.stats).record(ctx.req.method ?? 'OTHER', status, seconds);
     const access = route === null ? unmatchedLog : route.accessLog;
     if (access === null) return;
-    access.info(
-      {
-        reqId: ctx.requestId,
-        route: route?.route,
-        method: ctx.req.method,
-        path: ctx.path,
-        status,
-        ms: Math.round(seconds * 1e5) / 100,
-        auth: ctx.authReason ?? undefined,
-        sub: ctx.auth?.subject,
-        client: ctx.auth?.clientId,
-      },
-      'access',
-    );
+    // Written field by field: no object built only to be serialised (issue 16).
+    const auth = ctx.auth;
+    writeAccessLine(access, ctx.requestId, route?.route, ctx.req.method ?? 'OTHER', ctx.path, status, Math.round(seconds * 1e5) / 100, ctx.authReason ?? undefined, auth?.subject, auth?.clientId);
   }
 
   /**

@@ -28,6 +28,13 @@ export interface ChartProps {
 }
 
 const WIDTH_PX = 360;
+
+/** True when series `i` has fewer than 3 values: uPlot then draws its points, not just lines. */
+function sparse(u: uPlot, i: number): boolean {
+  let values = 0;
+  for (const v of u.data[i] ?? []) if (v !== null && v !== undefined && ++values >= 3) return false;
+  return true;
+}
 const MIN_SPAN_SEC = 20;
 
 export function Chart({ title, series, data, height = 140, windowSec = 120 }: ChartProps) {
@@ -43,8 +50,9 @@ export function Chart({ title, series, data, height = 140, windowSec = 120 }: Ch
       height,
       series: [
         {},
-        // Points only while there are too few readings to draw a line.
-        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: (u: uPlot) => u.data[0].length < 3, size: 5 } })),
+        // Points while a series has too few values to draw a line (an isolated value between gaps
+        // would otherwise not show at all).
+        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: sparse, size: 5 } })),
       ],
       axes: [{ space: 60 }, { size: 44 }],
       legend: { show: false },

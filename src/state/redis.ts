@@ -249,7 +249,7 @@ export function createRedisStore(s: RedisSettings, opts: RedisStoreOptions): Obs
       },
     },
     // One object per name: the revocation list asks again on every compile.
-    expiringSet: (name) => sets.get(name) ?? sets.set(name, createRedisExpiringSet(client, name, { answered, failed })).get(name)!,
+    expiringSet: (name) => sets.get(name) ?? sets.set(name, createRedisExpiringSet(client, name, { answered, failed, firstAttempt: () => firstAttempt })).get(name)!,
     failuresByOp,
     health(): StoreHealth {
       return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures: totalFailures(failuresByOp) };

@@ -37,6 +37,12 @@ export interface CommandHooks {
   answered(): void;
   /** Records the failure against `op` and rethrows it. */
   failed(op: StoreOp, err: unknown): never;
+  /**
+   * The store's first connection attempt while it lasts, else null. A command sent before the
+   * socket is open fails at once (no offline queue): the list's first poll, made when the plan is
+   * compiled, would report an outage at every start.
+   */
+  firstAttempt(): Promise<void> | null;
 }
 
 /** The set `name` on `client`. */
@@ -44,31 +50,32 @@ export function createRedisExpiringSet(client: Redis, name: string, hooks: Comma
   const key = PREFIX + name;
   const versionKey = `${key}:version`;
   const epochKey = `${key}:epoch`;
-  const ok = <T>(v: T): T => (hooks.answered(), v);
+  /** Sends `command` once the first connection attempt is over; its answer goes through `read`, a failure is counted against `op`. */
+  const run = <R, T>(op: StoreOp, command: () => Promise<R>, read: (answer: R) => T): Promise<T> => {
+    const first = hooks.firstAttempt();
+    return (first === null ? command() : first.then(command)).then(
+      (answer) => (hooks.answered(), read(answer)),
+      (err: unknown) => hooks.failed(op, err),
+    );
+  };
   return {
     add: (member, expiresAtSec, maxMembers, nowSec) =>
-      client.eval(ADD, 3, key, versionKey, epochKey, member, Math.ceil(expiresAtSec), maxMembers, Math.floor(nowSec), randomUUID()).then(
-        (r) => ok(r === 'full' ? 'full' : r === 'updated' ? 'updated' : 'added'),
-        (err: unknown) => hooks.failed('set', err),
+      run(
+        'set',
+        () => client.eval(ADD, 3, key, versionKey, epochKey, member, Math.ceil(expiresAtSec), maxMembers, Math.floor(nowSec), randomUUID()),
+        (r) => (r === 'full' ? 'full' : r === 'updated' ? 'updated' : 'added'),
       ),
-    remove: (member) =>
-      client.eval(REMOVE, 2, key, versionKey, member).then(
-        (n) => ok(n === 1),
-        (err: unknown) => hooks.failed('set', err),
-      ),
-    version: () =>
-      client.mget(epochKey, versionKey).then(
-        ([epoch, count]) => ok(`${epoch ?? 'none'}:${count ?? '0'}`),
-        (err: unknown) => hooks.failed('get', err),
-      ),
+    remove: (member) => run('set', () => client.eval(REMOVE, 2, key, versionKey, member), (n) => n === 1),
+    version: () => run('get', () => client.mget(epochKey, versionKey), ([epoch, count]) => `${epoch ?? 'none'}:${count ?? '0'}`),
     members: (afterSec, limit) =>
-      client.zrangebyscore(key, `(${Math.floor(afterSec)}`, '+inf', 'WITHSCORES', 'LIMIT', 0, limit).then(
+      run(
+        'get',
+        () => client.zrangebyscore(key, `(${Math.floor(afterSec)}`, '+inf', 'WITHSCORES', 'LIMIT', 0, limit),
         (flat) => {
           const out: [string, number][] = [];
           for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-          return ok(out);
+          return out;
         },
-        (err: unknown) => hooks.failed('get', err),
       ),
   };
 }

@@ -157,6 +157,16 @@ test('shared: a revocation made on one gateway reaches another on the same Redis
   assert.equal(b.list.syncState()?.up, true);
 });
 
+test('regression: the shared list\'s first poll, made as the plan is compiled, reported a Redis outage at every start (sent before the connection was open)', async (t) => {
+  const env = await sharedPair(t);
+  if (env === null) return;
+  for (const g of [env.a, env.b]) {
+    await eventually('the first poll is done', () => g.list.syncState()?.lastSyncAt !== null, { timeoutMs: 3000 });
+    assert.deepEqual(g.records.filter((r) => (r['level'] as number) >= 40).map((r) => r['msg']), [], 'no warning');
+    assert.equal(g.store.health().failures, 0, 'no failed command');
+  }
+});
+
 test('shared: Redis down never fails a change; it applies here, is sent when Redis is back, and a Redis that came back empty is refilled', async (t) => {
   const env = await sharedPair(t);
   if (env === null) return;

@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { isSparse } from './sparse.ts';
 
 export interface ChartSeries {
   label: string;
@@ -28,14 +29,12 @@ export interface ChartProps {
 }
 
 const WIDTH_PX = 360;
-
-/** True when series `i` has fewer than 3 values: uPlot then draws its points, not just lines. */
-function sparse(u: uPlot, i: number): boolean {
-  let values = 0;
-  for (const v of u.data[i] ?? []) if (v !== null && v !== undefined && ++values >= 3) return false;
-  return true;
-}
 const MIN_SPAN_SEC = 20;
+
+/** uPlot's points.show: series `i` is drawn as points while it has too few values for a line. */
+function sparse(u: uPlot, i: number): boolean {
+  return isSparse(u.data[i] ?? []);
+}
 
 export function Chart({ title, series, data, height = 140, windowSec = 120 }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);

@@ -105,11 +105,11 @@ export async function readiness(draining: boolean, notReady: () => Promise<unkno
 }
 
 /** Every function of the plan: its pool (warm containers, queue) and its cold starts so far. */
-async function functionsState(registry: SharedRegistry): Promise<unknown[]> {
+async function functionsState(registry: SharedRegistry): Promise<FunctionState[]> {
   const cold = new Map<string, number>();
   const metric = registry.metrics.getSingleMetric('gatehouse_function_cold_starts_total') as client.Counter | undefined;
   for (const v of (await metric?.get())?.values ?? []) cold.set(String(v.labels['function_id']), v.value);
-  return registry.list<FunctionInvoker>('function:').map((f) => {
+  return registry.list<FunctionInvoker>('function:').map((f): FunctionState => {
     const local = f instanceof FunctionPool;
     const st = f.stats();
     return {
@@ -123,6 +123,44 @@ async function functionsState(registry: SharedRegistry): Promise<unknown[]> {
       coldStarts: cold.get(f.functionId) ?? 0,
     };
   });
+}
+
+/** One function's pool as `/admin/functions` shows it. */
+export interface FunctionState {
+  id: string;
+  kind: 'local' | 'remote';
+  containers: number | null;
+  busy: number | null;
+  idle: number | null;
+  starting: number | null;
+  queued: number | null;
+  coldStarts: number;
+}
+
+/** `--workers`: each worker has its own pools; the gateway's are their sums, function by function. */
+export function sumFunctionStates(perWorker: readonly (readonly FunctionState[])[]): FunctionState[] {
+  const out = new Map<string, FunctionState>();
+  const add = (a: number | null, b: number | null) => (a === null || b === null ? (a ?? b) : a + b);
+  for (const list of perWorker) {
+    for (const f of list) {
+      const seen = out.get(f.id);
+      out.set(
+        f.id,
+        seen === undefined
+          ? { ...f }
+          : {
+              ...seen,
+              containers: add(seen.containers, f.containers),
+              busy: add(seen.busy, f.busy),
+              idle: add(seen.idle, f.idle),
+              starting: add(seen.starting, f.starting),
+              queued: add(seen.queued, f.queued),
+              coldStarts: seen.coldStarts + f.coldStarts,
+            },
+      );
+    }
+  }
+  return [...out.values()];
 }
 
 /** Answers one admin request (the HTTP side has already checked the credential). */

@@ -20,7 +20,7 @@ import type { Logger } from '../lib/log.ts';
 import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
-import { answerIdpRequest, createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { answerIdpRequest, createAdminHandler, json, liveness, readiness, sumFunctionStates, type AdminAnswer, type AdminInfo, type FunctionState, type NotReady } from './admin_plane.ts';
 import { createAdminAccess, isLoopbackHost, type AdminKeySettings } from './admin_access.ts';
 import { IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { createConsoleServer } from '../console/serve.ts';
@@ -218,6 +218,13 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     // one worker only: one that did not answer in time may still have made it.
     const serving = live.filter((w) => listening.has(w.id));
     if (serving.length === 0) return json(503, { code: 503, message: 'no worker running' });
+    if (get && path === '/admin/functions') {
+      // Every worker runs its own containers: the gateway's pools are the sum of theirs.
+      const answers = (await Promise.all(serving.map((w) => askAdmin(w, method, path)))).filter((a): a is AdminAnswer => a?.status === 200);
+      if (answers.length === 0) return json(504, { code: 504, message: 'worker did not answer' });
+      const lists = answers.map((a) => (JSON.parse(a.body) as { functions: FunctionState[] }).functions);
+      return json(200, { functions: sumFunctionStates(lists), workers: answers.length });
+    }
     for (const w of get ? serving : serving.slice(0, 1)) {
       const a = await askAdmin(w, method, path, body);
       if (a === null) continue;

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.ts';
-import { runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
+import { ROOT, runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
 
@@ -264,8 +264,10 @@ describe('admin plane access with --workers', () => {
       timeoutMs: 60_000,
       config: {
         server: { host: '127.0.0.1' },
+        functions: { echo: { path: join(ROOT, 'test/fixtures/functions/echo') } },
         deployments: [
           stock,
+          { name: 'fn', pathPrefix: '/fn', specification: { routes: [{ path: '/echo', methods: ['POST'], backend: { type: 'ORACLE_FUNCTIONS_BACKEND', functionId: 'echo' } }] } },
           {
             name: 'api',
             pathPrefix: '/api',
@@ -297,7 +299,11 @@ describe('admin plane access with --workers', () => {
       const who = await fetch(`${gw.adminUrl}/admin/whoami`, { headers: { authorization: `Bearer ${String(token.body['access_token'])}` } });
       assert.equal(who.status, 200);
       assert.equal(((await who.json()) as { via: string }).via, 'token');
-      assert.equal((await fetch(`${gw.adminUrl}/admin/functions`)).status, 200, 'a worker answers the reads it has');
+      // Function pools are the sums over the workers: one call warms one container in one of them.
+      assert.equal((await fetch(`${gw.url}/fn/echo`, { method: 'POST', body: 'hi' })).status, 200);
+      const fns = (await (await fetch(`${gw.adminUrl}/admin/functions`)).json()) as { workers: number; functions: { id: string; containers: number; coldStarts: number }[] };
+      assert.equal(fns.workers, 2);
+      assert.deepEqual(fns.functions.map((f) => [f.id, f.containers, f.coldStarts]), [['echo', 1, 1]]);
       // The test token's curl names a route of the workers' live plan, and the token opens it.
       const minted = await fetch(`${gw.adminUrl}/admin/idp/test-token`, { method: 'POST', headers: gw.adminHeaders(), body: JSON.stringify({ clientId: 'app1', audience: 'https://api.example.com' }) });
       assert.equal(minted.status, 200);

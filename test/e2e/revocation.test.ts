@@ -2,7 +2,8 @@
  * End-to-end, issue 14 extensions on real `gatehouse serve` processes and the embedded token
  * service: RFC 9068 mode (isAccessTokenTypeRequired, written kebab-cased as the oci CLI prints it)
  * and the revocation list through the admin API — on one gateway (cached decisions, reload), on two
- * gateways sharing a real redis-server (propagation, outage, restart) and under --workers.
+ * gateways sharing a real redis-server (propagation, outage, restart) and under --workers; and
+ * with a third-party issuer (oidc-provider's RFC 9068 JWT access tokens).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { freePort, tokenRequest } from '../idp/idp_process.ts';
 import { jwtPolicy } from '../helpers/policies.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { redisOrSkip, startRedis } from '../helpers/redis.ts';
+import { startOidcProvider } from '../helpers/oidc_provider.ts';
 
 const AUD_9068 = 'https://orders';
 const AUD_AUTH0 = 'https://legacy';
@@ -217,5 +219,52 @@ describe('serve --workers 2: a revocation reaches every worker (e2e)', () => {
 
     assert.equal((await admin(gw, 'DELETE', `/admin/revocations/${encodeURIComponent(tk.jti!)}`)).status, 204);
     assert.deepEqual(new Set(await statuses()), new Set([200]));
+  });
+});
+
+describe('a third-party issuer: oidc-provider\'s JWT access tokens (e2e)', () => {
+  it('pass RFC 9068 mode on TOKEN_AUTHENTICATION (typ at+jwt), and are refused once their jti is revoked', async (t) => {
+    const API = 'https://reports.example';
+    const op = await startOidcProvider({
+      clients: [{ client_id: 'reporting-app', client_secret: 'reporting-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
+      scopes: ['reports:read'],
+      resourceServers: { [API]: { scope: 'reports:read', audience: API, accessTokenFormat: 'jwt' } },
+    });
+    t.after(() => op.stop());
+    const gw = await startGateway({
+      config: {
+        deployments: [
+          {
+            name: 'reports',
+            pathPrefix: '/reports',
+            specification: {
+              requestPolicies: {
+                authentication: {
+                  type: 'TOKEN_AUTHENTICATION',
+                  tokenHeader: 'Authorization',
+                  tokenAuthScheme: 'Bearer',
+                  isAccessTokenTypeRequired: true,
+                  validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri }, additionalValidationPolicy: { audiences: [API] } },
+                },
+              },
+              routes: [{ path: '/x', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } }],
+            },
+          },
+        ],
+      },
+    });
+    t.after(() => gw.stop());
+    await ready(gw);
+    const r = await op.clientCredentials('reporting-app', 'reporting-secret', { scope: 'reports:read', resource: API });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const tok = String(r.body['access_token']);
+    const [h, p] = tok.split('.') as [string, string];
+    assert.equal((JSON.parse(Buffer.from(h, 'base64url').toString()) as { typ: string }).typ, 'at+jwt');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { jti: string; exp: number };
+    assert.equal((await call(gw, '/reports/x', tok)).status, 200);
+    assert.equal((await admin(gw, 'POST', '/admin/revocations', { jti: claims.jti, exp: claims.exp })).status, 201);
+    assert.equal((await call(gw, '/reports/x', tok)).status, 401);
+    await gw.waitFor((rec) => rec['msg'] === 'access' && rec['path'] === '/reports/x' && rec['auth'] === 'token_revoked');
+    assert.deepEqual(op.serverErrors(), []);
   });
 });

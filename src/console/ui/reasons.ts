@@ -26,6 +26,8 @@ const REASONS: Record<string, string> = {
   authorizer_denied: 'The authorizer function denied the request.',
   authorizer_failed: 'The authorizer function failed or answered something malformed.',
   authorizer_timeout: 'The authorizer function did not answer in time.',
+  token_type_invalid: 'RFC 9068 mode: the token\u2019s typ header is not at+jwt (an ID token, or another profile).',
+  token_revoked: 'The token\u2019s jti is on the revocation list (/admin/revocations).',
 };
 
 /** A sentence for `reason`, or null when the console does not know it. */

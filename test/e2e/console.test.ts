@@ -182,7 +182,9 @@ test('the operator console in a real browser: sign in, live routes, failures, to
     assert.equal(r.status, 401);
     await r.arrayBuffer();
     const failures = page.getByRole('region', { name: 'Recent authentication failures' });
-    await failures.getByRole('cell', { name: 'audience_invalid' }).waitFor({ timeout: 10_000 });
+    await failures.getByRole('cell', { name: 'audience_invalid', exact: true }).waitFor({ timeout: 10_000 });
+    // The per-deployment totals count it too.
+    assert.match(await failures.getByRole('row', { name: /^orders / }).first().innerText(), /audience_invalid 1/);
     assert.match(await failures.innerText(), /orders\s+audience_invalid\s+No aud value is one of the configured audiences/);
     assert.ok(!(await page.content()).includes(wrongAudience.split('.')[2]!), 'no token on the page');
     await shoot(page, 'gateway-failures', [], failures);

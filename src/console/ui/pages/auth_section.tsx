@@ -1,11 +1,48 @@
 /**
- * Gateway page: recent authentication failures with their reasons (the admin API never holds a
- * token, so there is none to show) and every key store with its keys, age, next refresh and last
- * error, from GET /admin/auth.
+ * Gateway page: authentication decisions per deployment, recent authentication failures with their
+ * reasons (the admin API never holds a token, so there is none to show) and every key store with
+ * its keys, age, next refresh and last error, from GET /admin/auth.
  */
 import type { AdminAuth, KeyStoreState } from '../admin_types.ts';
 import { clock, duration, relative } from '../format.ts';
 import { explainReason } from '../reasons.ts';
+
+/** Decisions per deployment since start: every reason's count and the decision cache's hit rate. */
+function Decisions({ auth }: { auth: AdminAuth }) {
+  const rows = Object.entries(auth.decisions ?? {});
+  if (rows.length === 0) return null;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="sr-only">Authentication decisions by deployment since start</caption>
+        <thead>
+          <tr>
+            <th scope="col">Deployment</th>
+            <th scope="col">Decisions by reason</th>
+            <th scope="col">Decision cache hits</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([deployment, d]) => {
+            const lookups = d.cacheHits + d.cacheMisses;
+            return (
+              <tr key={deployment}>
+                <th scope="row">{deployment}</th>
+                <td>
+                  {Object.entries(d.reasons)
+                    .sort((a, b) => b[1] - a[1])
+                    .map(([reason, n]) => `${reason} ${n}`)
+                    .join(', ') || '–'}
+                </td>
+                <td>{lookups === 0 ? '–' : `${d.cacheHits} of ${lookups} (${Math.round((100 * d.cacheHits) / lookups)}%)`}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 export function FailuresSection({ auth }: { auth: AdminAuth }) {
   const byReason = Object.entries(auth.failuresByReason ?? {}).sort((a, b) => b[1] - a[1]);
@@ -23,6 +60,7 @@ export function FailuresSection({ auth }: { auth: AdminAuth }) {
           ))}
         </p>
       )}
+      <Decisions auth={auth} />
       {auth.recentFailures.length === 0 ? (
         <p>No authentication failures since the gateway started.</p>
       ) : (

@@ -83,7 +83,7 @@ export function FailuresSection({ auth }: { auth: AdminAuth }) {
                   <td>
                     <code>{f.reason}</code>
                   </td>
-                  <td>{explainReason(f.reason) ?? ''}</td>
+                  <td>{explainReason(f.reason) ?? 'See the reasons in docs/troubleshooting.md.'}</td>
                 </tr>
               ))}
             </tbody>

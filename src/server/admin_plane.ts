@@ -22,6 +22,7 @@ import { isConsolePath, type ConsoleServer } from '../console/serve.ts';
 import { browserRefusal, challengeHeaders, hostRefusal, type AdminAccess, type AdminIdentity } from './admin_access.ts';
 import type { Logger } from '../lib/log.ts';
 import { answerIdp, IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
+import type { FunctionState } from './admin_merge.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.ts';
@@ -123,44 +124,6 @@ async function functionsState(registry: SharedRegistry): Promise<FunctionState[]
       coldStarts: cold.get(f.functionId) ?? 0,
     };
   });
-}
-
-/** One function's pool as `/admin/functions` shows it. */
-export interface FunctionState {
-  id: string;
-  kind: 'local' | 'remote';
-  containers: number | null;
-  busy: number | null;
-  idle: number | null;
-  starting: number | null;
-  queued: number | null;
-  coldStarts: number;
-}
-
-/** `--workers`: each worker has its own pools; the gateway's are their sums, function by function. */
-export function sumFunctionStates(perWorker: readonly (readonly FunctionState[])[]): FunctionState[] {
-  const out = new Map<string, FunctionState>();
-  const add = (a: number | null, b: number | null) => (a === null || b === null ? (a ?? b) : a + b);
-  for (const list of perWorker) {
-    for (const f of list) {
-      const seen = out.get(f.id);
-      out.set(
-        f.id,
-        seen === undefined
-          ? { ...f }
-          : {
-              ...seen,
-              containers: add(seen.containers, f.containers),
-              busy: add(seen.busy, f.busy),
-              idle: add(seen.idle, f.idle),
-              starting: add(seen.starting, f.starting),
-              queued: add(seen.queued, f.queued),
-              coldStarts: seen.coldStarts + f.coldStarts,
-            },
-      );
-    }
-  }
-  return [...out.values()];
 }
 
 /** Answers one admin request (the HTTP side has already checked the credential). */

@@ -20,7 +20,8 @@ import type { Logger } from '../lib/log.ts';
 import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
-import { answerIdpRequest, createAdminHandler, json, liveness, readiness, sumFunctionStates, type AdminAnswer, type AdminInfo, type FunctionState, type NotReady } from './admin_plane.ts';
+import { answerIdpRequest, createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
+import { mergeAuthStates, sumFunctionStates, type FunctionState } from './admin_merge.ts';
 import { createAdminAccess, isLoopbackHost, type AdminKeySettings } from './admin_access.ts';
 import { IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { createConsoleServer } from '../console/serve.ts';
@@ -218,11 +219,13 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     // one worker only: one that did not answer in time may still have made it.
     const serving = live.filter((w) => listening.has(w.id));
     if (serving.length === 0) return json(503, { code: 503, message: 'no worker running' });
-    if (get && path === '/admin/functions') {
-      // Every worker runs its own containers: the gateway's pools are the sum of theirs.
-      const answers = (await Promise.all(serving.map((w) => askAdmin(w, method, path)))).filter((a): a is AdminAnswer => a?.status === 200);
+    if (get && (path === '/admin/functions' || path === '/admin/auth')) {
+      // Every worker runs its own containers and counts its own decisions: the gateway's are all of theirs.
+      const asked = await Promise.all(serving.map(async (w) => ({ pid: w.process.pid, a: await askAdmin(w, 'GET', path) })));
+      const answers = asked.filter((x): x is { pid: number | undefined; a: AdminAnswer } => x.a?.status === 200);
       if (answers.length === 0) return json(504, { code: 504, message: 'worker did not answer' });
-      const lists = answers.map((a) => (JSON.parse(a.body) as { functions: FunctionState[] }).functions);
+      if (path === '/admin/auth') return json(200, { ...mergeAuthStates(answers.map((x) => ({ pid: x.pid, state: JSON.parse(x.a.body) as Record<string, unknown> }))), workers: answers.length });
+      const lists = answers.map((x) => (JSON.parse(x.a.body) as { functions: FunctionState[] }).functions);
       return json(200, { functions: sumFunctionStates(lists), workers: answers.length });
     }
     for (const w of get ? serving : serving.slice(0, 1)) {

@@ -304,6 +304,17 @@ describe('admin plane access with --workers', () => {
       const fns = (await (await fetch(`${gw.adminUrl}/admin/functions`)).json()) as { workers: number; functions: { id: string; containers: number; coldStarts: number }[] };
       assert.equal(fns.workers, 2);
       assert.deepEqual(fns.functions.map((f) => [f.id, f.containers, f.coldStarts]), [['echo', 1, 1]]);
+      // Failures counted in whichever worker served them all show, each with its worker.
+      for (let i = 0; i < 6; i++) {
+        const r = await fetch(`${gw.url}/api/ping`, { headers: { authorization: 'Bearer not.a.token', connection: 'close' } });
+        assert.equal(r.status, 401);
+      }
+      const auth = (await (await fetch(`${gw.adminUrl}/admin/auth`)).json()) as { workers: number; recentFailures: { worker: number }[]; failuresByReason: Record<string, number> };
+      assert.equal(auth.workers, 2);
+      assert.equal(Object.values(auth.failuresByReason).reduce((a, b) => a + b, 0), 6);
+      assert.equal(auth.recentFailures.length, 6);
+      assert.ok(auth.recentFailures.every((f) => typeof f.worker === 'number'));
+
       // The test token's curl names a route of the workers' live plan, and the token opens it.
       const minted = await fetch(`${gw.adminUrl}/admin/idp/test-token`, { method: 'POST', headers: gw.adminHeaders(), body: JSON.stringify({ clientId: 'app1', audience: 'https://api.example.com' }) });
       assert.equal(minted.status, 200);

@@ -33,7 +33,7 @@ import type { Extractor } from './extract.ts';
 import type { Counters } from '../state/types.ts';
 import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.ts';
 import { dynamicRoutingSummary } from '../backends/dynamic.ts';
-import { revocationList } from './revocation_compile.ts';
+import { revocationList, revocationSummary } from './revocation_compile.ts';
 
 /** Knobs that are not OCI fields; tests and the bench set them, the server uses the defaults. */
 export interface AuthCompileOptions {
@@ -327,6 +327,7 @@ export function authAdminState(ctx: { registry: CompileContext['registry'] }): u
     authorizers: registry.list<CustomAuthenticator>(LIVE_AUTHORIZERS).map((p) => p.adminState()),
     dynamicAuthentication: dynamicAuthenticationSummary(registry),
     dynamicRouting: dynamicRoutingSummary(registry),
+    revocations: revocationSummary(registry),
     decisions: decisionSummary(ctx.registry),
     ...failureSummary(ctx.registry),
   };

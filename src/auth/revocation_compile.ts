@@ -9,7 +9,7 @@ import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { ScrapedMetric } from '../lib/scraped_metrics.ts';
 import { useScrapedMetrics } from '../lib/scraped_metrics.ts';
 import type { SharedStore } from '../state/types.ts';
-import { RevocationList } from './revocation.ts';
+import { RevocationList, type SyncState } from './revocation.ts';
 
 /** Registry key of the list. */
 export const REVOCATIONS_KEY = 'revocations:list';
@@ -27,6 +27,14 @@ export function revocationList(ctx: Pick<CompileContext, 'registry' | 'log'>): R
 /** The live list, for the admin API; null before the first plan was compiled. */
 export function liveRevocationList(registry: SharedRegistry): RevocationList | null {
   return registry.list<RevocationList>(REVOCATIONS_KEY)[0] ?? null;
+}
+
+/** `/admin/auth`'s summary of the list: how many entries, and the shared store's state (null without one). */
+export function revocationSummary(registry: SharedRegistry): { count: number; shared: SyncState | null } | null {
+  const list = liveRevocationList(registry);
+  if (list === null) return null;
+  list.sweep();
+  return { count: list.size, shared: list.syncState() };
 }
 
 const ids = new WeakMap<object, number>();

@@ -119,6 +119,9 @@ describe('one gateway: RFC 9068 mode and the revocation list (e2e)', () => {
     assert.match(metrics, /^gatehouse_auth_revoked_tokens 1$/m);
     assert.match(metrics, /gatehouse_auth_decisions_total\{[^}]*reason="token_revoked"[^}]*\} [1-9]/);
     assert.doesNotMatch(JSON.stringify(listed.json), /eyJ/, 'never a token');
+    const auth = (await admin(gw, 'GET', '/admin/auth')).json!;
+    assert.deepEqual(auth['revocations'], { count: 1, shared: null });
+    assert.ok((auth['failuresByReason'] as Record<string, number>)['token_revoked']! >= 2);
 
     const reload = await admin(gw, 'POST', '/admin/reload');
     assert.equal(reload.status, 200, JSON.stringify(reload.json));

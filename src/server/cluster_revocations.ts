@@ -14,15 +14,21 @@ export function isRevocationChange(method: string, path: string): boolean {
   return method !== 'GET' && method !== 'HEAD' && isRevocationsPath(path);
 }
 
+const error = (status: number, message: string): AdminAnswer => ({ status, contentType: 'application/json', body: JSON.stringify({ code: status, message }) });
+
 /**
  * Sends the change to every serving worker; answers with the one that says the most: 201 when any
  * worker added the entry (with Redis, the others see it already and say 200), else the first success,
- * else the first answer.
+ * else the first answer. A worker that did not answer may not have the change: 504, so the caller
+ * repeats it (a revocation and its removal can be repeated safely).
  */
 export async function forwardRevocationChange<W>(serving: readonly W[], ask: AskWorker<W>, method: string, path: string, body: string): Promise<AdminAnswer> {
+  if (serving.length === 0) return error(503, 'no worker running');
   const answers = (await Promise.all(serving.map((w) => ask(w, method, path, body)))).filter((a): a is AdminAnswer => a !== null);
-  const a = answers.find((x) => x.status === 201) ?? answers.find((x) => x.status < 300) ?? answers[0];
-  return a ?? { status: 504, contentType: 'application/json', body: JSON.stringify({ code: 504, message: 'no worker answered' }) };
+  if (answers.length < serving.length) {
+    return error(504, `${serving.length - answers.length} of ${serving.length} workers did not answer and may not have the change: send it again`);
+  }
+  return answers.find((x) => x.status === 201) ?? answers.find((x) => x.status < 300) ?? answers[0]!;
 }
 
 /** Batch size of a replay: the admin API takes at most 10 000 entries per POST. */

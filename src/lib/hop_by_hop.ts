@@ -18,6 +18,8 @@ export const HOP_BY_HOP = new Set([
 /** Header names the `Connection` header lists, lowercased; null when there is none. */
 export function connectionListed(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;
+  // What nearly every message says (each upstream answer, issue 16): nothing to split or allocate.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return null;
   const list = Array.isArray(value) ? value.join(',') : value;
   const out = new Set<string>();
   for (const token of list.split(',')) {

@@ -9,11 +9,8 @@ import { clock, relative } from '../format.ts';
 import { useAction } from '../hooks.ts';
 
 export function StatusSection({ info, ready, plan, onReloaded }: { info: AdminInfo | null; ready: Readiness | null; plan: AdminPlan | null; onReloaded(): void }) {
-  const reload = useAction(async () => {
-    // A rejected reload is a 422 whose {applied, errors} body becomes the ApiError's message.
-    const r = await post<ReloadAnswer>('/admin/reload').finally(onReloaded);
-    return r;
-  });
+  // A rejected reload is a 422 whose {applied, errors} body becomes the ApiError's message.
+  const reload = useAction(() => post<ReloadAnswer>('/admin/reload').finally(onReloaded));
   const last = info?.lastReload ?? null;
   const warnings = plan?.warnings ?? [];
   return (

@@ -191,6 +191,13 @@ describe('two gateways on one Redis: a revocation reaches both; Redis down fails
       const s = (await admin(a, 'GET', '/admin/revocations')).json!['shared'] as { up: boolean; unsynced: number };
       return s.up && s.unsynced === 0;
     });
+
+    // A gateway started now reads the list from Redis as soon as it has connected.
+    const c = await startGateway({ config: { state, deployments: deployments(issuer) } });
+    t.after(() => c.stop());
+    await ready(c);
+    await eventually('a new gateway refuses both', async () => (await call(c, '/lenient/x', first.token)).status === 401 && (await call(c, '/lenient/x', second.token)).status === 401, { timeoutMs: 2000, intervalMs: 50 });
+    assert.equal(((await admin(c, 'GET', '/admin/revocations')).json!['count']), 2);
   });
 });
 

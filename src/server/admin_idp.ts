@@ -85,6 +85,11 @@ function findApi(state: IdpState, idOrIdentifier: string): ApiRecord {
   return api;
 }
 
+/** One word for a POSIX shell: single-quoted, a quote inside written as '\'' (a route path may hold one). */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `POST /admin/idp/test-token`: a token for the application's grant on the API, and a curl that uses it. */
 async function testToken(deps: AdminIdpDeps, b: Record<string, unknown>): Promise<IdpAnswer> {
   const clientId = str(b['clientId']) ?? str(b['client_id']);
@@ -100,10 +105,12 @@ async function testToken(deps: AdminIdpDeps, b: Record<string, unknown>): Promis
   const token = await issueAccessToken(snap, client, api, grant.scopes, Math.floor(deps.state.now().getTime() / 1000));
   const route = routeForAudience(await deps.config(), deps.dataUrl(), audience);
   const header = route === null ? 'Authorization: Bearer' : `${route.header}:${route.scheme === null ? '' : ` ${route.scheme}`}`;
-  const target = route?.url ?? '<URL>';
-  const curl = route?.queryParam != null
-    ? `curl '${target}${target.includes('?') ? '&' : '?'}${route.queryParam}=${token.accessToken}'`
-    : `curl -H '${header} ${token.accessToken}' ${route === null ? target : `-X ${route.method} '${target}'`}`;
+  const curl =
+    route === null
+      ? `curl -H ${shellQuote(`${header} ${token.accessToken}`)} <URL>`
+      : route.queryParam !== null
+        ? `curl ${shellQuote(`${route.url}${route.url.includes('?') ? '&' : '?'}${encodeURIComponent(route.queryParam)}=${token.accessToken}`)}`
+        : `curl -H ${shellQuote(`${header} ${token.accessToken}`)} -X ${route.method} ${shellQuote(route.url)}`;
   return {
     status: 200,
     value: {

@@ -1,0 +1,66 @@
+/**
+ * `/admin/idp` as a unit over a real token-service state (SQLite in a temporary directory): the test
+ * token's curl is one a shell reads back word for word, whatever the route's path holds.
+ */
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IdpState } from '../../src/idp/idp_state.ts';
+import { createKeyEnvelope } from '../../src/idp/key_envelope.ts';
+import { seedFromConfig } from '../../src/idp/seed.ts';
+import { IdpStore, openDriver } from '../../src/idp/store/store.ts';
+import { answerIdp } from '../../src/server/admin_idp.ts';
+
+let dir = '';
+let state: IdpState;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'admin-idp-'));
+  state = new IdpState(new IdpStore(openDriver('.gatehouse/idp.sqlite', dir), createKeyEnvelope(undefined)), 'http://localhost:4000/');
+  await state.store.migrate();
+  await state.refresh(true);
+  await seedFromConfig(state, { apis: [{ identifier: 'https://api', scopes: ['read'] }], applications: [{ name: 'a', clientId: 'app', clientSecret: 'app-secret-0123456789', grants: [{ audience: 'https://api', scopes: ['read'] }] }] }, dir);
+});
+after(async () => {
+  await state.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The words a POSIX shell makes of `command` (its first word replaced by printf). */
+function words(command: string): string[] {
+  return execFileSync('sh', ['-c', command.replace(/^curl /, "printf '%s\\n' ")], { encoding: 'utf8' }).trimEnd().split('\n');
+}
+
+const config = (path: string, auth: Record<string, unknown> = {}) => ({
+  deployments: [
+    {
+      name: 'd',
+      pathPrefix: '/v1',
+      specification: {
+        requestPolicies: { authentication: { type: 'JWT_AUTHENTICATION', issuers: ['i'], audiences: ['https://api'], publicKeys: { type: 'REMOTE_JWKS', uri: 'u' }, ...auth } },
+        routes: [{ path, methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } }],
+      },
+    },
+  ],
+});
+
+async function mint(cfg: unknown): Promise<{ access_token: string; curl: string }> {
+  const a = await answerIdp({ state, url: 'http://127.0.0.1:4000', config: () => cfg, dataUrl: () => 'http://127.0.0.1:8080' }, 'POST', '/admin/idp/test-token', JSON.stringify({ clientId: 'app', audience: 'https://api' }));
+  assert.equal(a.status, 200, JSON.stringify(a.value));
+  return a.value as { access_token: string; curl: string };
+}
+
+it('regression: the curl quotes each word, so a route path with a quote or a space stays one argument', async () => {
+  const t = await mint(config("/it's here; echo pwned"));
+  assert.deepEqual(words(t.curl), ['-H', `Authorization: Bearer ${t.access_token}`, '-X', 'GET', "http://127.0.0.1:8080/v1/it's here; echo pwned"]);
+});
+
+it('puts the token where the route reads it: another header and scheme, or a query parameter', async () => {
+  const header = await mint(config('/x', { tokenHeader: 'X-Api-Token', tokenAuthScheme: 'Token' }));
+  assert.deepEqual(words(header.curl), ['-H', `X-Api-Token: Token ${header.access_token}`, '-X', 'GET', 'http://127.0.0.1:8080/v1/x']);
+  const query = await mint(config('/x', { tokenQueryParam: 'access_token' }));
+  assert.deepEqual(words(query.curl), [`http://127.0.0.1:8080/v1/x?access_token=${query.access_token}`]);
+});

@@ -1,5 +1,5 @@
 // `npm run build`: compiles src/ to dist/ with tsc (tsconfig.build.json), and bundles the operator
-// console's browser code (src/console/ui/) into dist/console/ with esbuild (index.html, app.js,
+// console's browser code (src/console/ui/) into dist/console/ui/ with esbuild (index.html, app.js,
 // app.css: minified, uPlot's CSS included, nothing loaded from elsewhere at run time).
 // Usage: node scripts/build.mjs [--out DIR]
 // tsc writes into a fresh directory, which then replaces dist/ (or is DIR), so a source file that
@@ -27,7 +27,7 @@ if (r.status !== 0) {
 }
 // The console (issue 18): its own bundler step, also runnable alone (scripts/build_console.mjs).
 try {
-  await buildConsole(join(out, 'console'));
+  await buildConsole(join(out, 'console', 'ui'));
 } catch (err) {
   console.error(`console bundle failed: ${err instanceof Error ? err.message : String(err)}`);
   if (values.out === undefined) rmSync(out, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The operator console's bundle (issue 18): src/console/ui/ → DIR/index.html, app.js, app.css with
 // esbuild (minified IIFE, uPlot's CSS included, nothing fetched from elsewhere at run time).
-// scripts/build.mjs calls buildConsole() for dist/console/; run alone it builds only the console:
+// scripts/build.mjs calls buildConsole() for dist/console/ui/ (beside the compiled src/console/, never mixed with it); run alone it builds only the console:
 //   node scripts/build_console.mjs --out DIR
 // esbuild's output depends on its inputs and version only, so a rebuild is byte for byte the same.
 // An IIFE bundle holds no import statement, which keeps dist/'s import check meaningful.

@@ -1,6 +1,6 @@
 /**
  * Serves the operator console's static bundle (issue 18): `GET /console` is its index.html,
- * `GET /console/<file>` one of its files, from `dist/console/` of the package (built by esbuild from
+ * `GET /console/<file>` one of its files, from `dist/console/ui/` of the package (built by esbuild from
  * src/console/ui/). The directory is found from this file's own place, so it is the same from
  * src/console/ (tsx) and from dist/console/ (compiled); `GATEHOUSE_CONSOLE_DIR` overrides it.
  *
@@ -33,12 +33,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The bundle directory: `GATEHOUSE_CONSOLE_DIR`, else `dist/console/` of the package. */
+/** The bundle directory: `GATEHOUSE_CONSOLE_DIR`, else `dist/console/ui/` of the package. */
 export function defaultConsoleDir(env: NodeJS.ProcessEnv = process.env): string {
   const forced = env['GATEHOUSE_CONSOLE_DIR'];
   if (forced !== undefined && forced !== '') return resolve(forced);
   // src/console/serve.ts and dist/console/serve.js both sit two levels below the package root.
-  return fileURLToPath(new URL('../../dist/console/', import.meta.url));
+  return fileURLToPath(new URL('../../dist/console/ui/', import.meta.url));
 }
 
 /** True for `/console` and everything under `/console/`. */

@@ -135,8 +135,8 @@ describe('console paths', () => {
     assert.equal(consoleFile('/srv/c', '/console/a/../../x'), null);
     assert.equal(consoleFile('/srv/c', '/console/%2e%2e'), null);
   });
-  it('the bundle is dist/console/ of the package, from src/ as from dist/; GATEHOUSE_CONSOLE_DIR overrides it', () => {
-    assert.equal(defaultConsoleDir({}), join(ROOT, 'dist/console/'));
+  it('the bundle is dist/console/ui/ of the package, from src/ as from dist/; GATEHOUSE_CONSOLE_DIR overrides it', () => {
+    assert.equal(defaultConsoleDir({}), join(ROOT, 'dist/console/ui/'));
     assert.equal(defaultConsoleDir({ GATEHOUSE_CONSOLE_DIR: '/opt/console' }), '/opt/console');
   });
 });

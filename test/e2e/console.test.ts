@@ -8,7 +8,7 @@
  * the page shows, rotate the signing key and see the gateway pick up the new kid
  * (console_admin_keys.test.ts covers a gateway without a token service). The console is bundled
  * from src/ for the run (scripts/build_console.mjs), so the tests cover the sources, not a stale
- * dist/ (test/build_dist.test.ts checks that dist/console/ is that bundle). Pages are screenshotted
+ * dist/ (test/build_dist.test.ts checks that dist/console/ui/ is that bundle). Pages are screenshotted
  * into test/artifacts/console/ (and docs/console/ when GATEHOUSE_UPDATE_SCREENSHOTS=1). Any
  * Content-Security-Policy violation or page error fails the test.
  */

@@ -1,4 +1,4 @@
-/** Entry point of the console bundle (dist/console/app.js): mounts the app into index.html's #app. */
+/** Entry point of the console bundle (dist/console/ui/app.js): mounts the app into index.html's #app. */
 import { render } from 'preact';
 import { App } from './app.tsx';
 

@@ -1,5 +1,5 @@
 import { TOKEN_MISSING, TOKEN_MALFORMED } from './extract.js';
-import { parseJws } from './jws.js';
+import { isAccessTokenType, parseJws } from './jws.js';
 import { verifySignature } from './algorithms.js';
 import { ALG_MISMATCH, NO_KEY } from './jwks/key_set.js';
 import { DecisionCache } from './decision_cache.js';
@@ -19,8 +19,12 @@ export class Authenticator {
     #o;
     #cache;
     #clock;
+    #revocations;
+    #typRequired;
     constructor(opts) {
         this.#o = opts;
+        this.#revocations = opts.revocations ?? null;
+        this.#typRequired = opts.accessTokenTypeRequired === true;
         this.allowsAnonymous = opts.allowsAnonymous;
         this.stats = opts.stats;
         this.store = opts.store;
@@ -40,6 +44,10 @@ export class Authenticator {
             return this.#deny('token_malformed', nowMs);
         const cached = this.#cache.get(token, nowMs);
         if (cached !== null) {
+            // Revocation is checked after the cache: a decision cached before the token was revoked must not outlive it.
+            const revoked = this.#revocations;
+            if (revoked !== null && revoked.size !== 0 && revoked.has(cached.auth.claims['jti']))
+                return this.#deny('token_revoked', nowMs);
             if (!this.store.isUsable(nowMs))
                 return this.#unavailable(nowMs);
             this.stats.hit();
@@ -57,6 +65,8 @@ export class Authenticator {
         const algs = this.#o.allowedAlgorithms;
         if (algs !== null && !algs.has(parsed.alg))
             return this.#deny('alg_not_allowed', nowMs);
+        if (this.#typRequired && !isAccessTokenType(parsed.header['typ']))
+            return this.#deny('token_type_invalid', nowMs);
         const payload = parsed.payload;
         const reason = checkTimes(payload, Math.floor(nowMs / 1000), this.#o.clockSkewSec) ??
             (this.#o.issuers !== null && !issuerAllowed(payload, this.#o.issuers) ? 'issuer_invalid' : null) ??
@@ -96,6 +106,10 @@ export class Authenticator {
             const input = key.inputs.get(parsed.alg);
             if (!verifySignature(parsed.alg, input, key.rsaBytes, parsed.signingInput, parsed.signature))
                 continue;
+            // After the signature, so the reason is only ever given for a token the issuer really made. Not cached: a revocation taken back lets it in again.
+            const revoked = this.#revocations;
+            if (revoked !== null && revoked.size !== 0 && revoked.has(parsed.payload['jti']))
+                return this.#deny('token_revoked', nowMs);
             const verdict = allowed(buildAuthContext(parsed.payload));
             const validUntilMs = (parsed.payload['exp'] + this.#o.clockSkewSec) * 1000;
             this.#cache.set(token, verdict, key, validUntilMs, nowMs, parsed.payloadChars);

@@ -22,6 +22,11 @@ import { compileCustomAuthentication } from './custom_compile.js';
 import { CustomAuthenticator } from './custom.js';
 import { compileFailureResponse } from './failure_policy.js';
 import { compileIntrospection, IntrospectionAuthenticator } from './introspection.js';
+import { compileOAuth2 } from './oauth2/compile.js';
+import { dynamicAuthenticationSummary, LIVE_AUTHORIZERS, LIVE_INTROSPECTION } from './policy_stats.js';
+import { dynamicRoutingSummary } from '../backends/dynamic.js';
+import { revocationList, revocationSummary } from './revocation_compile.js';
+const same = (e) => e;
 function envNumber(name) {
     const v = process.env[name];
     return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
@@ -88,6 +93,19 @@ function compileKeySource(src, path, ctx, opts) {
         ...(ctx.fetchDocument ? { fetchDocument: ctx.fetchDocument } : {}),
     }), (s) => s.stop());
 }
+/** validationFailurePolicy OAUTH2 (src/auth/oauth2/): ID tokens are checked with the shared key store of the provider's discovery document. */
+function compileSignIn(cfg, path, policy, ctx, deployment, opts) {
+    return compileOAuth2(cfg, path, policy, ctx, {
+        deployment,
+        pathPrefix: opts.pathPrefix ?? '',
+        secrets: opts.secrets,
+        counters: opts.counters ?? null,
+        clock: opts.clock ?? coarseClock,
+        timeoutMs: opts.jwksTimeoutMs ?? envNumber('GATEHOUSE_JWKS_TIMEOUT_MS') ?? 5000,
+        keyStoreFor: (uri, insecure, at) => compileKeySource({ type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri }, isSslVerifyDisabled: insecure }, at, ctx, opts),
+        ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
+    });
+}
 /** `deployments[3].specification...` → `deployments[3]`, the metrics label when no name is given. */
 function deploymentLabel(path) {
     return /^deployments\[\d+\]/.exec(path)?.[0] ?? path;
@@ -100,15 +118,20 @@ export function compileAuthentication(policy, path, ctx, deploymentName, opts = 
     const failure = policy.validationFailurePolicy;
     const before = ctx.issues.length;
     let response = null;
-    if (failure !== undefined && opts.dynamicServer === true) {
-        // The dynamicAuthentication wrapper (dynamic.ts) does not answer with its servers' policies yet: refused, never ignored.
-        ctx.issue(`${path}.validationFailurePolicy`, 'not supported yet: validationFailurePolicy inside dynamicAuthentication');
-    }
-    else if (failure !== undefined)
+    if (failure !== undefined)
         response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
-    const compiled = compilePolicy(policy, path, ctx, deploymentName, opts);
+    let signIn = null;
+    if (failure?.type === 'OAUTH2') {
+        signIn = compileSignIn(failure, `${path}.validationFailurePolicy`, policy, ctx, deploymentName ?? deploymentLabel(path), opts);
+        if (signIn === null)
+            return null;
+    }
+    const sessions = signIn;
+    const compiled = compilePolicy(policy, path, ctx, deploymentName, sessions === null ? opts : { ...opts, wrapExtractor: (e) => sessions.wrapExtractor(e) });
     if (compiled === null || ctx.issues.length > before)
         return null;
+    if (sessions !== null)
+        sessions.attach(compiled);
     if (response !== null)
         compiled.failureResponse = response;
     return compiled;
@@ -150,6 +173,8 @@ function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
         ctx.warn(`${extraPath}.issuers`, 'no issuers: the iss claim is not checked, so a token from any issuer these keys sign for is accepted');
     }
     if (audiences === undefined) {
+        if (cfg.isAccessTokenTypeRequired !== undefined)
+            ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
         ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
     }
     const clientDetails = source.type === 'REMOTE_DISCOVERY' ? source.clientDetails : undefined;
@@ -162,7 +187,7 @@ function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
         if (ctx.issues.length > before)
             return null;
         return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {
-            extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+            extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),
             issuers: issuers ?? null,
             audiences: audiences ?? null,
             claimChecks: compileClaimChecks(verifyClaims),
@@ -181,8 +206,10 @@ function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
     const clock = opts.clock ?? coarseClock;
     const label = deploymentName ?? deploymentLabel(path);
     return new Authenticator({
-        extractor: createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null }),
+        extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),
         store,
+        accessTokenTypeRequired: cfg.isAccessTokenTypeRequired === true,
+        revocations: revocationList(ctx),
         issuers: issuers ?? null,
         issuerFromDiscovery,
         audiences: audiences ?? null,
@@ -227,11 +254,22 @@ export function compileAuthorization(policy, path, ctx, authentication) {
         return createAnyOfScopes(cfg.allowedScope, stats, nowMs);
     return authentication.allowsAnonymous ? createAuthenticatedOnly(stats, nowMs) : null;
 }
-/** State for `GET /admin/auth`: JWKS state per source, decisions per deployment, recent failures. */
+/**
+ * State for `GET /admin/auth`: JWKS state per source; introspection endpoints and authorizer
+ * functions of the plan in service (calls by result, cache lookups and size, last error); which
+ * dynamicAuthentication server and dynamic routing backend requests went to; decisions per
+ * deployment; recent failures.
+ */
 export function authAdminState(ctx) {
     const now = Date.now();
+    const registry = ctx.registry;
     return {
-        jwks: ctx.registry.list('jwks:').map((s) => s.adminState(now)),
+        jwks: registry.list('jwks:').map((s) => s.adminState(now)),
+        introspection: registry.list(LIVE_INTROSPECTION).map((p) => p.adminState()),
+        authorizers: registry.list(LIVE_AUTHORIZERS).map((p) => p.adminState()),
+        dynamicAuthentication: dynamicAuthenticationSummary(registry),
+        dynamicRouting: dynamicRoutingSummary(registry),
+        revocations: revocationSummary(registry),
         decisions: decisionSummary(ctx.registry),
         ...failureSummary(ctx.registry),
     };

@@ -9,11 +9,12 @@
  * Allowed answers are cached per cache key (the token, or the listed parameter values) until
  * `expiresAt`, capped at one hour, in a bounded LRU; denials are not cached, so a client that just
  * got a valid credential is not turned away by an old answer. Concurrent requests with the same key
- * share one call.
+ * share one call. Calls by result and cache lookups are counted per policy (policy_stats.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Lru } from '../lib/lru.js';
 import { encodeCallHeaders } from '../functions/call_codec.js';
+import { AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_ERROR, AUTHORIZER_MALFORMED, AUTHORIZER_RESULTS, AUTHORIZER_TIMEOUT, PolicyStats, callsByResult, } from './policy_stats.js';
 import { ANONYMOUS, CHALLENGE_INVALID, CHALLENGE_MISSING, allowed } from './verdicts.js';
 import { parseAuthorizerAnswer } from './authorizer_answer.js';
 /** Longest life of a cached allow, whatever `expiresAt` says (DESIGN: capped at one hour). */
@@ -60,6 +61,7 @@ export function buildAuthorizerCall(args, g) {
 export class CustomAuthenticator {
     allowsAnonymous;
     stats;
+    policyStats;
     #o;
     #cache;
     #inflight = new Map();
@@ -67,6 +69,7 @@ export class CustomAuthenticator {
         this.#o = opts;
         this.allowsAnonymous = opts.allowsAnonymous;
         this.stats = opts.stats;
+        this.policyStats = opts.policyStats ?? new PolicyStats(opts.stats.deployment, '', AUTHORIZER_RESULTS.length);
         this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000, maxBytes: 32 * 1024 * 1024 });
     }
     /** Functions start on first use: nothing to wait for. */
@@ -82,11 +85,13 @@ export class CustomAuthenticator {
         if (hit !== undefined) {
             if (hit.expiresAtMs > nowMs) {
                 this.stats.hit();
+                this.policyStats.cacheHits++;
                 return hit.verdict;
             }
             this.#cache.delete(call.cacheKey);
         }
         this.stats.cacheMisses++;
+        this.policyStats.cacheMisses++;
         const pending = this.#inflight.get(call.cacheKey);
         if (pending !== undefined)
             return pending;
@@ -101,23 +106,29 @@ export class CustomAuthenticator {
         const out = await invoker.invoke({ callId, headers, body: Buffer.from(call.payload) });
         const nowMs = this.#o.clock.nowMs();
         const fields = { fnId: invoker.functionId, callId };
+        const calls = this.policyStats.calls;
         if (!out.ok) {
             g.log.warn({ ...fields, failure: out.failure, detail: out.detail }, 'authorizer function failed');
+            calls[out.failure === 'timeout' ? AUTHORIZER_TIMEOUT : AUTHORIZER_ERROR]++;
             return this.#record(out.failure === 'timeout' ? TIMEOUT : FAILED, nowMs);
         }
         if (out.status !== 200) {
             g.log.warn({ ...fields, status: out.status }, 'authorizer function answered a status other than 200');
+            calls[AUTHORIZER_ERROR]++;
             return this.#record(FAILED, nowMs);
         }
         const answer = parseAuthorizerAnswer(out.body.toString('utf8'), nowMs);
         if (typeof answer === 'string') {
             g.log.warn({ ...fields, problem: answer }, 'authorizer function answer refused');
+            calls[AUTHORIZER_MALFORMED]++;
             return this.#record(INVALID, nowMs);
         }
         if (!answer.active) {
+            calls[AUTHORIZER_DENY]++;
             const v = answer.wwwAuthenticate === undefined ? DENIED : frozen(401, 'authorizer_denied', answer.wwwAuthenticate);
             return this.#record(v, nowMs);
         }
+        calls[AUTHORIZER_ALLOW]++;
         const auth = {
             claims: answer.context,
             scopes: new Set(answer.scopes),
@@ -136,5 +147,17 @@ export class CustomAuthenticator {
     /** Cached allows (tests, admin). */
     get cacheSize() {
         return this.#cache.size;
+    }
+    /** What `/admin/auth` shows of this policy: never a token, a principal or a cached answer. */
+    adminState() {
+        const p = this.policyStats;
+        return {
+            deployment: p.deployment,
+            policy: p.path,
+            functionId: this.#o.invoker.functionId,
+            cachedAnswers: this.#cache.size,
+            calls: callsByResult(p, AUTHORIZER_RESULTS),
+            cache: { hits: p.cacheHits, misses: p.cacheMisses },
+        };
     }
 }

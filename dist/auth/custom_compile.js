@@ -2,6 +2,7 @@ import { compileContextVariable } from '../backends/context_vars.js';
 import { isHeaderName } from '../lib/header_name.js';
 import { CustomAuthenticator } from './custom.js';
 import { authStats } from './stats.js';
+import { authorizerStats, LIVE_AUTHORIZERS, registerLive } from './policy_stats.js';
 /** A deployment-level policy knows no route, so no path parameters. */
 const NO_PATH_PARAMS = new Map();
 function compileArguments(cfg, path, ctx) {
@@ -66,12 +67,15 @@ export function compileCustomAuthentication(policy, path, ctx, label, opts) {
         return null;
     // A new cache per plan: the invoker may have changed with the reload (a new pool), and a cached
     // answer must not outlive the function that gave it.
-    return new CustomAuthenticator({
+    const authorizer = new CustomAuthenticator({
         invoker,
         args,
         allowsAnonymous: cfg.isAnonymousAccessAllowed === true,
         clock: opts.clock,
         stats: authStats(ctx.registry, label),
+        policyStats: authorizerStats(ctx.registry, label, path),
         ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}),
     });
+    registerLive(ctx.registry, LIVE_AUTHORIZERS, authorizer);
+    return authorizer;
 }

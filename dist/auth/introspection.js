@@ -18,11 +18,14 @@
  * - additionalValidationPolicy applies to the answer's claims: `iss`, `aud` and `verifyClaims`;
  *   an answer whose `exp` has passed is refused whatever `active` says.
  *
- * The token and the secret are never logged.
+ * The token and the secret are never logged. Introspections by result (active, inactive, error) and
+ * cache lookups are counted per policy (policy_stats.ts); `/admin/auth` shows them with the endpoint,
+ * the cache size and the last error.
  */
 import { Agent, request } from 'undici';
 import { Lru } from '../lib/lru.js';
 import { resolveSecret } from '../lib/secrets.js';
+import { INTROSPECTION_ACTIVE, INTROSPECTION_ERROR, INTROSPECTION_INACTIVE, INTROSPECTION_RESULTS, LIVE_INTROSPECTION, PolicyStats, callsByResult, introspectionStats, registerLive, } from './policy_stats.js';
 import { TOKEN_MALFORMED, TOKEN_MISSING } from './extract.js';
 import { ANONYMOUS, allowed, denial } from './verdicts.js';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed } from './claims.js';
@@ -54,6 +57,7 @@ function basicHeader(id, secret) {
 export class IntrospectionAuthenticator {
     allowsAnonymous;
     stats;
+    policyStats;
     /** Shown by readiness and the admin API: the discovery URI. */
     label;
     /** Introspection calls made, and those that failed (no answer, or a malformed one). */
@@ -72,6 +76,7 @@ export class IntrospectionAuthenticator {
         this.#o = opts;
         this.allowsAnonymous = opts.allowsAnonymous;
         this.stats = opts.stats;
+        this.policyStats = opts.policyStats ?? new PolicyStats(opts.stats.deployment, '', INTROSPECTION_RESULTS.length);
         this.label = opts.discoveryUri;
         this.#cache = new Lru({ maxEntries: opts.maxEntries ?? 10_000 });
         this.#lastError = 'missing' in opts.secret ? opts.secret.missing : null;
@@ -104,9 +109,11 @@ export class IntrospectionAuthenticator {
         const cached = this.#cache.get(token);
         if (cached !== undefined && cached.untilMs > nowMs) {
             this.stats.cacheHits++;
+            this.policyStats.cacheHits++;
             return this.#done(cached.verdict, nowMs);
         }
         this.stats.cacheMisses++;
+        this.policyStats.cacheMisses++;
         let pending = this.#inflight.get(token);
         if (pending === undefined) {
             pending = this.#introspect(token, nowMs).finally(() => this.#inflight.delete(token));
@@ -118,22 +125,30 @@ export class IntrospectionAuthenticator {
     get cacheSize() {
         return this.#cache.size;
     }
+    /** What `/admin/auth` shows of this policy: never a token, the secret or a cached answer. */
     adminState() {
+        const p = this.policyStats;
         return {
+            deployment: p.deployment,
+            policy: p.path,
             uri: this.#o.discoveryUri,
             kind: 'introspection',
             introspectionEndpoint: this.#endpoint?.url ?? null,
             clientAuthentication: this.#endpoint?.method ?? null,
             calls: this.calls,
             failures: this.failures,
+            results: callsByResult(p, INTROSPECTION_RESULTS),
+            cache: { hits: p.cacheHits, misses: p.cacheMisses },
             cachedAnswers: this.#cache.size,
             lastError: this.#lastError,
         };
     }
     async #introspect(token, nowMs) {
         const endpoint = await this.#discover(nowMs);
-        if (typeof endpoint === 'string')
+        if (typeof endpoint === 'string') {
+            this.policyStats.calls[INTROSPECTION_ERROR]++;
             return denial(REASON_UNAVAILABLE);
+        }
         this.calls++;
         let answer;
         try {
@@ -141,11 +156,13 @@ export class IntrospectionAuthenticator {
         }
         catch (err) {
             this.failures++;
+            this.policyStats.calls[INTROSPECTION_ERROR]++;
             const reason = `introspection at ${endpoint.url} failed: ${err.message}`;
             this.#lastError = reason;
             this.#o.log.warn({ deployment: this.stats.deployment, reason }, 'token introspection failed');
             return denial(REASON_UNAVAILABLE);
         }
+        this.policyStats.calls[answer['active'] === true ? INTROSPECTION_ACTIVE : INTROSPECTION_INACTIVE]++;
         const now = this.#o.clock.nowMs();
         const verdict = this.#judge(answer, now);
         const capMs = now + this.#o.maxCacheMs;
@@ -312,8 +329,9 @@ export function compileIntrospection(source, path, ctx, secrets, rest) {
     const secret = resolveSecret(secrets, source.clientDetails.clientSecretId, ctx.baseDir);
     if ('missing' in secret)
         ctx.warn(`${path}.clientDetails.clientSecretId`, `${secret.missing}: this policy answers 503 until it resolves`);
-    return new IntrospectionAuthenticator({
+    const policy = new IntrospectionAuthenticator({
         ...rest,
+        policyStats: introspectionStats(ctx.registry, rest.stats.deployment, path),
         discoveryUri: uri,
         clientId: source.clientDetails.clientId,
         secret,
@@ -323,4 +341,6 @@ export function compileIntrospection(source, path, ctx, secrets, rest) {
         offline: ctx.offline === true,
         ...(ctx.fetchDocument !== undefined ? { fetchDocument: ctx.fetchDocument } : {}),
     });
+    registerLive(ctx.registry, LIVE_INTROSPECTION, policy);
+    return policy;
 }

@@ -22,6 +22,16 @@ function decodeJsonObject(segment) {
     }
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
 }
+/**
+ * RFC 9068 §4: an access token's `typ` is `at+jwt` or `application/at+jwt`. A media type, so
+ * compared case-insensitively (RFC 7515 §4.1.9; RFC 9068 §2.1).
+ */
+export function isAccessTokenType(typ) {
+    if (typeof typ !== 'string' || (typ.length !== 6 && typ.length !== 18))
+        return false;
+    const t = typ.toLowerCase();
+    return t === 'at+jwt' || t === 'application/at+jwt';
+}
 /** Parses `token`; returns the parts, or the reason it is refused. */
 export function parseJws(token) {
     const dot1 = token.indexOf('.');

@@ -62,4 +62,7 @@ export const ALL_REASONS = [
     'server_unmatched',
     'token_inactive',
     'introspection_unavailable',
+    'sign_in_callback',
+    'token_type_invalid',
+    'token_revoked',
 ];

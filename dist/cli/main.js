@@ -18,6 +18,7 @@ const COMMANDS = {
     idp: 'manage or run the local identity provider (apis, apps, grants, keys, serve)',
     fn: 'create or invoke functions (init, invoke)',
     subscribers: 'manage usage-plan subscribers and their client tokens (list, create, add-client, ...)',
+    reload: 'ask the running gateway to reload its configuration (with the admin key)',
 };
 export const USAGE = `Usage: gatehouse <command> [options]
 

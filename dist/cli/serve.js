@@ -12,6 +12,7 @@ import { loadConfigFile } from '../config/load.js';
 import { compilePlan } from '../config/compile.js';
 import { createLogger } from '../lib/log.js';
 import { SharedRegistry } from '../lib/shared_registry.js';
+import { adminKeySettings } from '../server/admin_access.js';
 import { clusterLocalStore, createBrokerFetcher, runWorker } from '../server/cluster_worker.js';
 import { startPrimary } from '../server/cluster_primary.js';
 import { logPlanWarnings, startGateway } from '../server/gateway.js';
@@ -28,7 +29,15 @@ Options:
                         primary runs the admin plane, the identity provider and the JWKS fetches
       --log-level L     trace|debug|info|warn|error|silent (default info, or GATEHOUSE_LOG_LEVEL)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)`;
-function banner(gw, workers) {
+/** Where the admin credential is, for the banner: the key file's path, never the key. */
+function adminKeyLine(keys) {
+    if (keys.keyFile !== null)
+        return `  admin key     in ${keys.keyFile} (changes need Authorization: Bearer <key>)`;
+    if (keys.keys.length > 0)
+        return '  admin key     one of admin.keys';
+    return `  admin key     none (${keys.problem ?? 'not configured'}): changes need a token with the gatehouse:admin scope, or set admin.keys`;
+}
+function banner(gw, workers, keys) {
     const lines = ['', `Gatehouse is running${workers > 1 ? ` (${workers} workers)` : ''}`, `  data plane    ${gw.info.dataUrl}`];
     let example = null;
     for (const d of gw.plan.deployments) {
@@ -41,6 +50,7 @@ function banner(gw, workers) {
         }
     }
     lines.push(`  admin plane   ${gw.info.adminUrl}  (/health/ready, /metrics, /admin/plan, /admin/auth)`);
+    lines.push(`  console       ${gw.info.adminUrl}/console`, adminKeyLine(keys));
     if (gw.idp !== null)
         lines.push(...gw.idp.banner().map((l) => `  ${l}`));
     if (example !== null) {
@@ -87,6 +97,18 @@ export async function run(argv) {
         return cannotStart(configFile, err);
     }
     const isWorker = cluster.isWorker;
+    // Workers have no admin plane: only the process that serves it reads or generates the admin key.
+    let adminKeys = { keys: [], openReads: true, keyFile: null, problem: null };
+    if (!isWorker) {
+        try {
+            adminKeys = adminKeySettings(loaded.config.admin, loaded.config.secrets, loaded.baseDir);
+        }
+        catch (err) {
+            return cannotStart(configFile, err);
+        }
+        if (adminKeys.problem !== null)
+            log.warn({ problem: adminKeys.problem }, 'no admin key: changes on the admin plane need a token with the gatehouse:admin scope, or admin.keys');
+    }
     const options = {
         loadPlan: planLoader(configFile, loaded, log, isWorker ? { fetchDocument: createBrokerFetcher(), localStore: clusterLocalStore } : {}),
         identityProvider: loaded.config.identityProvider === undefined ? null : { section: loaded.config.identityProvider, baseDir: loaded.baseDir },
@@ -96,6 +118,7 @@ export async function run(argv) {
         ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
         ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort } : {}),
         watch: v['no-watch'] !== true,
+        adminKeys,
     };
     if (isWorker)
         return runWorker({ ...options, log: log.child({ worker: process.pid }) });
@@ -108,8 +131,8 @@ export async function run(argv) {
     catch (err) {
         return cannotStart(configFile, err);
     }
-    log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, pid: process.pid }, 'gatehouse ready');
-    process.stderr.write(banner(gw, 1));
+    log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid }, 'gatehouse ready');
+    process.stderr.write(banner(gw, 1, adminKeys));
     return new Promise((resolve) => {
         const stop = (signal) => {
             log.info({ signal }, 'signal received');
@@ -165,12 +188,14 @@ async function runClusterPrimary(options, configFile, loaded, workers, argv) {
             ...(loaded.config.state?.cache !== undefined ? { stateCache: loaded.config.state.cache } : {}),
             ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
             ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
+            ...(options.adminKeys !== undefined ? { adminKeys: options.adminKeys } : {}),
         });
     }
     catch (err) {
         return cannotStart(configFile, err);
     }
-    options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, pid: process.pid, workers }, 'gatehouse ready');
-    process.stderr.write(banner(primary, workers));
+    const keys = options.adminKeys ?? { keys: [], openReads: true, keyFile: null, problem: null };
+    options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers }, 'gatehouse ready');
+    process.stderr.write(banner(primary, workers, keys));
     return primary.done;
 }

@@ -13,6 +13,7 @@ import { compileAuthentication, compileAuthorization } from '../auth/compile.js'
 import { createStockBackend } from '../backends/stock.js';
 import { createHttpBackend } from '../backends/http.js';
 import { createFunctionBackend } from '../backends/function.js';
+import { createLoginBackend, createLogoutBackend } from '../backends/oauth2.js';
 import { compileDynamicRouting } from '../policies/selection.js';
 import { compileDynamicAuthentication } from '../auth/dynamic.js';
 import { compileFunctions } from '../functions/compile.js';
@@ -33,6 +34,7 @@ import { RouteConflict, Router } from '../router/router.js';
 import { DEFAULTS } from './defaults.js';
 import { redactConfig } from './redact.js';
 import { createCompileContext } from './compile_context.js';
+import { compileRevocations } from '../auth/revocation_compile.js';
 function joinPath(prefix, path) {
     const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     return path === '/' ? p || '/' : `${p}${path.startsWith('/') ? path : `/${path}`}`;
@@ -47,8 +49,12 @@ function loggerFor(log, deployment, policies) {
         child.level = LEVELS[exec.logLevel];
     return child;
 }
-function compileBackend(config, path, route, ctx, functions) {
+function compileBackend(config, path, route, ctx, functions, signIn = null) {
     switch (config.type) {
+        case 'OAUTH2_LOGIN_BACKEND':
+            return createLoginBackend(path, ctx, signIn);
+        case 'OAUTH2_LOGOUT_BACKEND':
+            return createLogoutBackend(config, path, ctx, routeParameters(route), signIn);
         case 'STOCK_RESPONSE_BACKEND':
             return createStockBackend(config, path, ctx);
         case 'HTTP_BACKEND':
@@ -100,7 +106,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
         authentication = dynamic;
     }
     else if (authConfig !== undefined) {
-        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets });
+        authentication = compileAuthentication(authConfig, `${base}.requestPolicies.authentication`, ctx, d.name, { functions: parts.functions, secrets: parts.secrets, pathPrefix: d.pathPrefix, counters: () => parts.shared().counters.counters });
         if (authentication !== null)
             readiness.push(readinessOf(d.name, authentication));
     }
@@ -118,7 +124,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
         const requestTransform = compileRequestTransform(policies, `${path}.requestPolicies`, ctx, params);
         const ownResponseTransform = compileResponseTransform(r.responsePolicies ?? {}, `${path}.responsePolicies`, ctx, params);
         const responseTransform = cors === null ? ownResponseTransform : corsResponseHeaders(ownResponseTransform);
-        const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, parts.functions);
+        const backend = compileBackend(r.backend, `${path}.backend`, pattern, ctx, parts.functions, authentication?.browserSignIn ?? null);
         if (backend === null)
             return;
         const usagePlans = usagePlansConfig === undefined ? null : parts.usagePlans().policyFor(deploymentRef, usagePlansConfig, `${base}.requestPolicies.usagePlans`, params);
@@ -203,6 +209,8 @@ export function compilePlan(loaded, registry, log, opts = {}) {
     // Declared plans and subscribers are checked even when no deployment uses them yet.
     if (config.usagePlans !== undefined || config.subscribers !== undefined)
         parts.usagePlans();
+    // The token revocation list lives across reloads, shared through state.redis when there is one.
+    compileRevocations(ctx, config.state?.redis !== undefined ? parts.shared().counters : null);
     // Before the deployments: the key stores they create trace their first fetch with it.
     const tracer = compileTracing(config.telemetry, 'telemetry', ctx);
     const router = new Router();

@@ -1,5 +1,6 @@
 /** A copy of the configuration safe to show on the admin plane: secrets and credentials blanked. */
-const SECRET_KEY = /secret|password|passphrase|private|masterkey|authorization|token$|^d$|^p$|^q$|^dp$|^dq$|^qi$|^k$/i;
+// `keys`: a list of strings under that name is credentials (`admin.keys`); JWKS `keys` hold objects, walked member by member.
+const SECRET_KEY = /secret|password|passphrase|private|masterkey|authorization|token$|^keys$|^d$|^p$|^q$|^dp$|^dq$|^qi$|^k$/i;
 const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i;
 /**
  * Blanks values under secret-looking keys, credentials inside URLs, every function `config` value

@@ -69,6 +69,7 @@ export async function startIdentityProvider(section, opts) {
             url,
             port,
             issuer: state.issuer,
+            state,
             banner: () => lines,
             async close() {
                 await new Promise((ok) => {

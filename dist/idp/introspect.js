@@ -2,12 +2,14 @@
  * RFC 7662 token introspection for the token service's own access tokens (`POST /oauth/introspect`).
  * The caller is an application of the token service, authenticated like the token endpoint
  * (`client_secret_basic` or `client_secret_post`); the answer is `{"active": true, ...claims}` for a
- * token this service signed that verifies against a published (not revoked) key and is unexpired
- * at the provider's clock, `{"active": false}` for anything else. Reads only the in-memory snapshot.
+ * token this service signed or sealed (an opaque token) with a published (not revoked) key and
+ * unexpired at the provider's clock, `{"active": false}` for anything else. Reads only the
+ * in-memory snapshot.
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { oauthErrors } from './oauth_error.js';
 import { isOAuthError, parseTokenRequest } from './token_request.js';
+import { openOpaqueToken } from './opaque_token.js';
 /** RFC 6749 §5.2: a failed client authentication is `invalid_client`, 401. */
 const invalidClient = () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } });
 const INACTIVE = { status: 200, body: { active: false } };
@@ -23,7 +25,7 @@ async function verifyOwn(snap, token, now) {
         aud = decodeJwt(token).aud;
     }
     catch {
-        return null; // not a JWT at all: an opaque string this provider never issued
+        return openOwnOpaque(snap, token, now); // not a JWT: perhaps one of this provider's opaque tokens
     }
     // The API is found by audience before any verification only to pick the key; the signature,
     // issuer, audience and expiry checks below decide.
@@ -40,6 +42,19 @@ async function verifyOwn(snap, token, now) {
     catch {
         return null;
     }
+}
+/** The claims of an opaque token this provider sealed, for an API it still has, unexpired at `now`; else null. */
+function openOwnOpaque(snap, token, now) {
+    const claims = openOpaqueToken(snap, token);
+    if (claims === null || claims['iss'] !== snap.issuer)
+        return null;
+    const aud = claims['aud'];
+    if (typeof aud !== 'string' || !snap.apiByIdentifier.has(aud))
+        return null;
+    const exp = claims['exp'];
+    if (typeof exp !== 'number' || exp * 1000 <= now.getTime())
+        return null;
+    return claims;
 }
 /**
  * Answers an introspection request: the form body (`token`, optional `token_type_hint`) and the

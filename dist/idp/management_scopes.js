@@ -1,4 +1,8 @@
-/** Scopes of the management API, named as Auth0's Management API v2 names them. */
+/**
+ * Scopes of the management API, named as Auth0's Management API v2 names them, and
+ * `gatehouse:admin`: a token carrying it may make changes on the gateway's admin plane (issue 18,
+ * docs/admin-api.md).
+ */
 export const MANAGEMENT_API_ID = 'gatehouse-management-api';
 export const MANAGEMENT_SCOPES = [
     'read:resource_servers',
@@ -16,4 +20,5 @@ export const MANAGEMENT_SCOPES = [
     'read:signing_keys',
     'create:signing_keys',
     'update:signing_keys',
+    'gatehouse:admin',
 ];

@@ -3,4 +3,4 @@
  * (resource servers), applications (clients), client grants and signing keys.
  */
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'];
-export const TOKEN_DIALECTS = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'];
+export const TOKEN_DIALECTS = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz', 'opaque'];

@@ -60,6 +60,9 @@ export function apiRecord(input, base, origin, now) {
         dialect = 'rfc9068_profile';
     if (!TOKEN_DIALECTS.includes(dialect))
         throw invalid(`token_dialect must be one of ${TOKEN_DIALECTS.join(', ')}`);
+    // Opaque tokens are sealed with a secret derived from a signing key pair; an HS256 API has none.
+    if (dialect === 'opaque' && signingAlg === 'HS256')
+        throw invalid('token_dialect opaque needs an asymmetric signing_alg (RS256, PS256, ES256 or EdDSA)');
     const lifetime = input.tokenLifetimeSec ?? base?.tokenLifetimeSec ?? DEFAULT_TOKEN_LIFETIME_SEC;
     if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 2_592_000)
         throw invalid('token_lifetime must be an integer from 1 to 2592000');

@@ -17,6 +17,9 @@ export const HOP_BY_HOP = new Set([
 export function connectionListed(value) {
     if (value === undefined)
         return null;
+    // What nearly every message says (each upstream answer, issue 16): nothing to split or allocate.
+    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close')
+        return null;
     const list = Array.isArray(value) ? value.join(',') : value;
     const out = new Set();
     for (const token of list.split(',')) {

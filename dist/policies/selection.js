@@ -20,7 +20,7 @@
  */
 import { byType, nonEmptyString, object } from '../lib/json_schema.js';
 import { compileContextVariable, routeParameters } from '../backends/context_vars.js';
-import { createDynamicBackend } from '../backends/dynamic.js';
+import { createDynamicBackend, dynamicRoutingCounts } from '../backends/dynamic.js';
 const keySchema = byType({
     ANY_OF: object({
         type: { const: 'ANY_OF' },
@@ -175,5 +175,8 @@ export function compileDynamicRouting(config, path, route, ctx, compile) {
     const variable = compileSelector(config.selectionSource.selector, `${path}.selectionSource.selector`, routes, ROUTING_TABLES, ctx);
     const entries = config.routingBackends.map((r, i) => ({ key: r.key, candidate: compile(r.backend, `${path}.routingBackends[${i}].backend`) }));
     const selection = compileSelection(variable, entries, (i) => `${path}.routingBackends[${i}].key`, ctx);
-    return selection === null ? null : createDynamicBackend((rc) => selection.select(rc));
+    if (selection === null)
+        return null;
+    const named = selection.candidates.map((b, i) => [b, config.routingBackends[i].key.name]);
+    return createDynamicBackend((rc) => selection.select(rc), dynamicRoutingCounts(ctx.registry, route), named);
 }

@@ -1,8 +1,14 @@
+import client from 'prom-client';
 import { readRequestBody } from '../lib/body.js';
 import { sendError } from '../lib/respond.js';
+import { FunctionPool } from '../functions/pool.js';
+import { isConsolePath } from '../console/serve.js';
+import { browserRefusal, challengeHeaders, hostRefusal } from './admin_access.js';
+import { answerIdp, IDP_PREFIX } from './admin_idp.js';
 import { authAdminState } from '../auth/compile.js';
 import { storesHealth } from '../state/index.js';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.js';
+import { answerRevocations, isRevocationsPath } from '../auth/revocation_admin.js';
 const JSON_TYPE = 'application/json';
 /** Largest admin request body (subscriber changes are small JSON objects). */
 const ADMIN_BODY_MAX_BYTES = 64 * 1024;
@@ -40,7 +46,28 @@ export async function readiness(draining, notReady, extra = {}) {
     const ok = reasons.length === 0;
     return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', draining: false, ...extra, reasons });
 }
-/** Answers one admin request. */
+/** Every function of the plan: its pool (warm containers, queue) and its cold starts so far. */
+async function functionsState(registry) {
+    const cold = new Map();
+    const metric = registry.metrics.getSingleMetric('gatehouse_function_cold_starts_total');
+    for (const v of (await metric?.get())?.values ?? [])
+        cold.set(String(v.labels['function_id']), v.value);
+    return registry.list('function:').map((f) => {
+        const local = f instanceof FunctionPool;
+        const st = f.stats();
+        return {
+            id: f.functionId,
+            kind: local ? 'local' : 'remote',
+            containers: local ? st.containers : null,
+            busy: local ? st.busy : null,
+            idle: local ? st.containers - st.busy : null,
+            starting: local ? st.starting : null,
+            queued: local ? st.queued : null,
+            coldStarts: cold.get(f.functionId) ?? 0,
+        };
+    });
+}
+/** Answers one admin request (the HTTP side has already checked the credential). */
 export async function answerAdmin(deps, method, path, body = '') {
     const get = method === 'GET' || method === 'HEAD';
     if (get && path === '/health/live')
@@ -57,9 +84,17 @@ export async function answerAdmin(deps, method, path, body = '') {
         return json(200, { ...authAdminState({ registry: deps.registry }), warnings: deps.state.plan.warnings });
     if (get && path === '/admin/state')
         return json(200, { stores: storesHealth(deps.registry) });
+    if (get && path === '/admin/functions')
+        return json(200, { functions: await functionsState(deps.registry) });
+    if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`))
+        return answerIdpRequest(deps.idp ?? null, method, path, body);
     if (isSubscribersPath(path)) {
         const a = await answerSubscribers(deps.registry, method, path, body);
         return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
+    }
+    if (isRevocationsPath(path)) {
+        const a = await answerRevocations(deps.registry, method, path, body);
+        return a.value === null ? { status: a.status, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
     }
     if (get && path === '/admin/info')
         return json(200, { ...deps.info, inFlight: deps.state.inFlight, pid: process.pid });
@@ -69,20 +104,77 @@ export async function answerAdmin(deps, method, path, body = '') {
     }
     return json(404, { code: 404, message: 'Not Found' });
 }
-/** Serves `answer(method, path, body)` over HTTP; a request body over 64 KiB gets 413. */
-export function createAdminHandler(answer) {
+/** `/admin/idp...` when a token service runs here; 404 otherwise. */
+export async function answerIdpRequest(idp, method, path, body) {
+    if (idp === null)
+        return json(404, { code: 404, message: 'no token service is configured' });
+    const a = await answerIdp(idp, method, path, body);
+    return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
+}
+/** On every admin-plane answer, the console's pages included (docs/admin-api.md, "Security headers"). */
+export const SECURITY_HEADERS = {
+    'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+};
+/** Paths anyone may read whatever `admin.openReads` says: probes must not need a credential. */
+const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
+/**
+ * Serves `answer(method, path, body)` over HTTP, behind the access rules; a request body over
+ * 64 KiB gets 413.
+ */
+export function createAdminHandler(answer, opts) {
+    const { access } = opts;
     return async function onAdminRequest(req, res) {
         const path = (req.url ?? '/').split('?')[0] ?? '/';
+        for (const [name, value] of Object.entries(SECURITY_HEADERS))
+            res.setHeader(name, value);
         try {
+            const method = req.method ?? 'GET';
+            const read = method === 'GET' || method === 'HEAD';
+            const misdirected = hostRefusal(req, opts.boundToLoopback === true);
+            if (misdirected !== null) {
+                req.resume();
+                return sendError(res, 421, misdirected, { 'cache-control': 'no-store' });
+            }
+            if (opts.console != null && isConsolePath(path)) {
+                req.resume();
+                return opts.console.serve(req, res, path);
+            }
             const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
             if (body === null)
-                return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`);
-            const a = await answer(req.method ?? 'GET', path, body.toString('utf8'));
+                return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`, { 'cache-control': 'no-store' });
+            if (!read) {
+                const refused = browserRefusal(req, body.length > 0);
+                if (refused !== null)
+                    return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
+            }
+            const whoami = path === '/admin/whoami';
+            let who = null;
+            if (!read || whoami || (!access.openReads && !ALWAYS_OPEN.has(path))) {
+                const v = await access.authenticate(req.headers.authorization);
+                if (!v.ok) {
+                    opts.log?.warn({ method, path, status: v.status, remote: req.socket.remoteAddress }, 'admin request refused: no valid admin credential');
+                    return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
+                }
+                who = v.who;
+                if (whoami && read) {
+                    const a = json(200, { authenticated: true, ...v.who, openReads: access.openReads });
+                    res.writeHead(200, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
+                    res.end(method === 'HEAD' ? undefined : a.body);
+                    return;
+                }
+            }
+            const a = await answer(method, path, body.toString('utf8'));
+            // An audit line per change: who (a key, or the token's subject), what, and how it ended.
+            if (!read && who !== null)
+                opts.log?.info({ method, path, status: a.status, via: who.via, subject: who.subject }, 'admin change');
             res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
-            res.end(req.method === 'HEAD' ? undefined : a.body);
+            res.end(method === 'HEAD' ? undefined : a.body);
         }
         catch (err) {
-            sendError(res, 500, err.message);
+            sendError(res, 500, err.message, { 'cache-control': 'no-store' });
         }
     };
 }

@@ -18,9 +18,14 @@ import { JwksBroker } from '../auth/jwks/broker.js';
 import { startIdentityProvider } from '../idp/index.js';
 import { listenerUrl } from '../lib/listen_url.js';
 import { scrapedMetric } from '../lib/scraped_metrics.js';
-import { createAdminHandler, json, liveness, readiness } from './admin_plane.js';
+import { answerIdpRequest, createAdminHandler, json, liveness, readiness } from './admin_plane.js';
+import { mergeAuthStates, sumFunctionStates } from './admin_merge.js';
+import { createAdminAccess, isLoopbackHost } from './admin_access.js';
+import { IDP_PREFIX } from './admin_idp.js';
+import { createConsoleServer } from '../console/serve.js';
 import { createClusterStateServer } from '../state/cluster.js';
 import { isToPrimary } from './cluster_protocol.js';
+import { forwardRevocationChange, isRevocationChange, replayRevocations } from './cluster_revocations.js';
 import { listen } from './gateway.js';
 function registerBrokerMetrics(registry, broker) {
     registry.registerMetric(scrapedMetric('gatehouse_jwks_shared_fetches_total', 'JWKS and discovery fetches the primary made for its workers (what the identity provider saw), by result.', 'counter', () => [
@@ -77,6 +82,11 @@ export async function startPrimary(opts) {
         });
     }
     const askAdmin = (w, method, path, body = '') => ask(w, (id) => ({ gh: 'admin', id, method, path, ...(body === '' ? {} : { body }) }));
+    async function copyRevocations(to) {
+        const from = [...workers.values()].find((x) => x !== to && listening.has(x.id));
+        if (from !== undefined && !(await replayRevocations(from, to, askAdmin)))
+            log.warn({ pid: to.process.pid }, 'could not copy the revocation list to a new worker');
+    }
     const askReload = (w) => ask(w, (id) => ({ gh: 'reload', id }));
     let firstDataUrl = () => undefined;
     const firstListening = new Promise((r) => (firstDataUrl = r));
@@ -92,6 +102,9 @@ export async function startPrimary(opts) {
                     firstDataUrl(m.dataUrl);
                     if (++ready === opts.workers)
                         resolve();
+                    // A worker replacing a dead one starts with an empty revocation list: give it a live worker's.
+                    else if (ready > opts.workers)
+                        void copyRevocations(w);
                     return;
                 case 'admin-reply':
                     replies.get(m.id)?.settle(m.answer);
@@ -165,6 +178,11 @@ export async function startPrimary(opts) {
         }
         if (get && path === '/health/ready')
             return readiness(shuttingDown, () => workersNotReady(live), { workers: live.length });
+        // The token service runs here, in the primary: the workers have none to manage.
+        if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`))
+            return answerIdpRequest(idpDeps, method, path, body);
+        if (isRevocationChange(method, path))
+            return forwardRevocationChange(live.filter((w) => listening.has(w.id)), askAdmin, method, path, body);
         if (method === 'POST' && path === '/admin/reload') {
             const results = await Promise.all(live.map((w) => askReload(w)));
             const applied = results.every((r) => r?.applied === true);
@@ -177,6 +195,17 @@ export async function startPrimary(opts) {
         const serving = live.filter((w) => listening.has(w.id));
         if (serving.length === 0)
             return json(503, { code: 503, message: 'no worker running' });
+        if (get && (path === '/admin/functions' || path === '/admin/auth')) {
+            // Every worker runs its own containers and counts its own decisions: the gateway's are all of theirs.
+            const asked = await Promise.all(serving.map(async (w) => ({ pid: w.process.pid, a: await askAdmin(w, 'GET', path) })));
+            const answers = asked.filter((x) => x.a?.status === 200);
+            if (answers.length === 0)
+                return json(504, { code: 504, message: 'worker did not answer' });
+            if (path === '/admin/auth')
+                return json(200, { ...mergeAuthStates(answers.map((x) => ({ pid: x.pid, state: JSON.parse(x.a.body) }))), workers: answers.length });
+            const lists = answers.map((x) => JSON.parse(x.a.body).functions);
+            return json(200, { functions: sumFunctionStates(lists), workers: answers.length });
+        }
         for (const w of get ? serving : serving.slice(0, 1)) {
             const a = await askAdmin(w, method, path, body);
             if (a === null)
@@ -189,7 +218,14 @@ export async function startPrimary(opts) {
         }
         return json(504, { code: 504, message: 'worker did not answer' });
     }
-    const admin = createServer(createAdminHandler(answer));
+    // The routes of the live plan are the workers' (a reload changes them there): ask one, else the plan compiled at start.
+    const liveConfig = async () => {
+        const a = await answer('GET', '/admin/plan');
+        return a.status === 200 ? JSON.parse(a.body).config : plan.redacted;
+    };
+    const idpDeps = idp === null ? null : { state: idp.state, url: idp.url, config: liveConfig, dataUrl: () => info.dataUrl };
+    const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
+    const admin = createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host), log: log.child({ component: 'admin' }) }));
     try {
         await allListening;
         info.dataUrl = await firstListening;

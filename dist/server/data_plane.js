@@ -10,7 +10,7 @@
  * requests already in flight finish on the plan they started with.
  */
 import { randomUUID } from 'node:crypto';
-import { accessLogger } from '../lib/log.js';
+import { accessLogger, writeAccessLine } from '../lib/log.js';
 import { sendError } from '../lib/respond.js';
 import { splitPath } from '../router/path.js';
 import { RequestContext } from './request_context.js';
@@ -39,17 +39,9 @@ export function createDataPlaneHandler(state, log) {
         const access = route === null ? unmatchedLog : route.accessLog;
         if (access === null)
             return;
-        access.info({
-            reqId: ctx.requestId,
-            route: route?.route,
-            method: ctx.req.method,
-            path: ctx.path,
-            status,
-            ms: Math.round(seconds * 1e5) / 100,
-            auth: ctx.authReason ?? undefined,
-            sub: ctx.auth?.subject,
-            client: ctx.auth?.clientId,
-        }, 'access');
+        // Written field by field: no object built only to be serialised (issue 16).
+        const auth = ctx.auth;
+        writeAccessLine(access, ctx.requestId, route?.route, ctx.req.method ?? 'OTHER', ctx.path, status, Math.round(seconds * 1e5) / 100, ctx.authReason ?? undefined, auth?.subject, auth?.clientId);
     }
     /**
      * After usage plans: validations, then request transformations, then the response cache and the

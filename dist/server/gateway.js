@@ -25,6 +25,8 @@ import { SharedRegistry } from '../lib/shared_registry.js';
 import { startIdentityProvider } from '../idp/index.js';
 import { createDataPlaneHandler } from './data_plane.js';
 import { answerAdmin, createAdminHandler } from './admin_plane.js';
+import { createAdminAccess, isLoopbackHost } from './admin_access.js';
+import { createConsoleServer } from '../console/serve.js';
 import { TlsListener } from './tls_listener.js';
 import { createRedirectHandler } from './http_redirect.js';
 /** Listens on `host:port`; resolves with the bound address. */
@@ -153,8 +155,10 @@ export async function startGateway(opts) {
         reloading ??= reloadOnce().finally(() => (reloading = null));
         return reloading;
     }
-    const answer = (method, path, body = '') => answerAdmin({ state, registry, info, reload }, method, path, body);
-    const admin = opts.admin === false ? null : createServer(createAdminHandler(answer));
+    const idpDeps = idp === null ? null : { state: idp.state, url: idp.url, config: () => state.plan.redacted, dataUrl: () => info.dataUrl };
+    const answer = (method, path, body = '') => answerAdmin({ state, registry, info, reload, idp: idpDeps }, method, path, body);
+    const access = createAdminAccess({ keys: opts.adminKeys?.keys ?? [], openReads: opts.adminKeys?.openReads ?? true, idp: () => idp?.state ?? null });
+    const admin = opts.admin === false ? null : createServer(createAdminHandler(answer, { access, console: createConsoleServer(), boundToLoopback: isLoopbackHost(plan.admin.host), log: log.child({ component: 'admin' }) }));
     try {
         const dataAddr = await listen(data, opts.port ?? s.port, opts.host ?? s.host);
         dataPort = dataAddr.port;

@@ -1,7 +1,8 @@
 /**
  * The Redis store (`state.redis`, or OCI's `responseCacheDetails` for the cache): counters are
  * rate-limiter-flexible's RateLimiterRedis (one atomic Lua script per hit: SET NX EX, INCRBY, PTTL),
- * the cache is `SET gatehouse:cache:<key> <value> PX <ttl>` / `GET` as Buffers. One ioredis client
+ * the cache is `SET gatehouse:cache:<key> <value> PX <ttl>` / `GET` as Buffers, the revocation list a
+ * sorted set (redis_expiring_set.ts). One ioredis client
  * per distinct settings; index.ts shares it between counters and cache through the registry.
  *
  * Redis trouble must never hold or fail a request (issue 13), so the client is set to fail fast
@@ -19,6 +20,7 @@ import { createRequire } from 'node:module';
 import { limiterCounters } from './limiters.js';
 import { STATE_DEFAULTS } from './config.js';
 import { noFailures, totalFailures } from './observed.js';
+import { createRedisExpiringSet } from './redis_expiring_set.js';
 /** Where the server is, safe to print (no credentials): `redis://10.0.0.5:6379/0`. */
 export function redisTarget(s) {
     const host = s.host.includes(':') ? `[${s.host}]` : s.host;
@@ -172,6 +174,7 @@ export function createRedisStore(s, opts) {
         if (!up && client.status === 'ready')
             markUp();
     }
+    const sets = new Map();
     const direct = limiterCounters((spec) => new (loadRateLimiterRedis())({
         storeClient: client,
         keyPrefix: `${LIMIT_PREFIX}${spec.name}`,
@@ -197,6 +200,8 @@ export function createRedisStore(s, opts) {
                 return firstAttempt === null ? set(key, value, ttlMs) : firstAttempt.then(() => set(key, value, ttlMs));
             },
         },
+        // One object per name: the revocation list asks again on every compile.
+        expiringSet: (name) => sets.get(name) ?? sets.set(name, createRedisExpiringSet(client, name, { answered, failed, firstAttempt: () => firstAttempt })).get(name),
         failuresByOp,
         health() {
             return { kind: 'redis', target, up, lastError, downSince: up ? null : downSince, failures: totalFailures(failuresByOp) };

@@ -28,6 +28,7 @@ const dotEnv: Record<string, string> = {
   CLIENT_SECRET: 'client-secret',
   MANAGEMENT_CLIENT_SECRET: 'management-secret',
   GATEHOUSE_IDP_MASTER_KEY: 'master-key-master-key-master-key',
+  GATEHOUSE_ADMIN_KEY: 'admin-key-admin-key-admin-key',
 };
 
 /** Compose's interpolation: `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, and `$$` for a literal `$`. */

@@ -137,6 +137,7 @@ describe('the image\'s entry command (ENTRYPOINT + CMD)', () => {
       GATEHOUSE_IDP_MASTER_KEY: 'entry-test-master-key-entry-test-master-key',
       CLIENT_SECRET: clientSecret,
       MANAGEMENT_CLIENT_SECRET: 'entry-test-management-secret',
+      GATEHOUSE_ADMIN_KEY: 'entry-test-admin-key-entry-test',
       // Without a redis-server here: nothing listens there, and rate limits fail open.
       REDIS_URL: redis?.url ?? `redis://127.0.0.1:${await freePort()}`,
       REDIS_PASSWORD: redisPassword,

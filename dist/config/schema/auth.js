@@ -8,6 +8,7 @@
 import { byType, nonEmptyString, object } from '../../lib/json_schema.js';
 import { ALGORITHMS } from '../../auth/algorithms.js';
 import { responseHeaderTransformationsSchema } from '../../policies/transforms.js';
+import { oauth2FailurePolicySchema } from '../../auth/oauth2/schema.js';
 /** OCI's ValidationFailurePolicy: MODIFY_RESPONSE replaces the 401 answer (src/auth/failure_policy.ts). */
 const validationFailurePolicy = {
     ...byType({
@@ -20,8 +21,10 @@ const validationFailurePolicy = {
             responseMessage: { type: 'string', description: 'Body of the answer, text/plain; charset=utf-8 unless a set header gives another Content-Type (default empty).' },
             responseHeaderTransformations: responseHeaderTransformationsSchema,
         }, ['type']),
-    }, ['OAUTH2']),
-    description: 'Replaces the answer to a request authentication refuses with 401 (missing, invalid or inactive token; authorizer denial). 502, 503 and 504 (the provider or authorizer failing) keep the stock answer. ' +
+        OAUTH2: oauth2FailurePolicySchema,
+    }),
+    description: 'OAUTH2 (TOKEN_AUTHENTICATION only): a browser without a valid token is signed in at the identity provider (OpenID Connect code flow, docs/browser-sign-in.md). ' +
+        'MODIFY_RESPONSE: replaces the answer to a request authentication refuses with 401 (missing, invalid or inactive token; authorizer denial). 502, 503 and 504 (the provider or authorizer failing) keep the stock answer. ' +
         'Header transformations apply to the WWW-Authenticate the gateway would send, so they can rename or remove it.',
 };
 const nonEmptyList = { type: 'array', items: nonEmptyString, minItems: 1 };
@@ -51,6 +54,11 @@ const extensions = {
         uniqueItems: true,
         description: 'Gatehouse extension (not an OCI field): the only JWS algorithms accepted (RFC 8725 §3.1); a token with another alg gets 401 alg_not_allowed before any key lookup. ' +
             'Default: every algorithm the key allows.',
+    },
+    isAccessTokenTypeRequired: {
+        type: 'boolean',
+        description: 'Gatehouse extension (not an OCI field): RFC 9068 access tokens only: the JOSE header typ must be at+jwt or application/at+jwt (any case); ' +
+            'another or no typ gets 401 token_type_invalid, so an ID token or another JWT from the same issuer is not taken for an access token. Default false (Auth0 signs typ JWT unless its API uses the RFC 9068 profile).',
     },
 };
 const verifyClaims = {

@@ -21,8 +21,8 @@ const apiSchema = object({
     tokenLifetime: { type: 'integer', minimum: 1, maximum: 2592000, description: 'Access token lifetime in seconds (default 86400, Auth0\'s).' },
     scopes: { type: 'array', items: scope },
     tokenDialect: {
-        enum: ['access_token', 'access_token_authz', 'rfc9068', 'rfc9068_profile', 'rfc9068_profile_authz'],
-        description: 'Token profile (Auth0 names; rfc9068 = rfc9068_profile). Default access_token.',
+        enum: ['access_token', 'access_token_authz', 'rfc9068', 'rfc9068_profile', 'rfc9068_profile_authz', 'opaque'],
+        description: 'Token profile (Auth0 names; rfc9068 = rfc9068_profile). Default access_token. opaque (an extension): a sealed token only introspection reads.',
     },
 }, ['identifier']);
 const grantSchema = object({

@@ -8,11 +8,13 @@ import { byType, nonEmptyString, object, stringList } from '../../lib/json_schem
 import { authenticationSchema, authorizationSchema } from './auth.js';
 import { dynamicAuthenticationSchema, dynamicRoutingSchema } from '../../policies/selection.js';
 import { functionBackendSchema, functionsSchema } from './functions.js';
+import { loginBackendSchema, logoutBackendSchema } from '../../backends/oauth2.js';
 import { identityProviderSchema } from './idp.js';
 import { corsSchema } from '../../policies/cors.js';
 import { trustedProxiesSchema } from '../../lib/client_ip.js';
 import { tracingSchema } from '../../lib/tracing.js';
 import { httpPortSchema, serverTlsSchema } from '../../server/tls.js';
+import { adminAccessSchemaProperties } from '../../server/admin_access.js';
 import { rateLimitingSchema } from '../../policies/rate_limit.js';
 import { mutualTlsSchema } from '../../policies/mutual_tls.js';
 import { subscribersSchema, usagePlansPolicySchema, usagePlansSchema } from '../../policies/usage_plans.js';
@@ -60,7 +62,12 @@ const stockBackend = object({
 const plainBackends = { HTTP_BACKEND: httpBackend, STOCK_RESPONSE_BACKEND: stockBackend, ORACLE_FUNCTIONS_BACKEND: functionBackendSchema };
 const backendSchema = byType(
 // A dynamic routing backend chooses among HTTP, functions and stock backends (OCI), never another dynamic one.
-{ ...plainBackends, DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)) }, ['OAUTH2_LOGOUT_BACKEND']);
+{
+    ...plainBackends,
+    DYNAMIC_ROUTING_BACKEND: dynamicRoutingSchema(byType(plainBackends)),
+    OAUTH2_LOGIN_BACKEND: loginBackendSchema,
+    OAUTH2_LOGOUT_BACKEND: logoutBackendSchema,
+});
 const methodEnum = { enum: ['ANY', 'HEAD', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS'] };
 const loggingPolicies = object({
     accessLog: object({ isEnabled: { type: 'boolean' } }),
@@ -117,7 +124,7 @@ export const configSchema = {
     title: 'Gatehouse configuration (gatehouse.yaml)',
     ...object({
         server: serverSchema,
-        admin: listener({ host: '127.0.0.1', port: 9080 }),
+        admin: object({ ...listener({ host: '127.0.0.1', port: 9080 })['properties'], ...adminAccessSchemaProperties }),
         deployments: { type: 'array', items: deploymentSchema },
         functions: functionsSchema,
         identityProvider: identityProviderSchema,

@@ -1,0 +1,110 @@
+/**
+ * Log lines to a file descriptor (stdout), gathered and written in batches, that neither block the
+ * event loop behind a slow reader nor lose a line on exit (issue 16).
+ *
+ * Hand-written rather than pino's SonicBoom, which offers two modes and neither fits: synchronous,
+ * it sleeps 100 ms whenever a non-blocking pipe is full (the whole gateway stalls behind a busy log
+ * reader); asynchronous, a write still in the thread pool when the process exits after an uncaught
+ * error is lost or lands after the lines written by the exit flush.
+ *
+ * Lines are gathered in a string and written with one `writeSync` when `batchBytes` are gathered or
+ * `flushMs` after the first of them. A full pipe (EAGAIN) or a partial write keeps the rest and
+ * retries `retryMs` later, so the event loop goes on serving; only when `maxPendingBytes` are held
+ * back does a write wait for the reader (backpressure, never a dropped line). `flushSync()` writes
+ * everything, waiting for the reader as long as it takes: the exit path.
+ */
+import { writeSync } from 'node:fs';
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the thread for `ms` (a full pipe on the exit path, where nothing else can run). */
+function sleepMs(ms) {
+    Atomics.wait(WAIT, 0, 0, ms);
+}
+export function createBatchedWriter(fd, opts = {}) {
+    const batchBytes = opts.batchBytes ?? 16 * 1024;
+    const flushMs = opts.flushMs ?? 25;
+    const retryMs = opts.retryMs ?? 2;
+    const maxPendingBytes = opts.maxPendingBytes ?? 4 * 1024 * 1024;
+    /** Lines gathered and not yet encoded. */
+    let gathered = '';
+    /** Encoded bytes a full pipe held back, written before anything gathered after them. */
+    let held = null;
+    let timer = null;
+    /** Writes what it can without waiting; true when nothing is left. Throws what is not EAGAIN. */
+    function writeAvailable() {
+        if (held === null) {
+            if (gathered === '')
+                return true;
+            held = Buffer.from(gathered, 'utf8');
+            gathered = '';
+        }
+        while (held !== null) {
+            let n;
+            try {
+                n = writeSync(fd, held);
+            }
+            catch (err) {
+                if (err.code === 'EAGAIN')
+                    return false;
+                throw err;
+            }
+            held = n >= held.length ? null : held.subarray(n);
+            if (held === null && gathered !== '') {
+                held = Buffer.from(gathered, 'utf8');
+                gathered = '';
+            }
+        }
+        return true;
+    }
+    function schedule(ms) {
+        // Unref'd: a pending write never keeps the process alive; the exit flush writes it.
+        if (timer === null)
+            timer = setTimeout(onTimer, ms).unref();
+    }
+    function onTimer() {
+        timer = null;
+        flushAvailable();
+    }
+    function flushAvailable() {
+        let done;
+        try {
+            done = writeAvailable();
+        }
+        catch {
+            // The reader is gone (EPIPE, a closed fd): lines that cannot be written must not cost the process.
+            held = null;
+            gathered = '';
+            return;
+        }
+        if (done)
+            return;
+        if ((held?.length ?? 0) + gathered.length > maxPendingBytes)
+            return flushSync();
+        schedule(retryMs);
+    }
+    function flushSync() {
+        if (timer !== null) {
+            clearTimeout(timer);
+            timer = null;
+        }
+        try {
+            while (!writeAvailable())
+                sleepMs(1);
+        }
+        catch {
+            held = null;
+            gathered = '';
+        }
+    }
+    return {
+        write(line) {
+            gathered += line;
+            if (held === null && gathered.length >= batchBytes)
+                flushAvailable();
+            else if (held !== null && held.length + gathered.length > maxPendingBytes)
+                flushSync();
+            else
+                schedule(flushMs);
+        },
+        flushSync,
+    };
+}

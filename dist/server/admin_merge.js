@@ -1,0 +1,56 @@
+/**
+ * `--workers`: what the primary's admin plane answers for reads whose numbers live in each worker
+ * (each runs its own function containers and counts its own authentication decisions). Asking one
+ * worker showed a part; these merge every worker's answer.
+ */
+import { RECENT_FAILURES_MAX } from '../auth/stats.js';
+/** `--workers`: each worker has its own pools; the gateway's are their sums, function by function. */
+export function sumFunctionStates(perWorker) {
+    const out = new Map();
+    const add = (a, b) => (a === null || b === null ? (a ?? b) : a + b);
+    for (const list of perWorker) {
+        for (const f of list) {
+            const seen = out.get(f.id);
+            out.set(f.id, seen === undefined
+                ? { ...f }
+                : {
+                    ...seen,
+                    containers: add(seen.containers, f.containers),
+                    busy: add(seen.busy, f.busy),
+                    idle: add(seen.idle, f.idle),
+                    starting: add(seen.starting, f.starting),
+                    queued: add(seen.queued, f.queued),
+                    coldStarts: seen.coldStarts + f.coldStarts,
+                });
+        }
+    }
+    return [...out.values()];
+}
+const num = (v) => (typeof v === 'number' ? v : 0);
+/**
+ * `/admin/auth` over the workers: recent failures merged newest first (each tagged with its worker's
+ * pid; as many as one gateway keeps), failure and decision counts summed; key stores and warnings
+ * from the first answer (the workers' stores share one fetch through the primary's broker).
+ */
+export function mergeAuthStates(perWorker) {
+    const first = perWorker[0]?.state ?? {};
+    const recent = [];
+    const byReason = {};
+    const decisions = {};
+    for (const { pid, state } of perWorker) {
+        const list = Array.isArray(state['recentFailures']) ? state['recentFailures'] : [];
+        for (const f of list)
+            recent.push({ ...f, worker: pid });
+        for (const [reason, n] of Object.entries((state['failuresByReason'] ?? {})))
+            byReason[reason] = (byReason[reason] ?? 0) + num(n);
+        for (const [deployment, d] of Object.entries((state['decisions'] ?? {}))) {
+            const sum = (decisions[deployment] ??= { reasons: {}, cacheHits: 0, cacheMisses: 0 });
+            sum.cacheHits += num(d['cacheHits']);
+            sum.cacheMisses += num(d['cacheMisses']);
+            for (const [reason, n] of Object.entries((d['reasons'] ?? {})))
+                sum.reasons[reason] = (sum.reasons[reason] ?? 0) + num(n);
+        }
+    }
+    recent.sort((a, b) => String(b['at']).localeCompare(String(a['at'])));
+    return { ...first, decisions, recentFailures: recent.slice(0, RECENT_FAILURES_MAX), failuresByReason: byReason };
+}

@@ -223,7 +223,6 @@ function compilePolicy(
     ctx.warn(`${extraPath}.issuers`, 'no issuers: the iss claim is not checked, so a token from any issuer these keys sign for is accepted');
   }
   if (audiences === undefined) {
-    if (cfg.isAccessTokenTypeRequired !== undefined) ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
     ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
   }
 
@@ -232,6 +231,7 @@ function compilePolicy(
     // RFC 7662 introspection instead of keys (src/auth/introspection.ts).
     if (!('secrets' in opts)) ctx.issue(`${keysPath}.clientDetails`, 'not supported yet: token introspection needs the secrets: map');
     if (cfg.allowedAlgorithms !== undefined) ctx.issue(`${path}.allowedAlgorithms`, 'does not apply with clientDetails: introspection checks no signature');
+    if (cfg.isAccessTokenTypeRequired !== undefined) ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
     if (ctx.issues.length > before) return null;
     return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {
       extractor: (opts.wrapExtractor ?? same)(createExtractor({ header, scheme, queryParam: cfg.tokenQueryParam ?? null })),

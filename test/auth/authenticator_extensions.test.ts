@@ -87,6 +87,48 @@ test('isAccessTokenTypeRequired does not apply to introspection: refused at load
   assert.ok(c.issues.some((i) => i.path === 'deployments[0].specification.requestPolicies.authentication.isAccessTokenTypeRequired' && /does not apply with clientDetails/.test(i.message)), JSON.stringify(c.issues));
 });
 
+test('regression: isAccessTokenTypeRequired with clientDetails is refused even when audiences are set (the check hung off the no-audiences warning)', () => {
+  const c = compileContext();
+  const p = compileAuthentication(
+    {
+      type: 'TOKEN_AUTHENTICATION',
+      isAccessTokenTypeRequired: true,
+      validationPolicy: {
+        type: 'REMOTE_DISCOVERY',
+        sourceUriDetails: { type: 'DISCOVERY_URI', uri: 'https://idp.example/.well-known/openid-configuration' },
+        clientDetails: { type: 'CUSTOM', clientId: 'gw', clientSecretId: 'ocid1.vaultsecret.x' },
+        additionalValidationPolicy: { audiences: ['https://api'] },
+      },
+    },
+    'deployments[0].specification.requestPolicies.authentication',
+    c,
+    'x',
+    { secrets: { 'ocid1.vaultsecret.x': 's' } },
+  );
+  assert.equal(p, null, 'an introspection policy that says RFC 9068 mode would silently check no typ');
+  assert.ok(c.issues.some((i) => i.path === 'deployments[0].specification.requestPolicies.authentication.isAccessTokenTypeRequired'), JSON.stringify(c.issues));
+});
+
+test('regression: isAccessTokenTypeRequired on a key-based policy without audiences loads and is enforced (it was refused as if it had clientDetails)', async () => {
+  const c = compileContext();
+  const p = compileAuthentication(
+    { type: 'JWT_AUTHENTICATION', issuers: [server.issuer], isAccessTokenTypeRequired: true, publicKeys: { type: 'REMOTE_JWKS', uri: server.jwksUri } },
+    'deployments[0].specification.requestPolicies.authentication',
+    c,
+    'no-aud',
+    { clock: new ManualClock(T0) },
+  );
+  try {
+    assert.deepEqual(c.issues, []);
+    assert.ok(p instanceof Authenticator);
+    assert.equal(await p.ready(), true);
+    assert.equal(await run(p, await signToken(key, claims(), { typ: 'at+jwt' })), 'ok');
+    assert.equal(await run(p, await signToken(key, claims())), 'token_type_invalid');
+  } finally {
+    await c.registry.closeAll();
+  }
+});
+
 test('a revoked jti is refused with token_revoked, even when its decision is cached; taken back, it passes again', async () => {
   const p = await policy();
   const list = revocationList(ctx);

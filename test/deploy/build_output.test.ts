@@ -32,7 +32,7 @@ describe('npm run build output, as the image copies it', () => {
   it('regression: the dist/ that `npm run build` leaves is readable by the image\'s non-root user (it was made by mkdtemp, mode 700)', { timeout: 120_000 }, () => {
     cpSync(join(ROOT, 'src'), join(root, 'src'), { recursive: true });
     mkdirSync(join(root, 'scripts'));
-    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) copyFileSync(join(ROOT, f), join(root, f));
+    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/build_console.mjs']) copyFileSync(join(ROOT, f), join(root, f));
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     // The build stage's umask (Docker's default): what is left closed is the build's doing.
     const r = spawnSync('sh', ['-c', 'umask 022 && exec npm run --silent build'], { cwd: root, encoding: 'utf8' });

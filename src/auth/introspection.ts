@@ -299,7 +299,9 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
   #discover(nowMs: number): Promise<Endpoint | string> {
     if (this.#endpoint !== null && nowMs < this.#endpointUntilMs) return Promise.resolve(this.#endpoint);
     if (this.#discovering !== null) return this.#discovering;
-    if (this.#endpoint === null && this.#lastError !== null && nowMs < this.#retryAtMs) return Promise.resolve(this.#lastError);
+    // After a failed fetch, wait DISCOVERY_RETRY_MS whether or not an older document still serves:
+    // otherwise, during the provider's outage, every request would wait on a fetch of its own.
+    if (nowMs < this.#retryAtMs) return Promise.resolve(this.#endpoint ?? this.#lastError ?? 'discovery failed');
     this.#discovering = this.#fetchDiscovery()
       .then((found) => {
         const now = this.#o.clock.nowMs();

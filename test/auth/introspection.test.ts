@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IntrospectionAuthenticator, type IntrospectionOptions } from '../../src/auth/introspection.ts';
+import { DISCOVERY_RETRY_MS, IntrospectionAuthenticator, type IntrospectionOptions } from '../../src/auth/introspection.ts';
+import { fetchJsonDocument } from '../../src/auth/jwks/http_fetch.ts';
 import { createExtractor } from '../../src/auth/extract.ts';
 import { compileAuthentication, compileAuthorization } from '../../src/auth/compile.ts';
 import { loadConfigText } from '../../src/config/load.ts';
@@ -263,6 +264,40 @@ test('a discovery document without introspection_endpoint is a 503 with the reas
     assert.equal((await a.authenticate(bearer('tok'))).status, 503);
     assert.match(String(a.problem()), /names no introspection_endpoint/);
     assert.equal(await a.ready(), false);
+  } finally {
+    await as.close();
+  }
+});
+
+test('regression: a discovery document that fails after serving once is retried at most once per DISCOVERY_RETRY_MS, not on every request', async () => {
+  const as = await fakeAs();
+  try {
+    as.answer = () => ({ active: true, sub: 's', exp: nowSec() + 3600 });
+    let discoveries = 0;
+    let down = false;
+    const a = authenticator(as.discoveryUri, {
+      maxCacheMs: 60_000,
+      fetchDocument: async (url, o) => {
+        discoveries++;
+        if (down) throw new Error('connection refused');
+        return fetchJsonDocument(url, o);
+      },
+    });
+    assert.equal((await a.authenticate(bearer('t0'))).status, 0);
+    assert.equal(discoveries, 1);
+    clock.advance(61_000); // the document is due again...
+    down = true; // ...and its server is down
+    for (const t of ['t1', 't2', 't3']) assert.equal((await a.authenticate(bearer(t))).status, 0, 'the endpoint that served keeps serving');
+    assert.equal(discoveries, 2, 'one failed re-fetch, then the retry delay');
+    clock.advance(DISCOVERY_RETRY_MS);
+    assert.equal((await a.authenticate(bearer('t4'))).status, 0);
+    assert.equal(discoveries, 3);
+    down = false;
+    clock.advance(DISCOVERY_RETRY_MS);
+    assert.equal((await a.authenticate(bearer('t5'))).status, 0);
+    assert.equal(discoveries, 4);
+    assert.equal((await a.authenticate(bearer('t6'))).status, 0);
+    assert.equal(discoveries, 4, 'fresh again: no fetch until maxCacheMs');
   } finally {
     await as.close();
   }

@@ -187,6 +187,27 @@ describe('OAUTH2 validationFailurePolicy', () => {
     assert.equal(done.headers.get('location'), '/app/home');
   });
 
+  it('regression: a returnTo with characters outside ASCII (/app/€) made the callback\'s Location header throw: 502 after a successful sign-in', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/app/callback?returnTo=${encodeURIComponent('/app/page?city=Zürich&p=€ 1')}`, jar);
+    assert.equal(start.status, 302);
+    const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'erin', new Jar());
+    const done = await get(back, jar);
+    assert.equal(done.status, 302, await done.clone().text());
+    assert.equal(done.headers.get('location'), '/app/page?city=Z%C3%BCrich&p=%E2%82%AC%201');
+    assert.ok(jar.cookies.has('gatehouse_web'), 'signed in');
+  });
+
+  it('regression: a callback carrying a bearer token of its own had that token checked instead of the provider\'s access token', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/app/page`, jar);
+    const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'grace', new Jar());
+    const done = await get(back, jar, { authorization: 'Bearer not-a-token' });
+    assert.equal(done.status, 302, await done.clone().text());
+    assert.equal(done.headers.get('location'), '/app/page');
+    assert.equal((await get(`${base}/app/page`, jar)).status, 200);
+  });
+
   it('API clients keep their 401: a bad bearer token, or a method other than GET and HEAD, is not redirected', async () => {
     const jar = new Jar();
     const bad = await get(`${base}/app/page`, jar, { authorization: 'Bearer not-a-token' });

@@ -141,6 +141,15 @@ function isTransaction(v: unknown): v is Transaction {
   return v !== null && typeof v === 'object' && typeof t.s === 'string' && typeof t.n === 'string' && typeof t.r === 'string' && typeof t.u === 'string' && typeof t.exp === 'number' && (t.v === null || typeof t.v === 'string');
 }
 
+/**
+ * `url` with every character outside printable ASCII percent-encoded (UTF-8): a returnTo or
+ * post-logout URL may hold any character once decoded from the query, and Node refuses a header
+ * value with one above U+00FF (the answer would be a 500 after a good sign-in).
+ */
+export function asciiLocation(url: string): string {
+  return url.replace(/[^\x21-\x7e]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
 function rawPath(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -183,13 +192,14 @@ export class OAuth2SignIn implements BrowserSignIn {
    */
   wrapExtractor(base: Extractor): Extractor {
     return (ctx) => {
+      // First: the callback and a refresh check the provider's token, never one the request carries.
+      const override = this.#override.get(ctx);
+      if (override !== undefined) return override;
       const own = base(ctx);
       if (own !== TOKEN_MISSING) {
         this.#source.set(ctx, 'request');
         return own;
       }
-      const override = this.#override.get(ctx);
-      if (override !== undefined) return override;
       const session = this.session(ctx);
       if (session === null) return TOKEN_MISSING;
       this.#source.set(ctx, 'session');
@@ -367,7 +377,7 @@ export class OAuth2SignIn implements BrowserSignIn {
   }
 
   #redirect(ctx: GatewayRequest, status: 302 | 307, location: string, cookies: string[]): void {
-    const headers: Record<string, string | string[]> = { location, 'cache-control': NO_STORE, 'content-length': '0' };
+    const headers: Record<string, string | string[]> = { location: asciiLocation(location), 'cache-control': NO_STORE, 'content-length': '0' };
     if (cookies.length > 0) headers['set-cookie'] = cookies;
     ctx.res.writeHead(status, headers);
     ctx.res.end();

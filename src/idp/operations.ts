@@ -53,6 +53,8 @@ export interface ApiInput {
 export function normalizeScopes(scopes: ApiInput['scopes']): ScopeDef[] {
   const out: ScopeDef[] = [];
   for (const s of scopes ?? []) {
+    // The input is JSON from an API: an entry may be anything, not only a string or {value}.
+    if (typeof s !== 'string' && (s === null || typeof s !== 'object' || Array.isArray(s))) throw invalid(`invalid scope: ${JSON.stringify(s)} (a string or {value, description})`);
     const def = typeof s === 'string' ? { value: s, description: s } : { value: s.value, description: s.description ?? s.value };
     if (typeof def.value !== 'string' || def.value === '' || /\s/.test(def.value)) throw invalid(`invalid scope: ${JSON.stringify(def.value)}`);
     if (!out.some((o) => o.value === def.value)) out.push(def);
@@ -230,6 +232,9 @@ export const ops = {
 
   /** Rotates every key family (or one); returns the new current keys. */
   async rotateKeys(state: IdpState, alg?: AsymmetricAlg): Promise<KeyRecord[]> {
+    // `alg` comes from an API request: HS256 has no key pair, and an unknown name has no generator.
+    const families = SIGNING_ALGS.filter((a) => a !== 'HS256');
+    if (alg !== undefined && !(families as readonly string[]).includes(alg)) throw invalid(`alg must be one of ${families.join(', ')}`);
     return state.mutate(async (tx) => {
       const changed = await rotateKeys((await tx.contents()).keys, state.now(), certName(state.issuer), alg);
       for (const k of changed) await tx.putKey(k);

@@ -200,6 +200,7 @@ export async function answerIdp(deps: AdminIdpDeps, method: string, path: string
       case 'POST keys :id':
         if (id !== 'rotate') break;
         {
+          if (b['alg'] !== undefined && typeof b['alg'] !== 'string') throw invalid('alg must be a string');
           const alg = str(b['alg']) as AsymmetricAlg | undefined;
           const current = await ops.rotateKeys(s, alg);
           return { status: 201, value: { current: current.map((k) => ({ kid: k.kid, alg: k.alg })) } };

@@ -64,3 +64,25 @@ it('puts the token where the route reads it: another header and scheme, or a que
   const query = await mint(config('/x', { tokenQueryParam: 'access_token' }));
   assert.deepEqual(words(query.curl), [`http://127.0.0.1:8080/v1/x?access_token=${query.access_token}`]);
 });
+
+const deps = () => ({ state, url: 'http://127.0.0.1:4000', config: () => ({}), dataUrl: () => 'http://127.0.0.1:8080' });
+
+it('regression: a scope that is null or not an object is a 400, not a 500 from a TypeError', async () => {
+  for (const scopes of [[null], [5], [['read']], [{ description: 'no value' }]]) {
+    const a = await answerIdp(deps(), 'POST', '/admin/idp/apis', JSON.stringify({ identifier: 'https://bad-scopes', scopes }));
+    assert.equal(a.status, 400, `${JSON.stringify(scopes)}: ${JSON.stringify(a.value)}`);
+  }
+  assert.ok(!state.snapshot.apis.some((x) => x.identifier === 'https://bad-scopes'));
+});
+
+it('regression: rotating an HS256 or unknown key family is a 400 naming the algorithms, not a 500; the keys stay as they were', async () => {
+  const before = state.snapshot.keys.map((k) => `${k.kid}:${k.state}`).sort();
+  for (const alg of ['HS256', 'none', 'rs256']) {
+    const a = await answerIdp(deps(), 'POST', '/admin/idp/keys/rotate', JSON.stringify({ alg }));
+    assert.equal(a.status, 400, `${alg}: ${JSON.stringify(a.value)}`);
+    assert.match((a.value as { message: string }).message, /RS256, PS256, ES256, EdDSA/);
+  }
+  const bad = await answerIdp(deps(), 'POST', '/admin/idp/keys/rotate', JSON.stringify({ alg: 5 }));
+  assert.equal(bad.status, 400, 'a non-string alg is bad input, not "every family"');
+  assert.deepEqual(state.snapshot.keys.map((k) => `${k.kid}:${k.state}`).sort(), before);
+});

@@ -175,6 +175,15 @@ test('authorizer function: malformed answer → 502, error → 502, timeout → 
   assert.equal(a.cacheSize, 0);
 });
 
+test('regression: a wwwAuthenticate Node cannot send as a header (control or non-ASCII characters) is a malformed answer, 502, not a 500', async () => {
+  for (const www of ['Bearer realm="\u20ac"', 'Bearer realm="caf\u00e9"', 'Bearer\x01', 'Bearer\x7f']) {
+    assert.match(parseAuthorizerAnswer(JSON.stringify({ active: false, wwwAuthenticate: www }), NOW) as string, /wwwAuthenticate must be/, JSON.stringify(www));
+  }
+  assert.deepEqual(parseAuthorizerAnswer(JSON.stringify({ active: false, wwwAuthenticate: 'Bearer\trealm="x"' }), NOW), { active: false, wwwAuthenticate: 'Bearer\trealm="x"' });
+  const v = await run(compile({ tokenHeader: 'Authorization' }), [['Authorization', 'Bearer bad-challenge']]);
+  assert.deepEqual([v.status, v.reason, v.auth], [502, 'authorizer_invalid_response', null]);
+});
+
 test('authorizer function: missing token → 401, or anonymous when allowed; the function is not called', async () => {
   const before = calls();
   const strict = await run(compile({ tokenQueryParam: 'token' }), []);

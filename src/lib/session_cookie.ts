@@ -22,8 +22,12 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Longest value kept in one cookie, in characters: browsers allow ~4096 bytes for name, value and attributes together. */
 export const CHUNK_CHARS = 3800;
-/** Most chunks of one cookie: beyond this the value is refused (a session that large is a misconfiguration). */
-export const MAX_CHUNKS = 5;
+/**
+ * Most chunks of one cookie: beyond this the value is refused (a session that large is a
+ * misconfiguration). 3 × CHUNK_CHARS leaves room in the default 16 KB request head for a sign-in
+ * cookie and the browser's other headers; more, and every request of that browser would get 431.
+ */
+export const MAX_CHUNKS = 3;
 
 /** One key of a ring: the 32-byte AES key, and until when it may still open values (null: it is the sealing key, or never retires). */
 export interface RingKey {

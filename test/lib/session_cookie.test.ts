@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/lib/clock.ts';
+import { DEFAULTS } from '../../src/config/defaults.ts';
 import { CHUNK_CHARS, MAX_CHUNKS, KeyRing, clearChunked, deriveKey, parseCookies, readChunked, setCookie, writeChunked } from '../../src/lib/session_cookie.ts';
 
 const clock = new ManualClock();
@@ -89,7 +90,18 @@ test('chunking: a small value is one cookie; a large one is split into name.0, n
   assert.deepEqual(big.map((c) => c.split('=')[0]), ['s.0', 's.1', 's.2']);
   for (const c of big) assert.ok(c.length < 4096, 'each Set-Cookie fits a browser cookie');
   assert.equal(readChunked(jar(big), 's'), value);
-  assert.equal(CHUNK_CHARS * MAX_CHUNKS >= 15000, true);
+  assert.equal(CHUNK_CHARS * MAX_CHUNKS >= 10000, true, 'room for ID tokens with many groups');
+});
+
+test('regression: the largest session the cookies accepted (5 chunks, 19 000 characters) overflowed the default 16 KB request head, so every request of that browser, logout included, got 431', () => {
+  // What the browser sends back: the largest session, a sign-in cookie (the access token expired: signing in again) and its usual headers.
+  const name = 'gatehouse_a-deployment-name-of-forty-characters';
+  const session = writeChunked(new Map(), name, 'x'.repeat(CHUNK_CHARS * MAX_CHUNKS), attrs)!;
+  assert.equal(session.length, MAX_CHUNKS);
+  const txn = ring(key()).seal('txn', { s: 'x'.repeat(43), n: 'x'.repeat(43), v: 'x'.repeat(43), r: `/${'p'.repeat(255)}`, u: `https://${'h'.repeat(60)}/callback`, exp: Date.now() });
+  const cookie = [...session.map((c) => c.split(';')[0]!), `${name}_txn=${txn}`].join('; ');
+  const otherHeaders = 2048; // request line, Host, User-Agent, Accept*, Referer, Sec-* of a browser's page load, with room
+  assert.ok(`Cookie: ${cookie}\r\n`.length + otherHeaders <= DEFAULTS.server.maxHeaderBytes, `a request head of ${cookie.length + otherHeaders} bytes`);
 });
 
 test('chunking: pieces the browser holds and the new value does not use are deleted; too large is refused; clearChunked deletes all', () => {

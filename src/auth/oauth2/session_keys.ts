@@ -11,7 +11,7 @@
  * `--workers` worker uses the same key; `gatehouse validate` (offline) writes nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompileContext } from '../../types.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -36,19 +36,36 @@ const demotedAt = new Map<string, number>();
 function generatedKey(dir: string): string {
   const home = join(dir, '.gatehouse');
   const file = join(home, 'session.key');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    // Created below.
-  }
+  const read = (): string | null => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    // Never an empty or truncated file as a key: HKDF of '' is a key anybody can compute.
+    if (text.length < MIN_SECRET_CHARS) throw new Error(`${file} holds no key (${text.length} characters): delete it to generate one`);
+    return text;
+  };
+  const found = read();
+  if (found !== null) return found;
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  // Written whole under a temporary name, then linked into place: of several workers starting at
+  // once, one link wins and the others read the complete file (a file created empty and then
+  // written could be read empty in between).
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(tmp, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
   try {
-    // wx: of several workers starting at once, one writes; the others read what it wrote.
-    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+    linkSync(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(tmp, { force: true });
   }
-  return readFileSync(file, 'utf8').trim();
+  const made = read();
+  if (made === null) throw new Error(`${file} vanished as it was written`);
+  return made;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/lib/clock.ts';
@@ -80,6 +80,24 @@ test('no sessionKeys: a key is generated once into .gatehouse/session.key (0600)
     assert.ok(compileSessionKeys(undefined, undefined, 'p', context(other, true), undefined, clock));
     assert.throws(() => statSync(join(other, '.gatehouse')));
     rmSync(other, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('regression: an empty .gatehouse/session.key (a worker reading it while another was still writing it) was used as the key: HKDF of an empty secret, the same for everybody', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-session-key-'));
+  try {
+    mkdirSync(join(dir, '.gatehouse'), { mode: 0o700 });
+    writeFileSync(join(dir, '.gatehouse', 'session.key'), '', { mode: 0o600 });
+    const ctx = context(dir);
+    assert.equal(compileSessionKeys(undefined, undefined, 'p', ctx, undefined, new ManualClock()), null);
+    assert.match(ctx.lines().join('\n'), /^p\.sessionKeys: absent, and the generated key could not be kept in .*session\.key holds no key \(0 characters\): delete it to generate one/);
+    // A key is generated whole and linked into place: no temporary file is left behind.
+    rmSync(join(dir, '.gatehouse', 'session.key'));
+    assert.ok(compileSessionKeys(undefined, undefined, 'p', context(dir), undefined, new ManualClock()));
+    assert.deepEqual(readdirSync(join(dir, '.gatehouse')), ['session.key']);
+    assert.match(readFileSync(join(dir, '.gatehouse', 'session.key'), 'utf8'), /^[A-Za-z0-9_-]{43}\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -161,7 +161,10 @@ export class CustomAuthenticator implements AuthenticationPolicy {
     const fields = { fnId: invoker.functionId, callId };
     const calls = this.policyStats.calls;
     if (!out.ok) {
-      g.log.warn({ ...fields, failure: out.failure, detail: out.detail }, 'authorizer function failed');
+      // These details carry the function's own answer (an fdk error holds the exception's message),
+      // which may quote the credential it was given: only the kind of failure is logged for them.
+      const quotesFunction = out.failure === 'function_error' || out.failure === 'protocol' || out.failure === 'upstream';
+      g.log.warn({ ...fields, failure: out.failure, ...(quotesFunction ? {} : { detail: out.detail }) }, 'authorizer function failed');
       calls[out.failure === 'timeout' ? AUTHORIZER_TIMEOUT : AUTHORIZER_ERROR]!++;
       return this.#record(out.failure === 'timeout' ? TIMEOUT : FAILED, nowMs);
     }

@@ -14,6 +14,7 @@ import { compileAuthentication, compileAuthorization } from '../../src/auth/comp
 import { compileContextVariable } from '../../src/backends/context_vars.ts';
 import { compileFunctions, type FunctionCatalog } from '../../src/functions/compile.ts';
 import type { AuthVerdict } from '../../src/auth/types.ts';
+import { createLogger } from '../../src/lib/log.ts';
 import { compileContext, request } from './helpers.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
@@ -182,6 +183,18 @@ test('regression: a wwwAuthenticate Node cannot send as a header (control or non
   assert.deepEqual(parseAuthorizerAnswer(JSON.stringify({ active: false, wwwAuthenticate: 'Bearer\trealm="x"' }), NOW), { active: false, wwwAuthenticate: 'Bearer\trealm="x"' });
   const v = await run(compile({ tokenHeader: 'Authorization' }), [['Authorization', 'Bearer bad-challenge']]);
   assert.deepEqual([v.status, v.reason, v.auth], [502, 'authorizer_invalid_response', null]);
+});
+
+test('regression: a failing authorizer\'s own error text (which may quote the credential) is not copied into the gateway log', async () => {
+  const lines: string[] = [];
+  const g = request([['Authorization', 'Bearer throw-with-token']]);
+  (g as { log: unknown }).log = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+  const v = await compile({ tokenHeader: 'Authorization' }).authenticate(g);
+  assert.deepEqual([v.status, v.reason], [502, 'authorizer_failed']);
+  const logged = lines.join('');
+  assert.match(logged, /authorizer function failed/);
+  assert.match(logged, /function_error/);
+  assert.doesNotMatch(logged, /throw-with-token/);
 });
 
 test('authorizer function: missing token → 401, or anonymous when allowed; the function is not called', async () => {

@@ -197,6 +197,15 @@ test('regression: a failing authorizer\'s own error text (which may quote the cr
   assert.doesNotMatch(logged, /throw-with-token/);
 });
 
+test('regression: a denial answered with status 401 (Oracle\'s Python sample) is a 401 with its wwwAuthenticate, not a 502; an allow with an error status stays a 502', async () => {
+  const a = compile({ tokenHeader: 'Authorization' });
+  const denied = await run(a, [['Authorization', 'Bearer deny-401']]);
+  assert.deepEqual([denied.status, denied.reason, denied.challenge, denied.auth], [401, 'authorizer_denied', 'API-key', null]);
+  const failed = await run(a, [['Authorization', 'Bearer allow-500']]);
+  assert.deepEqual([failed.status, failed.reason, failed.auth], [502, 'authorizer_failed', null]);
+  assert.equal(a.cacheSize, 0);
+});
+
 test('authorizer function: missing token → 401, or anonymous when allowed; the function is not called', async () => {
   const before = calls();
   const strict = await run(compile({ tokenQueryParam: 'token' }), []);

@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import { readRequestBody } from '../lib/body.ts';
+import { readRequestBody, requestHasBody } from '../lib/body.ts';
 import { sendError } from '../lib/respond.ts';
 import { FunctionPool } from '../functions/pool.ts';
 import type { FunctionInvoker } from '../functions/types.ts';
@@ -26,7 +26,7 @@ import type { FunctionState } from './admin_merge.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.ts';
-import { answerRevocations, isRevocationsPath } from '../auth/revocation_admin.ts';
+import { answerRevocations, isRevocationsPath, REVOCATIONS_BODY_MAX_BYTES } from '../auth/revocation_admin.ts';
 import type { SharedRegistry } from '../lib/shared_registry.ts';
 import type { Plan } from '../plan.ts';
 import type { DataPlaneState } from './data_plane.ts';
@@ -63,8 +63,10 @@ export interface AdminAnswer {
 
 const JSON_TYPE = 'application/json';
 
-/** Largest admin request body (subscriber changes are small JSON objects). */
+/** Largest admin request body (subscriber changes are small JSON objects); a revocation batch may be larger. */
 const ADMIN_BODY_MAX_BYTES = 64 * 1024;
+
+const bodyLimit = (path: string): number => (isRevocationsPath(path) ? REVOCATIONS_BODY_MAX_BYTES : ADMIN_BODY_MAX_BYTES);
 
 /** How long readiness waits for a first key load before saying "not ready". */
 const READY_WAIT_MS = 250;
@@ -188,7 +190,8 @@ const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
 
 /**
  * Serves `answer(method, path, body)` over HTTP, behind the access rules; a request body over
- * 64 KiB gets 413.
+ * 64 KiB (4 MiB for `/admin/revocations`, whose batches are larger) gets 413. The body is read only
+ * once the request has passed them, so no one without a credential makes the plane buffer one.
  */
 export function createAdminHandler(answer: (method: string, path: string, body: string) => Promise<AdminAnswer>, opts: AdminHandlerOptions) {
   const { access } = opts;
@@ -207,28 +210,34 @@ export function createAdminHandler(answer: (method: string, path: string, body: 
         req.resume();
         return opts.console.serve(req, res, path);
       }
-      const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
-      if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`, { 'cache-control': 'no-store' });
       if (!read) {
-        const refused = browserRefusal(req, body.length > 0);
-        if (refused !== null) return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
+        const refused = browserRefusal(req, requestHasBody(req));
+        if (refused !== null) {
+          req.resume();
+          return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
+        }
       }
       const whoami = path === '/admin/whoami';
       let who: AdminIdentity | null = null;
       if (!read || whoami || (!access.openReads && !ALWAYS_OPEN.has(path))) {
         const v = await access.authenticate(req.headers.authorization);
         if (!v.ok) {
+          req.resume();
           opts.log?.warn({ method, path, status: v.status, remote: req.socket.remoteAddress }, 'admin request refused: no valid admin credential');
           return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
         }
         who = v.who;
         if (whoami && read) {
+          req.resume();
           const a = json(200, { authenticated: true, ...v.who, openReads: access.openReads });
           res.writeHead(200, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
           res.end(method === 'HEAD' ? undefined : a.body);
           return;
         }
       }
+      const limit = bodyLimit(path);
+      const body = await readRequestBody(req, limit);
+      if (body === null) return sendError(res, 413, `Payload Too Large (the admin API takes at most ${limit} bytes here)`, { 'cache-control': 'no-store' });
       const a = await answer(method, path, body.toString('utf8'));
       // An audit line per change: who (a key, or the token's subject), what, and how it ended.
       if (!read && who !== null) opts.log?.info({ method, path, status: a.status, via: who.via, subject: who.subject }, 'admin change');

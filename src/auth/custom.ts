@@ -91,7 +91,9 @@ export function buildAuthorizerCall(args: AuthorizerArguments, g: GatewayRequest
     if (token === undefined || token === '') return null;
     return { payload: JSON.stringify({ type: 'TOKEN', token }), cacheKey: token };
   }
-  const data: Record<string, string | string[]> = {};
+  // No prototype: a parameter may be named like one of Object's members (`__proto__` would otherwise
+  // be dropped from the payload and the cache key, so every caller would share one answer).
+  const data = Object.create(null) as Record<string, string | string[]>;
   let present = false;
   for (const [name, variable] of args.parameters) {
     const values = variable.values(g);

@@ -103,6 +103,19 @@ test('payload: parameters become USER_DEFINED data; repeated â†’ array, absent â
   assert.notEqual(buildAuthorizerCall(args, request([['X-Key', 'a']], '?state=1'))!.cacheKey, buildAuthorizerCall(args, request([['X-Key', 'a']], '?state=2'))!.cacheKey);
 });
 
+test('regression: a parameter named like an Object member (__proto__, constructor) is sent and keys the cache like any other', () => {
+  for (const name of ['__proto__', 'constructor', 'toString']) {
+    const args = params({ [name]: 'request.headers[X-Key]' });
+    const a = buildAuthorizerCall(args, request([['X-Key', 'a']]))!;
+    const b = buildAuthorizerCall(args, request([['X-Key', 'b']]))!;
+    assert.equal(JSON.parse(a.payload).data[name], 'a', name);
+    assert.ok(Object.hasOwn(JSON.parse(a.payload).data, name), name);
+    assert.notEqual(a.cacheKey, b.cacheKey, `${name}: two callers must not share one cached answer`);
+    const absent = buildAuthorizerCall(params({ [name]: 'request.headers[X-Key]', other: 'request.query[o]' }), request([], '?o=1'))!;
+    assert.equal(Object.hasOwn(JSON.parse(absent.payload).data, name), false, `${name}: absent is left out`);
+  }
+});
+
 // --- against a real fdk authorizer function -------------------------------------------------
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-authorizer-'));

@@ -184,13 +184,15 @@ function compileDeployment(
           );
     const logging = r.loggingPolicies ?? spec.loggingPolicies;
     const routeLog = loggerFor(ctx.log, d.name, logging);
+    // The login and logout routes of browser sign-in read the session themselves; a browser reaches them without one.
+    const signInRoute = backend.type === 'OAUTH2_LOGIN_BACKEND' || backend.type === 'OAUTH2_LOGOUT_BACKEND';
     const plan: RoutePlan = Object.freeze({
       deployment: d.name,
       route: pattern,
       mutualTls,
       rateLimit,
-      authentication,
-      authorization,
+      authentication: signInRoute ? null : authentication,
+      authorization: signInRoute ? null : authorization,
       usagePlans,
       backend,
       responseCache,
@@ -205,7 +207,7 @@ function compileDeployment(
     try {
       router.add(pattern, r.methods ?? ['ANY'], plan);
       const anonymous = (r.requestPolicies?.authorization as { type?: string } | undefined)?.type === 'ANONYMOUS';
-      paths.push({ path: pattern, methods: r.methods ?? ['ANY'], backend: backend.type, authenticated: authentication !== null && !anonymous });
+      paths.push({ path: pattern, methods: r.methods ?? ['ANY'], backend: backend.type, authenticated: authentication !== null && !anonymous && !signInRoute });
       count++;
     } catch (err) {
       if (!(err instanceof RouteConflict)) throw err;

@@ -100,6 +100,18 @@ before(async () => {
           },
         },
         {
+          // loginPath and logoutPath also reached by a catch-all route (any method) and no logout route at all.
+          name: 'wild',
+          pathPrefix: '/wild',
+          specification: {
+            requestPolicies: { authentication: authentication({ loginPath: '/callback', logoutPath: '/logout' }) },
+            routes: [
+              { path: '/{page*}', backend: page('wild secret') },
+              { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
+            ],
+          },
+        },
+        {
           // No loginPath: the provider returns to the page itself; nothing kept in cookies but a sealed session id.
           name: 'mem',
           pathPrefix: '/mem',
@@ -206,6 +218,15 @@ describe('OAUTH2 validationFailurePolicy', () => {
     assert.equal(done.status, 302, await done.clone().text());
     assert.equal(done.headers.get('location'), '/app/page');
     assert.equal((await get(`${base}/app/page`, jar)).status, 200);
+  });
+
+  it('regression: logoutPath was open to anybody whatever route it reached: without a logout route, a catch-all route served it without a session', async () => {
+    const logout = await get(`${base}/wild/logout`, new Jar());
+    assert.equal(logout.status, 302, 'no logout route: the catch-all route, behind sign-in');
+    assert.ok(logout.headers.get('location')!.startsWith(`${op.issuer}/auth?`));
+    const login = await get(`${base}/wild/callback`, new Jar());
+    assert.equal(login.status, 302, 'the login route itself needs no session');
+    assert.ok(login.headers.get('location')!.startsWith(`${op.issuer}/auth?`));
   });
 
   it('API clients keep their 401: a bad bearer token, or a method other than GET and HEAD, is not redirected', async () => {

@@ -31,7 +31,6 @@ import { Lru } from '../../lib/lru.ts';
 import { sendError } from '../../lib/respond.ts';
 import { clearChunked, parseCookies, readChunked, setCookie, writeChunked, type KeyRing } from '../../lib/session_cookie.ts';
 import { TOKEN_MISSING, type Extractor } from '../extract.ts';
-import { ANONYMOUS } from '../verdicts.ts';
 import { OpenIdProvider, type ProviderMetadata } from './provider.ts';
 import { verifyIdToken } from './id_token.ts';
 import { randomToken, s256Challenge, sameSecret } from './pkce.ts';
@@ -209,21 +208,15 @@ export class OAuth2SignIn implements BrowserSignIn {
 
   /**
    * Makes `policy` (the compiled TOKEN policy, built with wrapExtractor) answer sign-in: callbacks
-   * are recognised before validation, the login and logout routes are reachable without a
-   * session, and 401s become redirects. The method is replaced on the instance, so the policy
-   * keeps its class (readiness and the admin API read it).
+   * are recognised before validation, and 401s become redirects. The method is replaced on the
+   * instance, so the policy keeps its class (readiness and the admin API read it). The login and
+   * logout routes are reachable without a session because their routes carry no authentication
+   * (config/compile.ts), not by path: a path is also reached by other routes (a catch-all).
    */
   attach(policy: AuthenticationPolicy): AuthenticationPolicy {
     const inner = policy.authenticate.bind(policy);
     this.#inner = inner;
-    const open = new Set([this.#o.loginPath, this.#o.logoutPath].filter((p): p is string => p !== null));
-    const pass = (v: AuthVerdict): AuthVerdict => (v.status === 401 ? ANONYMOUS : v);
-    policy.authenticate = (ctx) => {
-      if (this.#isCallback(ctx)) return CALLBACK;
-      const v = inner(ctx);
-      if (!open.has(ctx.path)) return v;
-      return v instanceof Promise ? v.then(pass) : pass(v);
-    };
+    policy.authenticate = (ctx) => (this.#isCallback(ctx) ? CALLBACK : inner(ctx));
     policy.failureResponse = this.failureResponse();
     policy.browserSignIn = this;
     return policy;

@@ -4,7 +4,8 @@
  * A change (any method but GET/HEAD) needs `Authorization: Bearer <credential>`: an admin key
  * (`admin.keys`, or the key generated into `.gatehouse/admin-key` when none is configured), or an
  * access token from the embedded token service for its management audience carrying
- * `gatehouse:admin`, verified against the token service's own published keys in process (no fetch).
+ * `gatehouse:admin`, verified against the token service's own published keys in process (no fetch),
+ * whose application still exists and is still granted that scope.
  * Keys are compared as SHA-256 digests with timingSafeEqual, so neither their content nor their
  * length shows in the time an answer takes. Nothing here logs a credential.
  *
@@ -18,7 +19,9 @@ import type { IncomingMessage } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { jwtVerify } from 'jose';
 import type { IdpState } from '../idp/idp_state.ts';
+import { MANAGEMENT_API_ID } from '../idp/management_scopes.ts';
 import { managementAudience } from '../idp/settings.ts';
+import { grantKey } from '../idp/snapshot.ts';
 import { resolveSecret } from '../lib/secrets.ts';
 
 /** The scope a token from the embedded token service needs to act as an admin. */
@@ -102,6 +105,12 @@ export function createAdminAccess(opts: AdminAccessOptions): AdminAccess {
     const scopes = typeof payload['scope'] === 'string' ? payload['scope'].split(' ').filter((s) => s !== '') : [];
     if (!scopes.includes(ADMIN_SCOPE)) return { ok: false, status: 403, message: `insufficient scope: ${ADMIN_SCOPE} needed` };
     const clientId = typeof payload['azp'] === 'string' ? payload['azp'] : typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined;
+    // A token lives a day: taking admin access away (deleting the application, or gatehouse:admin
+    // from its grant) must end it now, so the token service's current records are asked too.
+    if (clientId === undefined || !state.snapshot.clientById.has(clientId)) return { ok: false, status: 401, message: 'invalid admin credential' };
+    if (state.snapshot.grantByPair.get(grantKey(clientId, MANAGEMENT_API_ID))?.scopes.includes(ADMIN_SCOPE) !== true) {
+      return { ok: false, status: 403, message: `insufficient scope: ${ADMIN_SCOPE} needed` };
+    }
     return {
       ok: true,
       who: {

@@ -93,6 +93,20 @@ describe('createAdminAccess', () => {
     assert.equal((await access.authenticate(`Bearer ${forged}`)).ok, false, 'a token under the right kid but another key');
   });
 
+  it('regression: an admin token stops working once its application is deleted or its grant loses gatehouse:admin (not 24 h later)', async () => {
+    const { client } = await ops.createClient(state, { name: 'leaving admin' });
+    const grant = await ops.createGrant(state, { clientId: client.clientId, audience: managementAudience(state.issuer), scope: ['read:clients', 'gatehouse:admin'] });
+    const api = state.snapshot.apiByIdentifier.get(managementAudience(state.issuer))!;
+    const token = (await issueAccessToken(state.snapshot, client, api, ['read:clients', 'gatehouse:admin'], Math.floor(nowMs / 1000))).accessToken;
+    assert.ok((await access.authenticate(`Bearer ${token}`)).ok);
+    await ops.updateGrant(state, grant.id, ['read:clients']);
+    assert.deepEqual(await access.authenticate(`Bearer ${token}`), { ok: false, status: 403, message: 'insufficient scope: gatehouse:admin needed' });
+    await ops.updateGrant(state, grant.id, ['read:clients', 'gatehouse:admin']);
+    assert.ok((await access.authenticate(`Bearer ${token}`)).ok);
+    await ops.deleteClient(state, client.clientId);
+    assert.deepEqual(await access.authenticate(`Bearer ${token}`), { ok: false, status: 401, message: 'invalid admin credential' });
+  });
+
   it('without a token service, a JWT is just a wrong key', async () => {
     const none = createAdminAccess({ keys: [KEY], openReads: true });
     const token = await tokenWith(managementAudience(state.issuer), ['gatehouse:admin']);

@@ -3,7 +3,8 @@
  * key of the provider's JWKS (the same key stores, parser and signature check as access tokens:
  * asymmetric algorithms only, `jku`/`x5u`/`jwk`/`crit` refused), `iss` equal to the discovered
  * issuer, `aud` containing the client id (and `azp` equal to it when there are several
- * audiences), `exp` in the future and `iat` present, and — at sign-in — the `nonce` this flow sent.
+ * audiences or when present), `exp` in the future and `iat` present, and — at sign-in — the
+ * `nonce` this flow sent.
  * The cheap checks run before any key lookup. Returns the claims, or a reason string.
  */
 import type { KeyStore } from '../jwks/key_store.ts';
@@ -27,7 +28,8 @@ export function idTokenClaimsProblem(payload: Record<string, unknown>, x: IdToke
   const aud = payload['aud'];
   const auds = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   if (!auds.includes(x.clientId)) return 'id_token aud does not name the client';
-  if (auds.length > 1 && payload['azp'] !== x.clientId) return 'id_token azp is not the client';
+  // §3.1.3.7 items 4-5: azp is required with several audiences, and when present must name this client.
+  if ((auds.length > 1 || payload['azp'] !== undefined) && payload['azp'] !== x.clientId) return 'id_token azp is not the client';
   const exp = payload['exp'];
   const nowSec = Math.floor(x.nowMs / 1000);
   if (typeof exp !== 'number') return 'id_token has no exp';

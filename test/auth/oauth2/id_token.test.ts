@@ -25,3 +25,8 @@ test('ID token claims: wrong issuer, audience, azp, expiry, missing iat and nonc
   assert.match(idTokenClaimsProblem({ ...good, nonce: 'n-2' }, x)!, /nonce/);
   assert.match(idTokenClaimsProblem({ ...good, nonce: undefined }, x)!, /nonce/, 'a token without the nonce sent is not this sign-in\'s');
 });
+
+test('regression: an ID token for this client whose azp names another party (one audience) was accepted', () => {
+  assert.match(idTokenClaimsProblem({ ...good, azp: 'other-client' }, x)!, /azp/);
+  assert.equal(idTokenClaimsProblem({ ...good, azp: 'web' }, x), null);
+});

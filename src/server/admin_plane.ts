@@ -161,7 +161,8 @@ export async function answerAdmin(deps: AdminDeps, method: string, path: string,
 /** `/admin/idp...` when a token service runs here; 404 otherwise. */
 export async function answerIdpRequest(idp: AdminIdpDeps | null, method: string, path: string, body: string): Promise<AdminAnswer> {
   if (idp === null) return json(404, { code: 404, message: 'no token service is configured' });
-  const a = await answerIdp(idp, method, path, body);
+  // HEAD is a GET whose body the socket side leaves out, as on every other admin path.
+  const a = await answerIdp(idp, method === 'HEAD' ? 'GET' : method, path, body);
   return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
 }
 

@@ -13,6 +13,7 @@ import { createKeyEnvelope } from '../../src/idp/key_envelope.ts';
 import { seedFromConfig } from '../../src/idp/seed.ts';
 import { IdpStore, openDriver } from '../../src/idp/store/store.ts';
 import { answerIdp } from '../../src/server/admin_idp.ts';
+import { answerIdpRequest } from '../../src/server/admin_plane.ts';
 
 let dir = '';
 let state: IdpState;
@@ -85,4 +86,12 @@ it('regression: rotating an HS256 or unknown key family is a 400 naming the algo
   const bad = await answerIdp(deps(), 'POST', '/admin/idp/keys/rotate', JSON.stringify({ alg: 5 }));
   assert.equal(bad.status, 400, 'a non-string alg is bad input, not "every family"');
   assert.deepEqual(state.snapshot.keys.map((k) => `${k.kid}:${k.state}`).sort(), before);
+});
+
+it('regression: HEAD of a token-service read answers as its GET does (200), not 404', async () => {
+  for (const path of ['/admin/idp', '/admin/idp/apis', '/admin/idp/keys']) {
+    const head = await answerIdpRequest(deps(), 'HEAD', path, '');
+    assert.equal(head.status, 200, path);
+  }
+  assert.equal((await answerIdpRequest(deps(), 'HEAD', '/admin/idp/test-token', '')).status, 404, 'HEAD is never a change');
 });

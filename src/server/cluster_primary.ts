@@ -21,7 +21,7 @@ import { listenerUrl } from '../lib/listen_url.ts';
 import { scrapedMetric } from '../lib/scraped_metrics.ts';
 import type { Plan } from '../plan.ts';
 import { answerIdpRequest, createAdminHandler, json, liveness, readiness, type AdminAnswer, type AdminInfo, type NotReady } from './admin_plane.ts';
-import { mergeAuthStates, sumFunctionStates, type FunctionState } from './admin_merge.ts';
+import { mergeAuthStates, mergeReloads, sumFunctionStates, type FunctionState } from './admin_merge.ts';
 import { createAdminAccess, isLoopbackHost, type AdminKeySettings } from './admin_access.ts';
 import { IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
 import { createConsoleServer } from '../console/serve.ts';
@@ -209,10 +209,10 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`)) return answerIdpRequest(idpDeps, method, path, body);
     if (isRevocationChange(method, path)) return forwardRevocationChange(live.filter((w) => listening.has(w.id)), askAdmin, method, path, body);
     if (method === 'POST' && path === '/admin/reload') {
-      const results = await Promise.all(live.map((w) => askReload(w)));
-      const applied = results.every((r) => r?.applied === true);
-      info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
-      return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
+      const results = await Promise.all(live.map(async (w) => ({ pid: w.process.pid, result: await askReload(w) })));
+      const { applied, errors } = mergeReloads(results);
+      info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors };
+      return json(applied ? 200 : 422, { applied, errors, workers: results.length });
     }
     // Any serving worker can answer the rest: reads ask them in turn, so one that is dying or
     // still starting does not fail the request while another is up. A change (subscribers) goes to

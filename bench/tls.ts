@@ -13,10 +13,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, interleave, machineDescription, median, runWrk, runWrkCpu, spawnTarget, table, type Row, type Target } from './harness.ts';
+import { ACCESS_LOG_ON, ensureWrk, interleave, machineDescription, median, runWrk, runWrkCpu, spawnTarget, table, type Row, type Target } from './harness.ts';
 import { createCa } from '../test/helpers/certs.ts';
 
 const READY = /(?:data plane\s+|listening )(https?:\/\/\S+)/;
+/** Access logs on (the default level), stdout drained by `cat` (bench/harness.ts). */
+const DRAINED = { drainStdout: true };
 
 function config(upstream: string, tls: boolean): object {
   const stock = { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: '{"hello":"world"}', headers: [{ name: 'content-type', value: 'application/json' }] };
@@ -57,14 +59,14 @@ export async function benchTls(opts: { seconds: number; rounds: number; connecti
     writeFileSync(join(dir, 'plain.json'), JSON.stringify(config(upstream.match, false)));
     writeFileSync(join(dir, 'tls.json'), JSON.stringify(config(upstream.match, true)));
     const serve = (file: string) => ['bin/gatehouse.js', 'serve', '--config', join(dir, file), '--port', '0', '--admin-port', '0'];
-    const plain = await spawnTarget('gatehouse http', 0, process.execPath, serve('plain.json'), READY);
+    const plain = await spawnTarget('gatehouse http', 0, process.execPath, serve('plain.json'), READY, ACCESS_LOG_ON, DRAINED);
     targets.push(plain);
-    const https = await spawnTarget('gatehouse https', 0, process.execPath, serve('tls.json'), READY);
+    const https = await spawnTarget('gatehouse https', 0, process.execPath, serve('tls.json'), READY, ACCESS_LOG_ON, DRAINED);
     targets.push(https);
     if (!https.match.startsWith('https://')) throw new Error(`gatehouse serve with server.tls answered on ${https.match}`);
-    const onHttps = await spawnTarget('handler on node:https', 0, process.execPath, ['--import', 'tsx', 'bench/servers/tls_data_plane.ts', join(dir, 'tls.json')], READY, { KIND: 'https' });
+    const onHttps = await spawnTarget('handler on node:https', 0, process.execPath, ['--import', 'tsx', 'bench/servers/tls_data_plane.ts', join(dir, 'tls.json')], READY, { ...ACCESS_LOG_ON, KIND: 'https' }, DRAINED);
     targets.push(onHttps);
-    const onH2 = await spawnTarget('handler on node:http2', 0, process.execPath, ['--import', 'tsx', 'bench/servers/tls_data_plane.ts', join(dir, 'tls.json')], READY, { KIND: 'h2' });
+    const onH2 = await spawnTarget('handler on node:http2', 0, process.execPath, ['--import', 'tsx', 'bench/servers/tls_data_plane.ts', join(dir, 'tls.json')], READY, { ...ACCESS_LOG_ON, KIND: 'h2' }, DRAINED);
     targets.push(onH2);
 
     const w = { seconds: opts.seconds, connections: opts.connections };
@@ -91,7 +93,7 @@ export async function benchTls(opts: { seconds: number; rounds: number; connecti
     return [
       '### TLS',
       '',
-      `${machineDescription()}; wrk 1 thread, ${opts.connections} kept-alive connections over TLS (TLSv1.3, P-256 certificate), ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at log level warn.`,
+      `${machineDescription()}; wrk 1 thread, ${opts.connections} kept-alive connections over TLS (TLSv1.3, P-256 certificate), ${opts.seconds} s × ${opts.rounds} rounds, interleaved; Gatehouse at its default log level (info: one access line per request).`,
       '',
       table(rows, 'serve, plain HTTP, stock (baseline)'),
       '',

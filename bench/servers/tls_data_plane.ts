@@ -41,6 +41,7 @@ const server =
 listener.attach(server);
 server.listen(0, '127.0.0.1', () => {
   const a = server.address() as { port: number };
-  console.log(`listening https://127.0.0.1:${a.port}`);
+  // On stderr: stdout carries the access lines (drained by `cat` in bench/tls.ts).
+  process.stderr.write(`listening https://127.0.0.1:${a.port}\n`);
 });
 process.on('SIGTERM', () => process.exit(0)); // a benchmark target: no draining needed

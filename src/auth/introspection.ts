@@ -16,7 +16,8 @@
  *   → 503 (never an allow), with the reason in the log. The same for a client secret that did not
  *   resolve through `secrets:` (the policy then answers 503 to every request with a token).
  * - additionalValidationPolicy applies to the answer's claims: `iss`, `aud` and `verifyClaims`;
- *   an answer whose `exp` has passed is refused whatever `active` says.
+ *   an answer whose `exp` has passed is refused whatever `active` says, and so is one that names a
+ *   refresh token (`typ: Refresh`, `token_type: refresh_token`): refused as inactive.
  *
  * The token and the secret are never logged. Introspections by result (active, inactive, error) and
  * cache lookups are counted per policy (policy_stats.ts); `/admin/auth` shows them with the endpoint,
@@ -105,6 +106,14 @@ export function authMethodOf(doc: Record<string, unknown>): Endpoint['method'] {
   const listed = doc['introspection_endpoint_auth_methods_supported'] ?? doc['token_endpoint_auth_methods_supported'];
   if (!Array.isArray(listed)) return 'client_secret_basic';
   return listed.includes('client_secret_post') && !listed.includes('client_secret_basic') ? 'client_secret_post' : 'client_secret_basic';
+}
+
+/** True when an introspection answer says the token is a refresh token. */
+export function isRefreshToken(answer: Record<string, unknown>): boolean {
+  const type = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
+  const typ = type(answer['typ']);
+  const tokenType = type(answer['token_type']);
+  return typ === 'refresh' || typ === 'refresh_token' || tokenType === 'refresh_token' || tokenType === 'refresh';
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
@@ -237,6 +246,9 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
   /** The verdict for an introspection answer (RFC 7662 §2.2) under the policy's extra checks. */
   #judge(answer: Record<string, unknown>, nowMs: number): AuthVerdict {
     if (answer['active'] !== true) return denial(REASON_INACTIVE);
+    // Providers vouch for refresh tokens too (Keycloak says `typ: Refresh`; others say
+    // token_type refresh_token). Active or not, a refresh token is no access token.
+    if (isRefreshToken(answer)) return denial(REASON_INACTIVE);
     const exp = answer['exp'];
     const nowSec = Math.floor(nowMs / 1000);
     if (typeof exp === 'number' && exp + this.#o.clockSkewSec <= nowSec) return denial('expired');

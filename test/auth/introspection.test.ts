@@ -242,6 +242,24 @@ test('malformed answers and an expired exp are never an allow; additionalValidat
   }
 });
 
+test('regression: an active answer for a refresh token (Keycloak typ Refresh, token_type refresh_token) was an allow; it is refused as inactive', async () => {
+  const as = await fakeAs();
+  try {
+    // No audiences: the case where nothing else would have caught it.
+    const a = authenticator(as.discoveryUri, {});
+    for (const marks of [{ typ: 'Refresh' }, { token_type: 'refresh_token' }, { typ: 'refresh_token' }]) {
+      as.answer = () => ({ active: true, exp: nowSec() + 60, ...marks });
+      const v = await a.authenticate(bearer(`refresh-${JSON.stringify(marks)}`));
+      assert.equal(v.status, 401, JSON.stringify(marks));
+      assert.equal(v.reason, 'token_inactive');
+    }
+    as.answer = () => ({ active: true, exp: nowSec() + 60, typ: 'Bearer', token_type: 'Bearer' });
+    assert.equal((await a.authenticate(bearer('access'))).status, 0, 'an access token still passes');
+  } finally {
+    await as.close();
+  }
+});
+
 test('an unresolved client secret answers 503 without calling anyone, and readiness says why', async () => {
   const as = await fakeAs();
   try {

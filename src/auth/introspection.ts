@@ -45,7 +45,7 @@ import {
 import { TOKEN_MALFORMED, TOKEN_MISSING, type Extractor } from './extract.ts';
 import { ANONYMOUS, allowed, denial } from './verdicts.ts';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed, type ClaimCheck } from './claims.ts';
-import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from './jwks/http_fetch.ts';
+import { fetchJsonDocument, keyUriProblem, secretUriProblem, type DocumentFetcher } from './jwks/http_fetch.ts';
 import { readBody } from '../lib/body.ts';
 
 /** Longest life of a cached inactive answer. */
@@ -347,7 +347,7 @@ export class IntrospectionAuthenticator implements AuthenticationPolicy {
     const doc = body as Record<string, unknown>;
     const url = doc['introspection_endpoint'];
     if (typeof url !== 'string' || url === '') return `discovery document ${uri} names no introspection_endpoint`;
-    const problem = keyUriProblem(url, this.#o.isSslVerifyDisabled);
+    const problem = secretUriProblem(url);
     if (problem !== null) return `introspection_endpoint ${url} ${problem}`;
     return { url, method: authMethodOf(doc) };
   }

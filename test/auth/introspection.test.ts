@@ -287,6 +287,19 @@ test('a discovery document without introspection_endpoint is a 503 with the reas
   }
 });
 
+test('regression: isSslVerifyDisabled let the client secret go to a plain-http introspection_endpoint off loopback; it is refused with the reason', async () => {
+  const as = await fakeAs();
+  try {
+    as.doc = { introspection_endpoint: 'http://idp.example/introspect' };
+    const a = authenticator(as.discoveryUri, { isSslVerifyDisabled: true });
+    assert.equal((await a.authenticate(bearer('tok'))).status, 503);
+    assert.match(String(a.problem()), /introspection_endpoint http:\/\/idp\.example\/introspect must use https: the client secret is sent there/);
+    assert.equal(as.calls.length, 0, 'nothing was sent');
+  } finally {
+    await as.close();
+  }
+});
+
 test('regression: a discovery document that fails after serving once is retried at most once per DISCOVERY_RETRY_MS, not on every request', async () => {
   const as = await fakeAs();
   try {

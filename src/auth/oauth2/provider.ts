@@ -8,7 +8,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Clock } from '../../lib/clock.ts';
 import { readBody } from '../../lib/body.ts';
-import { fetchJsonDocument, keyUriProblem, type DocumentFetcher } from '../jwks/http_fetch.ts';
+import { fetchJsonDocument, keyUriProblem, secretUriProblem, type DocumentFetcher } from '../jwks/http_fetch.ts';
 
 export interface ProviderMetadata {
   readonly issuer: string;
@@ -35,11 +35,12 @@ const MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 
 let insecureAgent: Agent | null = null;
 
-function endpoint(doc: Record<string, unknown>, name: string, insecure: boolean, required: boolean): string | null | Error {
+/** `getsSecret`: the client secret is sent there (the token endpoint), so no plain http off loopback. */
+function endpoint(doc: Record<string, unknown>, name: string, insecure: boolean, required: boolean, getsSecret = false): string | null | Error {
   const v = doc[name];
   if (v === undefined && !required) return null;
   if (typeof v !== 'string' || v === '') return new Error(`names no ${name}`);
-  const problem = keyUriProblem(v, insecure);
+  const problem = getsSecret ? secretUriProblem(v) : keyUriProblem(v, insecure);
   return problem === null ? v : new Error(`${name} ${problem}`);
 }
 
@@ -49,7 +50,7 @@ export function readMetadata(doc: unknown, insecure: boolean): ProviderMetadata 
   const d = doc as Record<string, unknown>;
   if (typeof d['issuer'] !== 'string' || d['issuer'] === '') return 'names no issuer';
   const auth = endpoint(d, 'authorization_endpoint', insecure, true);
-  const token = endpoint(d, 'token_endpoint', insecure, true);
+  const token = endpoint(d, 'token_endpoint', insecure, true, true);
   const end = endpoint(d, 'end_session_endpoint', insecure, false);
   for (const e of [auth, token, end]) if (e instanceof Error) return e.message;
   const listed = d['token_endpoint_auth_methods_supported'];

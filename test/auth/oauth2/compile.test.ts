@@ -2,6 +2,7 @@
  * validationFailurePolicy OAUTH2 and the login and logout backends at load: what is accepted, and
  * every refusal with its path (compilePlan, offline: no provider is contacted).
  */
+import { readMetadata } from '../../../src/auth/oauth2/provider.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../../src/config/load.ts';
@@ -141,4 +142,12 @@ test('the login and logout backends need the deployment\'s OAUTH2 policy; post-l
     issues({ deployments: [{ name: 'd', pathPrefix: '/d', specification: { routes: [{ path: '/x', backend: { type: 'DYNAMIC_ROUTING_BACKEND', selectionSource: { type: 'SINGLE', selector: 'request.headers[x]' }, routingBackends: [{ key: { type: 'ANY_OF', values: ['a'], name: 'a' }, backend: { type: 'OAUTH2_LOGOUT_BACKEND' } }] } }] } }] }).length > 0,
     'a dynamic routing backend cannot choose a logout backend',
   );
+});
+
+test('regression: isSslVerifyDisabled let the client secret go to a plain-http token_endpoint off loopback; the discovery document is refused', () => {
+  const doc = (token: string) => ({ issuer: 'http://idp.example/', authorization_endpoint: 'http://idp.example/authorize', token_endpoint: token });
+  assert.match(String(readMetadata(doc('http://idp.example/token'), true)), /^token_endpoint must use https: the client secret is sent there/);
+  // The browser-facing endpoint may stay plain http with the switch; loopback and https always pass.
+  assert.equal(typeof readMetadata(doc('http://127.0.0.1:9/token'), true), 'object');
+  assert.equal(typeof readMetadata(doc('https://idp.example/token'), true), 'object');
 });

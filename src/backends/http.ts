@@ -18,7 +18,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.ts';
-import { GATEWAY_OWNED } from '../lib/gateway_headers.ts';
+import { GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import { sendError } from '../lib/respond.ts';
 import { ATTR, GATEHOUSE_ATTR, urlWithoutQuery, type ClientSpan, type RequestTrace } from '../lib/tracing.ts';
@@ -95,6 +95,12 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   if (src.host !== undefined) out['x-forwarded-host'] = src.host;
   out['host'] = upstreamHost;
   if (src['content-length'] !== undefined) out['content-length'] = src['content-length'];
+  const cookie = out['cookie'];
+  if (cookie !== undefined) {
+    const kept = withoutGatewayCookies(Array.isArray(cookie) ? cookie.join('; ') : cookie);
+    if (kept === null) delete out['cookie'];
+    else out['cookie'] = kept;
+  }
   return out;
 }
 

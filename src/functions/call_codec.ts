@@ -6,7 +6,7 @@
  * `Fn-Http-Status` is the client status and `Fn-Http-H-*` the client headers; every other
  * container header is dropped.
  */
-import { CLAIMS_HEADER, GATEWAY_OWNED } from '../lib/gateway_headers.ts';
+import { CLAIMS_HEADER, GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import type { FnOutcome } from './types.ts';
 
@@ -52,7 +52,10 @@ export function encodeCallHeaders(
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
     if (NOT_FORWARDED.has(lower) || (connectionTokens !== null && connectionTokens.has(lower))) continue;
-    if (lower === 'content-type') out.push('Content-Type', value);
+    if (lower === 'cookie') {
+      const kept = withoutGatewayCookies(value);
+      if (kept !== null) out.push(`Fn-Http-H-${name}`, kept);
+    } else if (lower === 'content-type') out.push('Content-Type', value);
     else out.push(`Fn-Http-H-${name}`, value);
   }
   if (claims !== null) out.push(`Fn-Http-H-${CLAIMS_HEADER}`, asciiJson(claims));

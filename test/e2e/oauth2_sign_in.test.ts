@@ -12,12 +12,14 @@ import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts'
 import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
 import { freePort } from '../helpers/net.ts';
 import { get, Jar, signInAtProvider } from '../helpers/oidc_login.ts';
+import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..oauth2e2e';
 const CLIENT_SECRET = 'oauth2-e2e-client-secret';
 const API = 'urn:gatehouse:e2e';
 
 let op: RunningOidcProvider;
+let up: Upstream;
 let gw: RunningGatewayProcess;
 let base: string;
 
@@ -50,6 +52,7 @@ function authentication(failure: Record<string, unknown>): object {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  up = await startUpstream();
   op = await startOidcProvider({
     scopes: ['profile', 'read'],
     clients: [
@@ -90,6 +93,7 @@ before(async () => {
             },
             routes: [
               { path: '/page', methods: ['GET', 'POST'], backend: page('app page') },
+              { path: '/proxied', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${up.url}/echo` } },
               { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
               {
                 path: '/logout',
@@ -112,6 +116,12 @@ before(async () => {
           },
         },
         {
+          // Another deployment on the same host, open to anybody: the browser sends it the session cookie too (Path=/).
+          name: 'open',
+          pathPrefix: '/open',
+          specification: { routes: [{ path: '/proxied', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${up.url}/echo` } }] },
+        },
+        {
           // No loginPath: the provider returns to the page itself; nothing kept in cookies but a sealed session id.
           name: 'mem',
           pathPrefix: '/mem',
@@ -128,6 +138,7 @@ before(async () => {
 after(async () => {
   await gw?.stop();
   await op?.stop();
+  await up?.close();
 });
 
 describe('OAUTH2 validationFailurePolicy', () => {
@@ -185,6 +196,26 @@ describe('OAUTH2 validationFailurePolicy', () => {
     const logs = gw.logs().join('\n');
     assert.ok(!logs.includes(new URL(back).searchParams.get('code')!), 'the code is not logged');
     assert.ok(!logs.includes(CLIENT_SECRET));
+  });
+
+  it('regression: the sealed session cookie reached HTTP backends (of this and every other deployment on the host), which could replay it as the user; the gateway\'s cookies are stripped, the others kept', async () => {
+    const jar = new Jar();
+    const start = await get(`${base}/app/proxied`, jar);
+    const back = await signInAtProvider(op.issuer, start.headers.get('location')!, 'carol', new Jar());
+    assert.equal((await get(back, jar)).status, 302);
+    assert.ok(jar.cookies.has('gatehouse_web'), 'signed in');
+    jar.cookies.set('theme', 'dark');
+    for (const path of ['/app/proxied', '/open/proxied']) {
+      const res = await get(`${base}${path}`, jar);
+      assert.equal(res.status, 200, path);
+      await res.arrayBuffer();
+      assert.equal(up.received.at(-1)?.headers['cookie'], 'theme=dark', path);
+    }
+    jar.cookies.delete('theme');
+    const only = await get(`${base}/open/proxied`, jar);
+    assert.equal(only.status, 200);
+    await only.arrayBuffer();
+    assert.equal(up.received.at(-1)?.headers['cookie'], undefined, 'no Cookie header is left when only the gateway\'s were sent');
   });
 
   it('regression: a long page URL made a sign-in cookie over 4 KB, which browsers drop (the sign-in then failed); it now returns to fallbackRedirectPath', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeCallResult, encodeCallHeaders } from '../../src/functions/call_codec.ts';
+import { withoutGatewayCookies } from '../../src/lib/gateway_headers.ts';
 
 test('client request → Fn call headers, as OCI API Gateway sends them', () => {
   const h = encodeCallHeaders('call-1', 'POST', '/v1/items/1?q=a%20b', [
@@ -72,4 +73,20 @@ test('verified claims travel as X-Gatehouse-Claims (ASCII JSON); a client-sent o
   assert.ok(pairs.some(([k, v]) => k === 'Fn-Http-H-Accept' && v === '*/*'));
   const anonymous = encodeCallHeaders('c2', 'GET', '/x', ['X-Gatehouse-Claims', 'x']);
   assert.ok(!anonymous.some((v) => v.toLowerCase().includes('gatehouse-claims')), 'no claims header without a verified token');
+});
+
+test('regression: the sealed browser sign-in cookies reached functions in Fn-Http-H-Cookie; they are stripped, other cookies kept', () => {
+  const h = encodeCallHeaders('c2', 'GET', '/x', ['Cookie', 'theme=dark; gatehouse_web=sealed; gatehouse_web.1=more; lang=fr', 'Accept', '*/*']);
+  const at = h.indexOf('Fn-Http-H-Cookie');
+  assert.equal(h[at + 1], 'theme=dark; lang=fr');
+  const none = encodeCallHeaders('c3', 'GET', '/x', ['Cookie', 'gatehouse_web_txn=sealed']);
+  assert.ok(!none.includes('Fn-Http-H-Cookie'), 'no Cookie header when only the gateway\'s were sent');
+});
+
+test('withoutGatewayCookies: the value itself when it holds none; the gateway\'s removed, whatever the spacing', () => {
+  const v = 'a=1; b=2';
+  assert.equal(withoutGatewayCookies(v), v);
+  assert.equal(withoutGatewayCookies('gatehouse_x=1;a=1 ;  gatehouse_x.0=2'), 'a=1');
+  assert.equal(withoutGatewayCookies('gatehouse_x=1'), null);
+  assert.equal(withoutGatewayCookies('a=gatehouse_x'), 'a=gatehouse_x', 'a value that merely contains the prefix stays');
 });

@@ -35,6 +35,7 @@ import { OpenIdProvider, type ProviderMetadata } from './provider.ts';
 import { verifyIdToken } from './id_token.ts';
 import { randomToken, s256Challenge, sameSecret } from './pkce.ts';
 import type { SignInStats } from './stats.ts';
+import { GATEWAY_COOKIE_PREFIX } from '../../lib/gateway_headers.ts';
 
 /** Longest return URL kept in the sign-in cookie, characters; a longer one returns to fallbackRedirectPath. */
 export const MAX_RETURN_CHARS = 2048;
@@ -173,8 +174,8 @@ export class OAuth2SignIn implements BrowserSignIn {
 
   constructor(opts: SignInOptions) {
     this.#o = opts;
-    this.#sessionName = `gatehouse_${opts.deployment}`;
-    this.#txnName = `gatehouse_${opts.deployment}_txn`;
+    this.#sessionName = `${GATEWAY_COOKIE_PREFIX}${opts.deployment}`;
+    this.#txnName = `${GATEWAY_COOKIE_PREFIX}${opts.deployment}_txn`;
     this.#usedStates = opts.memory.usedStates;
     this.#pending = opts.memory.pending as Lru<string, Transaction>;
     this.#serverSessions = opts.memory.sessions as Lru<string, Session>;

@@ -123,6 +123,15 @@ export async function run(argv: string[]): Promise<number> {
     ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort as number } : {}),
     watch: v['no-watch'] !== true,
     adminKeys,
+    // A reload takes admin.keys and openReads as the file now says (a removed key stops working).
+    ...(isWorker
+      ? {}
+      : {
+          reloadAdminKeys: () => {
+            const now = loadConfigFile(configFile);
+            return adminKeySettings(now.config.admin as AdminSection | undefined, now.config.secrets, now.baseDir);
+          },
+        }),
   };
   if (isWorker) return runWorker({ ...options, log: log.child({ worker: process.pid }) });
   if (workers > 1) return runClusterPrimary(options, configFile, loaded, workers, argv);
@@ -194,6 +203,7 @@ async function runClusterPrimary(options: GatewayOptions, configFile: string, lo
       ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
       ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
       ...(options.adminKeys !== undefined ? { adminKeys: options.adminKeys } : {}),
+      ...(options.reloadAdminKeys !== undefined ? { reloadAdminKeys: options.reloadAdminKeys } : {}),
     });
   } catch (err) {
     return cannotStart(configFile, err);

@@ -68,12 +68,14 @@ export interface AdminIdentity {
 
 export type AccessVerdict = { ok: true; who: AdminIdentity } | { ok: false; status: 401 | 403; message: string };
 
-/** The access rules of one admin plane, built once at start (admin settings apply on restart). */
+/** The access rules of one admin plane, built at start; a reload replaces its keys and openReads. */
 export interface AdminAccess {
   /** GET/HEAD of the admin API and /metrics without a credential. */
   readonly openReads: boolean;
   /** Checks the request's Authorization header. */
   authenticate(authorization: string | undefined): Promise<AccessVerdict>;
+  /** Takes the keys and openReads of a reloaded configuration (a key removed there is refused at once). */
+  update(settings: { keys: readonly string[]; openReads: boolean }): void;
 }
 
 export interface AdminAccessOptions {
@@ -89,7 +91,8 @@ const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').dig
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
 export function createAdminAccess(opts: AdminAccessOptions): AdminAccess {
-  const keyDigests = opts.keys.map(digest);
+  let keyDigests = opts.keys.map(digest);
+  let openReads = opts.openReads;
   const idp = opts.idp ?? (() => null);
 
   async function verifyToken(token: string): Promise<AccessVerdict> {
@@ -124,7 +127,13 @@ export function createAdminAccess(opts: AdminAccessOptions): AdminAccess {
   }
 
   return {
-    openReads: opts.openReads,
+    get openReads() {
+      return openReads;
+    },
+    update(settings) {
+      keyDigests = settings.keys.map(digest);
+      openReads = settings.openReads;
+    },
     async authenticate(authorization) {
       const m = authorization === undefined ? null : BEARER.exec(authorization);
       if (m === null) return { ok: false, status: 401, message: 'an admin credential is needed: Authorization: Bearer <admin key or token>' };

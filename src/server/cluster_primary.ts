@@ -46,6 +46,8 @@ export interface PrimaryOptions {
   stateCache?: { maxBytes?: number; maxEntryBytes?: number };
   /** Who may change things on the admin plane (as GatewayOptions.adminKeys). */
   adminKeys?: AdminKeySettings;
+  /** Resolves `admin:` again at each reload (as GatewayOptions.reloadAdminKeys). */
+  reloadAdminKeys?: () => AdminKeySettings;
 }
 
 export interface RunningPrimary {
@@ -209,8 +211,17 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
     if (path === IDP_PREFIX || path.startsWith(`${IDP_PREFIX}/`)) return answerIdpRequest(idpDeps, method, path, body);
     if (isRevocationChange(method, path)) return forwardRevocationChange(live.filter((w) => listening.has(w.id)), askAdmin, method, path, body);
     if (method === 'POST' && path === '/admin/reload') {
+      let adminKeys: AdminKeySettings | undefined;
+      try {
+        adminKeys = opts.reloadAdminKeys?.();
+      } catch (err) {
+        // The workers are not asked: the configuration cannot be served as it is.
+        info.lastReload = { at: new Date().toISOString(), result: 'rejected', errors: [(err as Error).message] };
+        return json(422, { applied: false, errors: info.lastReload.errors, workers: 0 });
+      }
       const results = await Promise.all(live.map(async (w) => ({ pid: w.process.pid, result: await askReload(w) })));
       const { applied, errors } = mergeReloads(results);
+      if (applied && adminKeys !== undefined) access.update(adminKeys);
       info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors };
       return json(applied ? 200 : 422, { applied, errors, workers: results.length });
     }

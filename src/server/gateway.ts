@@ -59,6 +59,8 @@ export interface GatewayOptions {
    * Absent: no admin key, reads open — changes then need a token from the embedded token service.
    */
   adminKeys?: AdminKeySettings;
+  /** Resolves `admin:` again at each reload (throws when a key cannot be used: the reload is rejected). */
+  reloadAdminKeys?: () => AdminKeySettings;
 }
 
 export type ReloadResult = { applied: boolean; errors: string[] };
@@ -172,6 +174,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   async function reloadOnce(): Promise<ReloadResult> {
     try {
       const next = opts.loadPlan(registry);
+      const adminKeys = opts.reloadAdminKeys?.();
       const restartNeeded =
         JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
         JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
@@ -185,6 +188,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       // public roots while the listener still asks for them.
       if (tls !== null && next.tls !== null && sameTlsShape) tls.applyPlan(next.tls);
       await registry.commit();
+      if (adminKeys !== undefined) access.update(adminKeys);
       configReloads.inc({ result: 'applied' });
       info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
       log.info({ deployments: next.deployments }, 'config reloaded');

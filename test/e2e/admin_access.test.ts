@@ -226,6 +226,29 @@ describe('admin plane access settings', () => {
     }
   });
 
+  it('regression: a reload takes admin.keys and openReads as they now are (a key removed from the file stopped working only at restart)', async () => {
+    const oldKey = 'old-admin-key-0123456789abcdef';
+    const newKey = 'new-admin-key-0123456789abcdef';
+    const gw = await startGateway({ config: { admin: { keys: [oldKey] }, deployments: [stock] }, args: ['--no-watch'] });
+    const reload = (key: string) => fetch(`${gw.adminUrl}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    try {
+      assert.equal((await fetch(`${gw.adminUrl}/admin/plan`)).status, 200);
+      writeFileSync(gw.configFile, JSON.stringify({ admin: { keys: [newKey], openReads: false }, deployments: [stock] }));
+      assert.equal((await reload(oldKey)).status, 200);
+      assert.equal((await reload(oldKey)).status, 401, 'the removed key is refused at once');
+      assert.equal((await fetch(`${gw.adminUrl}/admin/plan`)).status, 401, 'reads closed by the reload');
+      assert.equal((await reload(newKey)).status, 200);
+      writeFileSync(gw.configFile, JSON.stringify({ admin: { keys: ['short'] }, deployments: [stock] }));
+      const bad = await reload(newKey);
+      assert.equal(bad.status, 422, 'a key that cannot be used rejects the reload');
+      assert.match(JSON.stringify(await bad.json()), /admin\.keys\[0\]: an admin key needs at least 16 characters/);
+      assert.equal((await fetch(`${gw.adminUrl}/admin/whoami`, { headers: { authorization: `Bearer ${newKey}` } })).status, 200, 'the previous keys keep working');
+      assert.ok(!gw.logs().join('\n').includes(newKey) && !gw.logs().join('\n').includes(oldKey));
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('reuses the generated key across restarts; refuses to start with an admin key it cannot resolve or that is too short', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-admin-key-'));
     try {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleFile, createConsoleServer, defaultConsoleDir, isConsolePath } from '../../src/console/serve.ts';
@@ -138,5 +138,20 @@ describe('console paths', () => {
   it('the bundle is dist/console/ui/ of the package, from src/ as from dist/; GATEHOUSE_CONSOLE_DIR overrides it', () => {
     assert.equal(defaultConsoleDir({}), join(ROOT, 'dist/console/ui/'));
     assert.equal(defaultConsoleDir({ GATEHOUSE_CONSOLE_DIR: '/opt/console' }), '/opt/console');
+  });
+});
+
+describe('the console page under its Content-Security-Policy', () => {
+  it('index.html (copied as is into the bundle) has no inline script, style, event handler or javascript: URL, and loads only its own files', () => {
+    const html = readFileSync(join(ROOT, 'src/console/ui/index.html'), 'utf8');
+    for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+      assert.match(m[1] ?? '', /\bsrc="\/console\//, `a script without src, or from elsewhere: ${m[0]}`);
+      assert.equal((m[2] ?? '').trim(), '', 'a script element with a body');
+    }
+    assert.doesNotMatch(html, /<style\b/i);
+    assert.doesNotMatch(html, /\sstyle\s*=/i);
+    assert.doesNotMatch(html, /\son[a-z]+\s*=/i);
+    assert.doesNotMatch(html, /javascript:/i);
+    for (const m of html.matchAll(/\b(?:src|href)="([^"]*)"/gi)) assert.match(m[1] ?? '', /^(\/console\/|data:)/, `loads ${m[1]}`);
   });
 });

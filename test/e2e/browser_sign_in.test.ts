@@ -213,6 +213,24 @@ test('a browser signs in at the provider through the gateway, sees the protected
     );
     assert.equal(await page.textContent('#protected'), 'Protected page');
 
+    // regression: a page's parallel requests each refreshed with the same refresh token, which
+    // providers that rotate refresh tokens treat as theft. Once the token expires again, a burst
+    // of requests makes one refresh call.
+    let burst = 0;
+    await eventually(
+      'a burst of requests finds the access token expired',
+      async () => {
+        const cookie = (await browser!.context.cookies(base)).map((c) => `${c.name}=${c.value}`).join('; ');
+        const before = op.calls('/token');
+        const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${base}/app/page`, { headers: { cookie }, redirect: 'manual' })));
+        for (const a of answers) assert.ok(a.status === 200 || a.status === 307, `${a.status} ${a.headers.get('location') ?? ''}`);
+        burst = op.calls('/token') - before;
+        return burst > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    assert.equal(burst, 1, 'one refresh for the whole burst');
+
     // 4. Logout: through the provider's end_session_endpoint (its confirmation form), then the post-logout page with the state.
     await page.goto(`${base}/app/logout?postLogoutUrl=${encodeURIComponent(`${base}/public/bye`)}&state=xyz`);
     assert.ok(page.url().startsWith(`${op.issuer}/session/end`), `at the provider's sign-out: ${page.url()}`);

@@ -17,6 +17,7 @@
  * cookies and the client secret are never logged; log lines carry the reason only.
  */
 import type { IncomingMessage } from 'node:http';
+import { decodeJwt } from 'jose';
 import type { GatewayRequest } from '../../types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -130,6 +131,19 @@ const CALLBACK: AuthVerdict = Object.freeze({ status: 401, reason: 'sign_in_call
 
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 const NO_STORE = 'no-store';
+/** How long a refresh's answer serves the same refresh token again (#refreshOnce). */
+export const REFRESH_SHARE_MS = 5_000;
+
+/** Whether `claims` (of a refreshed ID token) name the subject and issuer of the ID token `previous`. */
+export function sameSubject(previous: string, claims: Record<string, unknown>): boolean {
+  let old: Record<string, unknown>;
+  try {
+    old = decodeJwt(previous);
+  } catch {
+    return false;
+  }
+  return typeof old['sub'] === 'string' && old['sub'] === claims['sub'] && old['iss'] === claims['iss'];
+}
 
 function isSession(v: unknown): v is Session {
   const s = v as Session;
@@ -171,6 +185,13 @@ export class OAuth2SignIn implements BrowserSignIn {
   readonly #serverSessions: Lru<string, Session>;
   /** The policy's own authenticate (before attach() replaced it): checks a token and nothing else. */
   #inner: AuthenticationPolicy['authenticate'] | null = null;
+  /**
+   * Refreshes by refresh token, in flight or just done: a page's parallel requests all find the
+   * session expired, and providers that rotate refresh tokens (Okta, Auth0) treat a second use of
+   * one as theft and end the grant. They share one call; when it rotated the refresh token, its
+   * answer stays for REFRESH_SHARE_MS, for requests the browser sent before it had the new cookie.
+   */
+  readonly #refreshes = new Lru<string, { call: Promise<Record<string, unknown> | string>; untilMs: number }>({ maxEntries: 10_000 });
 
   constructor(opts: SignInOptions) {
     this.#o = opts;
@@ -508,7 +529,7 @@ export class OAuth2SignIn implements BrowserSignIn {
       return this.#start(ctx, back);
     };
     if (secret === null || typeof meta === 'string') return fail();
-    const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: session.rt as string });
+    const tokens = await this.#refreshOnce(meta, secret, session.rt as string);
     const at = typeof tokens === 'string' ? null : tokens['access_token'];
     if (typeof tokens === 'string' || typeof at !== 'string') {
       ctx.log.info({ reqId: ctx.requestId, reason: typeof tokens === 'string' ? tokens : 'no access_token' }, 'session refresh failed: signing in again');
@@ -518,6 +539,11 @@ export class OAuth2SignIn implements BrowserSignIn {
     if (typeof tokens['id_token'] === 'string') {
       const claims = await verifyIdToken(tokens['id_token'], this.#o.idTokenKeys, { issuer: meta.issuer, clientId: this.#o.clientId, nonce: null, nowMs: this.#o.clock.nowMs(), clockSkewSec: this.#o.clockSkewSec });
       if (typeof claims === 'string') return fail();
+      // OpenID Connect Core §12.2: a refreshed ID token names the same user at the same issuer.
+      if (session.it !== null && !sameSubject(session.it, claims)) {
+        ctx.log.warn({ reqId: ctx.requestId }, 'session refresh refused: the new ID token names another subject');
+        return fail();
+      }
       it = tokens['id_token'];
     }
     // The request's own (expired) session must not answer for the new token.
@@ -529,6 +555,23 @@ export class OAuth2SignIn implements BrowserSignIn {
     if (set === null) return fail();
     this.#o.stats.count('refreshed');
     this.#redirect(ctx, 307, back, set);
+  }
+
+  /** One token call per refresh token (see #refreshes). */
+  #refreshOnce(meta: ProviderMetadata, secret: string, rt: string): Promise<Record<string, unknown> | string> {
+    const now = this.#o.clock.nowMs();
+    const known = this.#refreshes.get(rt);
+    if (known !== undefined && known.untilMs > now) return known.call;
+    const call = this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: rt });
+    this.#refreshes.set(rt, { call, untilMs: now + REFRESH_SHARE_MS }, rt.length * 2 + 256);
+    // Once answered, the answer is kept only when the provider rotated the refresh token (the old
+    // one is spent: a second use would look like theft). Otherwise the refresh token still works,
+    // and a kept answer would only hand out an access token that may meanwhile have expired. A
+    // failed call is never kept: the next request may find the provider back.
+    void call.then((r) => {
+      if (typeof r === 'string' || typeof r['refresh_token'] !== 'string' || r['refresh_token'] === rt) this.#refreshes.delete(rt);
+    }, () => this.#refreshes.delete(rt));
+    return call;
   }
 
   /** Runs the policy's own validation on `token`, as if the request had carried it. */

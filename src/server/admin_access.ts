@@ -13,16 +13,16 @@
  * form cannot set; a change whose Origin is another site, or marked `Sec-Fetch-Site: cross-site`,
  * is refused anyway, and a change with a body must say it is JSON (a form cannot).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { jwtVerify } from 'jose';
 import type { IdpState } from '../idp/idp_state.ts';
 import { MANAGEMENT_API_ID } from '../idp/management_scopes.ts';
 import { managementAudience } from '../idp/settings.ts';
 import { grantKey } from '../idp/snapshot.ts';
 import { resolveSecret } from '../lib/secrets.ts';
+import { keptSecret } from '../lib/kept_secret.ts';
 
 /** The scope a token from the embedded token service needs to act as an admin. */
 export const ADMIN_SCOPE = 'gatehouse:admin';
@@ -43,8 +43,8 @@ export const adminAccessSchemaProperties: Record<string, unknown> = {
   },
   openReads: {
     type: 'boolean',
-    default: true,
-    description: 'GET of /admin/* and /metrics without a credential (default true). /health/* and the console files are always open.',
+    description:
+      'GET of /admin/* and /metrics without a credential. Default: true when the admin plane binds a loopback address, false otherwise (then Prometheus sends a credential, or set it true where a network policy limits who reaches the port). /health/* and the console files are always open.',
   },
 };
 
@@ -224,15 +224,8 @@ export type GeneratedKey = { key: string; file: string; created: boolean } | { k
 export function generatedAdminKey(baseDir: string): GeneratedKey {
   const file = resolve(baseDir, ADMIN_KEY_FILE);
   try {
-    if (existsSync(file)) {
-      const key = readFileSync(file, 'utf8').trim();
-      if (key.length >= 16) return { key, file, created: false };
-    }
-    const key = `gha_${randomBytes(32).toString('base64url')}`;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${key}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-    return { key, file, created: true };
+    const { secret, created } = keptSecret(file, () => `gha_${randomBytes(32).toString('base64url')}`, 16);
+    return { key: secret, file, created };
   } catch (err) {
     return { key: null, file: null, problem: `cannot keep the admin key in ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
@@ -251,7 +244,8 @@ export interface AdminKeySettings {
 
 /** Resolves `admin.keys` (throws when one cannot be), else generates or reads the key file. */
 export function adminKeySettings(section: AdminSection | undefined, secrets: Record<string, unknown> | undefined, baseDir: string): AdminKeySettings {
-  const openReads = section?.openReads ?? true;
+  // Open reads are the loopback convenience: bound anywhere else, reads need a credential unless the config says otherwise.
+  const openReads = section?.openReads ?? isLoopbackHost(section?.host ?? '127.0.0.1');
   const keys = configuredAdminKeys(section, secrets, baseDir);
   if (keys.length > 0) return { keys, openReads, keyFile: null, problem: null };
   const g = generatedAdminKey(baseDir);

@@ -176,6 +176,24 @@ describe('admin keys', () => {
       assert.deepEqual(again, { key: first.key, file: first.file, created: false });
       assert.deepEqual(adminKeySettings(undefined, undefined, base), { keys: [first.key], openReads: true, keyFile: first.file, problem: null });
       assert.deepEqual(adminKeySettings({ keys: [KEY], openReads: false }, undefined, base), { keys: [KEY], openReads: false, keyFile: null, problem: null });
+      // regression: reads were open by default even with the admin plane bound to every interface.
+      assert.equal(adminKeySettings({ keys: [KEY], host: '0.0.0.0' }, undefined, base).openReads, false, 'off loopback: closed by default');
+      assert.equal(adminKeySettings({ keys: [KEY], host: '::1' }, undefined, base).openReads, true);
+      assert.equal(adminKeySettings({ keys: [KEY], host: '0.0.0.0', openReads: true }, undefined, base).openReads, true, 'the setting wins');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('regression: a key file read while another process was still writing it (empty) was replaced by a second key; a short file is now refused, never used or overwritten', () => {
+    const base = mkdtempSync(join(tmpdir(), 'admin-key-short-'));
+    try {
+      mkdirSync(join(base, '.gatehouse'), { mode: 0o700 });
+      writeFileSync(join(base, ADMIN_KEY_FILE), '');
+      const g = generatedAdminKey(base);
+      assert.equal(g.key, null);
+      assert.match(String(g.problem), /holds no key \(0 characters\): delete it to generate one/);
+      assert.equal(readFileSync(join(base, ADMIN_KEY_FILE), 'utf8'), '', 'left alone');
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

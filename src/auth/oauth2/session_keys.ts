@@ -11,7 +11,7 @@
  * `--workers` worker uses the same key; `gatehouse validate` (offline) writes nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { keptSecret } from '../../lib/kept_secret.ts';
 import { join } from 'node:path';
 import type { CompileContext } from '../../types.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -34,38 +34,8 @@ const demotedAt = new Map<string, number>();
 
 /** Reads or creates the generated key file; the key's text. */
 function generatedKey(dir: string): string {
-  const home = join(dir, '.gatehouse');
-  const file = join(home, 'session.key');
-  const read = (): string | null => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    // Never an empty or truncated file as a key: HKDF of '' is a key anybody can compute.
-    if (text.length < MIN_SECRET_CHARS) throw new Error(`${file} holds no key (${text.length} characters): delete it to generate one`);
-    return text;
-  };
-  const found = read();
-  if (found !== null) return found;
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  // Written whole under a temporary name, then linked into place: of several workers starting at
-  // once, one link wins and the others read the complete file (a file created empty and then
-  // written could be read empty in between).
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  writeFileSync(tmp, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  const made = read();
-  if (made === null) throw new Error(`${file} vanished as it was written`);
-  return made;
+  // An empty or truncated file is never a key: HKDF of '' is a key anybody can compute.
+  return keptSecret(join(dir, '.gatehouse', 'session.key'), () => randomBytes(32).toString('base64url'), MIN_SECRET_CHARS).secret;
 }
 
 /**

@@ -31,9 +31,10 @@ export function parseAuthorizerAnswer(body, nowMs) {
         const www = v['wwwAuthenticate'];
         if (www === undefined || www === null)
             return { active: false, wwwAuthenticate: undefined };
-        // A header value the function chose: CR, LF or NUL would split or break the response head.
-        if (typeof www !== 'string' || www === '' || /[\r\n\0]/.test(www))
-            return 'wwwAuthenticate must be a non-empty string without CR, LF or NUL';
+        // A header value the function chose: CR, LF or NUL would split the response head, and any other
+        // control or non-ASCII character makes Node refuse the header (a 500 instead of this 502).
+        if (typeof www !== 'string' || www === '' || /[^\t\x20-\x7e]/.test(www))
+            return 'wwwAuthenticate must be a non-empty string without CR, LF, NUL, other control characters or non-ASCII ones';
         return { active: false, wwwAuthenticate: www };
     }
     const principal = v['principal'];

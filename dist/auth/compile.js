@@ -173,8 +173,6 @@ function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
         ctx.warn(`${extraPath}.issuers`, 'no issuers: the iss claim is not checked, so a token from any issuer these keys sign for is accepted');
     }
     if (audiences === undefined) {
-        if (cfg.isAccessTokenTypeRequired !== undefined)
-            ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
         ctx.warn(`${extraPath}.audiences`, 'no audiences: the aud claim is not checked, so a token the issuer made for any other API is accepted');
     }
     const clientDetails = source.type === 'REMOTE_DISCOVERY' ? source.clientDetails : undefined;
@@ -184,6 +182,8 @@ function compilePolicy(policy, path, ctx, deploymentName, opts = {}) {
             ctx.issue(`${keysPath}.clientDetails`, 'not supported yet: token introspection needs the secrets: map');
         if (cfg.allowedAlgorithms !== undefined)
             ctx.issue(`${path}.allowedAlgorithms`, 'does not apply with clientDetails: introspection checks no signature');
+        if (cfg.isAccessTokenTypeRequired !== undefined)
+            ctx.issue(`${path}.isAccessTokenTypeRequired`, 'does not apply with clientDetails: introspection reads no JOSE header');
         if (ctx.issues.length > before)
             return null;
         return compileIntrospection({ ...source, clientDetails }, keysPath, ctx, opts.secrets, {

@@ -3,8 +3,8 @@
  * functions"). The function runs on the functions runtime the ORACLE_FUNCTIONS_BACKEND uses, with
  * OCI's payload: `{"type":"TOKEN","token":...}` (tokenHeader / tokenQueryParam) or
  * `{"type":"USER_DEFINED","data":{...}}` (parameters). Its answer is checked strictly
- * (authorizer_answer.ts): a malformed answer, an error or a non-200 is a 502, a timeout a 504,
- * never an allow.
+ * (authorizer_answer.ts): a malformed answer, an error or a non-200 is a 502 (a well-formed
+ * `active: false` is a denial whatever its status), a timeout a 504, never an allow.
  *
  * Allowed answers are cached per cache key (the token, or the listed parameter values) until
  * `expiresAt`, capped at one hour, in a bounded LRU; denials are not cached, so a client that just
@@ -44,7 +44,9 @@ export function buildAuthorizerCall(args, g) {
             return null;
         return { payload: JSON.stringify({ type: 'TOKEN', token }), cacheKey: token };
     }
-    const data = {};
+    // No prototype: a parameter may be named like one of Object's members (`__proto__` would otherwise
+    // be dropped from the payload and the cache key, so every caller would share one answer).
+    const data = Object.create(null);
     let present = false;
     for (const [name, variable] of args.parameters) {
         const values = variable.values(g);
@@ -108,16 +110,22 @@ export class CustomAuthenticator {
         const fields = { fnId: invoker.functionId, callId };
         const calls = this.policyStats.calls;
         if (!out.ok) {
-            g.log.warn({ ...fields, failure: out.failure, detail: out.detail }, 'authorizer function failed');
+            // These details carry the function's own answer (an fdk error holds the exception's message),
+            // which may quote the credential it was given: only the kind of failure is logged for them.
+            const quotesFunction = out.failure === 'function_error' || out.failure === 'protocol' || out.failure === 'upstream';
+            g.log.warn({ ...fields, failure: out.failure, ...(quotesFunction ? {} : { detail: out.detail }) }, 'authorizer function failed');
             calls[out.failure === 'timeout' ? AUTHORIZER_TIMEOUT : AUTHORIZER_ERROR]++;
             return this.#record(out.failure === 'timeout' ? TIMEOUT : FAILED, nowMs);
         }
-        if (out.status !== 200) {
+        const answer = parseAuthorizerAnswer(out.body.toString('utf8'), nowMs);
+        // Oracle's Python sample answers its denials with status 401 and {"active": false, ...}: the body
+        // decides a denial whatever the status. Anything else with a status other than 200 is a failure,
+        // never an allow.
+        if (out.status !== 200 && (typeof answer === 'string' || answer.active)) {
             g.log.warn({ ...fields, status: out.status }, 'authorizer function answered a status other than 200');
             calls[AUTHORIZER_ERROR]++;
             return this.#record(FAILED, nowMs);
         }
-        const answer = parseAuthorizerAnswer(out.body.toString('utf8'), nowMs);
         if (typeof answer === 'string') {
             g.log.warn({ ...fields, problem: answer }, 'authorizer function answer refused');
             calls[AUTHORIZER_MALFORMED]++;

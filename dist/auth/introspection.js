@@ -16,7 +16,8 @@
  *   → 503 (never an allow), with the reason in the log. The same for a client secret that did not
  *   resolve through `secrets:` (the policy then answers 503 to every request with a token).
  * - additionalValidationPolicy applies to the answer's claims: `iss`, `aud` and `verifyClaims`;
- *   an answer whose `exp` has passed is refused whatever `active` says.
+ *   an answer whose `exp` has passed is refused whatever `active` says, and so is one that names a
+ *   refresh token (`typ: Refresh`, `token_type: refresh_token`): refused as inactive.
  *
  * The token and the secret are never logged. Introspections by result (active, inactive, error) and
  * cache lookups are counted per policy (policy_stats.ts); `/admin/auth` shows them with the endpoint,
@@ -29,7 +30,7 @@ import { INTROSPECTION_ACTIVE, INTROSPECTION_ERROR, INTROSPECTION_INACTIVE, INTR
 import { TOKEN_MALFORMED, TOKEN_MISSING } from './extract.js';
 import { ANONYMOUS, allowed, denial } from './verdicts.js';
 import { audienceAllowed, buildAuthContext, claimsAllowed, issuerAllowed } from './claims.js';
-import { fetchJsonDocument, keyUriProblem } from './jwks/http_fetch.js';
+import { fetchJsonDocument, keyUriProblem, secretUriProblem } from './jwks/http_fetch.js';
 import { readBody } from '../lib/body.js';
 /** Longest life of a cached inactive answer. */
 export const INACTIVE_CACHE_MS = 30_000;
@@ -48,6 +49,13 @@ export function authMethodOf(doc) {
     if (!Array.isArray(listed))
         return 'client_secret_basic';
     return listed.includes('client_secret_post') && !listed.includes('client_secret_basic') ? 'client_secret_post' : 'client_secret_basic';
+}
+/** True when an introspection answer says the token is a refresh token. */
+export function isRefreshToken(answer) {
+    const type = (v) => (typeof v === 'string' ? v.toLowerCase() : '');
+    const typ = type(answer['typ']);
+    const tokenType = type(answer['token_type']);
+    return typ === 'refresh' || typ === 'refresh_token' || tokenType === 'refresh_token' || tokenType === 'refresh';
 }
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
 function basicHeader(id, secret) {
@@ -181,6 +189,10 @@ export class IntrospectionAuthenticator {
     #judge(answer, nowMs) {
         if (answer['active'] !== true)
             return denial(REASON_INACTIVE);
+        // Providers vouch for refresh tokens too (Keycloak says `typ: Refresh`; others say
+        // token_type refresh_token). Active or not, a refresh token is no access token.
+        if (isRefreshToken(answer))
+            return denial(REASON_INACTIVE);
         const exp = answer['exp'];
         const nowSec = Math.floor(nowMs / 1000);
         if (typeof exp === 'number' && exp + this.#o.clockSkewSec <= nowSec)
@@ -257,8 +269,10 @@ export class IntrospectionAuthenticator {
             return Promise.resolve(this.#endpoint);
         if (this.#discovering !== null)
             return this.#discovering;
-        if (this.#endpoint === null && this.#lastError !== null && nowMs < this.#retryAtMs)
-            return Promise.resolve(this.#lastError);
+        // After a failed fetch, wait DISCOVERY_RETRY_MS whether or not an older document still serves:
+        // otherwise, during the provider's outage, every request would wait on a fetch of its own.
+        if (nowMs < this.#retryAtMs)
+            return Promise.resolve(this.#endpoint ?? this.#lastError ?? 'discovery failed');
         this.#discovering = this.#fetchDiscovery()
             .then((found) => {
             const now = this.#o.clock.nowMs();
@@ -295,7 +309,7 @@ export class IntrospectionAuthenticator {
         const url = doc['introspection_endpoint'];
         if (typeof url !== 'string' || url === '')
             return `discovery document ${uri} names no introspection_endpoint`;
-        const problem = keyUriProblem(url, this.#o.isSslVerifyDisabled);
+        const problem = secretUriProblem(url);
         if (problem !== null)
             return `introspection_endpoint ${url} ${problem}`;
         return { url, method: authMethodOf(doc) };

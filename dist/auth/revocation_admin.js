@@ -3,6 +3,8 @@ import { liveRevocationList } from './revocation_compile.js';
 const PREFIX = '/admin/revocations';
 /** Largest batch in one bulk POST. */
 const MAX_BATCH = 10_000;
+/** The admin plane's body limit on these paths: a full batch of UUID-sized jtis is about 640 KB; 256-character ones fit too. */
+export const REVOCATIONS_BODY_MAX_BYTES = 4 * 1024 * 1024;
 /** A `exp` past this is in milliseconds, not seconds (year 5138 in seconds). */
 const EXP_MAX_SEC = 1e11;
 /** True for the paths these routes own. */

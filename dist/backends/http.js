@@ -17,7 +17,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.js';
-import { GATEWAY_OWNED } from '../lib/gateway_headers.js';
+import { GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.js';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.js';
 import { sendError } from '../lib/respond.js';
 import { ATTR, GATEHOUSE_ATTR, urlWithoutQuery } from '../lib/tracing.js';
@@ -85,6 +85,14 @@ function forwardHeaders(ctx, upstreamHost) {
     out['host'] = upstreamHost;
     if (src['content-length'] !== undefined)
         out['content-length'] = src['content-length'];
+    const cookie = out['cookie'];
+    if (cookie !== undefined) {
+        const kept = withoutGatewayCookies(Array.isArray(cookie) ? cookie.join('; ') : cookie);
+        if (kept === null)
+            delete out['cookie'];
+        else
+            out['cookie'] = kept;
+    }
     return out;
 }
 function responseHeaders(headers) {

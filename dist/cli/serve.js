@@ -119,6 +119,15 @@ export async function run(argv) {
         ...(ports.idpPort !== undefined ? { idpPort: ports.idpPort } : {}),
         watch: v['no-watch'] !== true,
         adminKeys,
+        // A reload takes admin.keys and openReads as the file now says (a removed key stops working).
+        ...(isWorker
+            ? {}
+            : {
+                reloadAdminKeys: () => {
+                    const now = loadConfigFile(configFile);
+                    return adminKeySettings(now.config.admin, now.config.secrets, now.baseDir);
+                },
+            }),
     };
     if (isWorker)
         return runWorker({ ...options, log: log.child({ worker: process.pid }) });
@@ -189,6 +198,7 @@ async function runClusterPrimary(options, configFile, loaded, workers, argv) {
             ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
             ...(options.idpPort !== undefined ? { idpPort: options.idpPort } : {}),
             ...(options.adminKeys !== undefined ? { adminKeys: options.adminKeys } : {}),
+            ...(options.reloadAdminKeys !== undefined ? { reloadAdminKeys: options.reloadAdminKeys } : {}),
         });
     }
     catch (err) {

@@ -138,13 +138,15 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
             : compileResponseCache(cacheLookup, cacheStore, path, { deployment: d.name, ...(d.id !== undefined ? { deploymentId: d.id } : {}), pattern, params, maxEntryBytes: parts.maxCacheEntryBytes }, parts.shared().cache, ctx);
         const logging = r.loggingPolicies ?? spec.loggingPolicies;
         const routeLog = loggerFor(ctx.log, d.name, logging);
+        // The login and logout routes of browser sign-in read the session themselves; a browser reaches them without one.
+        const signInRoute = backend.type === 'OAUTH2_LOGIN_BACKEND' || backend.type === 'OAUTH2_LOGOUT_BACKEND';
         const plan = Object.freeze({
             deployment: d.name,
             route: pattern,
             mutualTls,
             rateLimit,
-            authentication,
-            authorization,
+            authentication: signInRoute ? null : authentication,
+            authorization: signInRoute ? null : authorization,
             usagePlans,
             backend,
             responseCache,
@@ -159,7 +161,7 @@ function compileDeployment(d, i, ctx, router, parts, readiness, paths) {
         try {
             router.add(pattern, r.methods ?? ['ANY'], plan);
             const anonymous = r.requestPolicies?.authorization?.type === 'ANONYMOUS';
-            paths.push({ path: pattern, methods: r.methods ?? ['ANY'], backend: backend.type, authenticated: authentication !== null && !anonymous });
+            paths.push({ path: pattern, methods: r.methods ?? ['ANY'], backend: backend.type, authenticated: authentication !== null && !anonymous && !signInRoute });
             count++;
         }
         catch (err) {

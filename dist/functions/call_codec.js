@@ -6,7 +6,7 @@
  * `Fn-Http-Status` is the client status and `Fn-Http-H-*` the client headers; every other
  * container header is dropped.
  */
-import { CLAIMS_HEADER, GATEWAY_OWNED } from '../lib/gateway_headers.js';
+import { CLAIMS_HEADER, GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.js';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.js';
 /** OCI Functions' request body limit (6 MB). */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -42,7 +42,12 @@ export function encodeCallHeaders(callId, method, requestUrl, rawHeaders, claims
         const lower = name.toLowerCase();
         if (NOT_FORWARDED.has(lower) || (connectionTokens !== null && connectionTokens.has(lower)))
             continue;
-        if (lower === 'content-type')
+        if (lower === 'cookie') {
+            const kept = withoutGatewayCookies(value);
+            if (kept !== null)
+                out.push(`Fn-Http-H-${name}`, kept);
+        }
+        else if (lower === 'content-type')
             out.push('Content-Type', value);
         else
             out.push(`Fn-Http-H-${name}`, value);

@@ -37,6 +37,9 @@ export function certName(issuer) {
 export function normalizeScopes(scopes) {
     const out = [];
     for (const s of scopes ?? []) {
+        // The input is JSON from an API: an entry may be anything, not only a string or {value}.
+        if (typeof s !== 'string' && (s === null || typeof s !== 'object' || Array.isArray(s)))
+            throw invalid(`invalid scope: ${JSON.stringify(s)} (a string or {value, description})`);
         const def = typeof s === 'string' ? { value: s, description: s } : { value: s.value, description: s.description ?? s.value };
         if (typeof def.value !== 'string' || def.value === '' || /\s/.test(def.value))
             throw invalid(`invalid scope: ${JSON.stringify(def.value)}`);
@@ -221,6 +224,10 @@ export const ops = {
     },
     /** Rotates every key family (or one); returns the new current keys. */
     async rotateKeys(state, alg) {
+        // `alg` comes from an API request: HS256 has no key pair, and an unknown name has no generator.
+        const families = SIGNING_ALGS.filter((a) => a !== 'HS256');
+        if (alg !== undefined && !families.includes(alg))
+            throw invalid(`alg must be one of ${families.join(', ')}`);
         return state.mutate(async (tx) => {
             const changed = await rotateKeys((await tx.contents()).keys, state.now(), certName(state.issuer), alg);
             for (const k of changed)

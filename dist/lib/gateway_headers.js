@@ -9,5 +9,24 @@
  */
 /** The header that carries the verified token's claims to a backend, as JSON (a Gatehouse extension). */
 export const CLAIMS_HEADER = 'X-Gatehouse-Claims';
+/** Names of the cookies browser sign-in sets (`gatehouse_<deployment>`, its chunks and `_txn`). */
+export const GATEWAY_COOKIE_PREFIX = 'gatehouse_';
+/**
+ * A `Cookie` header value without the gateway's own cookies: a backend never sees a sealed
+ * session, which it could otherwise replay at the gateway as that user (the cookie has `Path=/`, so
+ * the browser sends it to every deployment on the host). The value itself when it holds none (one
+ * `includes`), null when nothing is left.
+ */
+export function withoutGatewayCookies(value) {
+    if (!value.includes(GATEWAY_COOKIE_PREFIX))
+        return value;
+    const kept = [];
+    for (const part of value.split(';')) {
+        const p = part.trim();
+        if (p !== '' && !p.startsWith(GATEWAY_COOKIE_PREFIX))
+            kept.push(p);
+    }
+    return kept.length === 0 ? null : kept.join('; ');
+}
 /** Lower-case names of the headers only the gateway may set. */
 export const GATEWAY_OWNED = new Set([CLAIMS_HEADER.toLowerCase(), 'x-forwarded-proto', 'x-forwarded-host']);

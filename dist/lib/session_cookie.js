@@ -20,8 +20,12 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Longest value kept in one cookie, in characters: browsers allow ~4096 bytes for name, value and attributes together. */
 export const CHUNK_CHARS = 3800;
-/** Most chunks of one cookie: beyond this the value is refused (a session that large is a misconfiguration). */
-export const MAX_CHUNKS = 5;
+/**
+ * Most chunks of one cookie: beyond this the value is refused (a session that large is a
+ * misconfiguration). 3 × CHUNK_CHARS leaves room in the default 16 KB request head for a sign-in
+ * cookie and the browser's other headers; more, and every request of that browser would get 431.
+ */
+export const MAX_CHUNKS = 3;
 /** Derives the AES-256 key from a configured secret of any length (RFC 5869 HKDF-SHA-256). */
 export function deriveKey(secret) {
     return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), 'gatehouse session cookie v1', 32));

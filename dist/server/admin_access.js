@@ -4,7 +4,8 @@
  * A change (any method but GET/HEAD) needs `Authorization: Bearer <credential>`: an admin key
  * (`admin.keys`, or the key generated into `.gatehouse/admin-key` when none is configured), or an
  * access token from the embedded token service for its management audience carrying
- * `gatehouse:admin`, verified against the token service's own published keys in process (no fetch).
+ * `gatehouse:admin`, verified against the token service's own published keys in process (no fetch),
+ * whose application still exists and is still granted that scope.
  * Keys are compared as SHA-256 digests with timingSafeEqual, so neither their content nor their
  * length shows in the time an answer takes. Nothing here logs a credential.
  *
@@ -12,12 +13,14 @@
  * form cannot set; a change whose Origin is another site, or marked `Sec-Fetch-Site: cross-site`,
  * is refused anyway, and a change with a body must say it is JSON (a form cannot).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { jwtVerify } from 'jose';
+import { MANAGEMENT_API_ID } from '../idp/management_scopes.js';
 import { managementAudience } from '../idp/settings.js';
+import { grantKey } from '../idp/snapshot.js';
 import { resolveSecret } from '../lib/secrets.js';
+import { keptSecret } from '../lib/kept_secret.js';
 /** The scope a token from the embedded token service needs to act as an admin. */
 export const ADMIN_SCOPE = 'gatehouse:admin';
 /** Where the generated admin key is kept, relative to the config directory (beside the token service's SQLite file). */
@@ -34,14 +37,14 @@ export const adminAccessSchemaProperties = {
     },
     openReads: {
         type: 'boolean',
-        default: true,
-        description: 'GET of /admin/* and /metrics without a credential (default true). /health/* and the console files are always open.',
+        description: 'GET of /admin/* and /metrics without a credential. Default: true when the admin plane binds a loopback address, false otherwise (then Prometheus sends a credential, or set it true where a network policy limits who reaches the port). /health/* and the console files are always open.',
     },
 };
 const digest = (s) => createHash('sha256').update(s, 'utf8').digest();
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 export function createAdminAccess(opts) {
-    const keyDigests = opts.keys.map(digest);
+    let keyDigests = opts.keys.map(digest);
+    let openReads = opts.openReads;
     const idp = opts.idp ?? (() => null);
     async function verifyToken(token) {
         const state = idp();
@@ -59,6 +62,13 @@ export function createAdminAccess(opts) {
         if (!scopes.includes(ADMIN_SCOPE))
             return { ok: false, status: 403, message: `insufficient scope: ${ADMIN_SCOPE} needed` };
         const clientId = typeof payload['azp'] === 'string' ? payload['azp'] : typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined;
+        // A token lives a day: taking admin access away (deleting the application, or gatehouse:admin
+        // from its grant) must end it now, so the token service's current records are asked too.
+        if (clientId === undefined || !state.snapshot.clientById.has(clientId))
+            return { ok: false, status: 401, message: 'invalid admin credential' };
+        if (state.snapshot.grantByPair.get(grantKey(clientId, MANAGEMENT_API_ID))?.scopes.includes(ADMIN_SCOPE) !== true) {
+            return { ok: false, status: 403, message: `insufficient scope: ${ADMIN_SCOPE} needed` };
+        }
         return {
             ok: true,
             who: {
@@ -71,7 +81,13 @@ export function createAdminAccess(opts) {
         };
     }
     return {
-        openReads: opts.openReads,
+        get openReads() {
+            return openReads;
+        },
+        update(settings) {
+            keyDigests = settings.keys.map(digest);
+            openReads = settings.openReads;
+        },
         async authenticate(authorization) {
             const m = authorization === undefined ? null : BEARER.exec(authorization);
             if (m === null)
@@ -165,16 +181,8 @@ export function configuredAdminKeys(section, secrets, baseDir) {
 export function generatedAdminKey(baseDir) {
     const file = resolve(baseDir, ADMIN_KEY_FILE);
     try {
-        if (existsSync(file)) {
-            const key = readFileSync(file, 'utf8').trim();
-            if (key.length >= 16)
-                return { key, file, created: false };
-        }
-        const key = `gha_${randomBytes(32).toString('base64url')}`;
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        writeFileSync(file, `${key}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
-        return { key, file, created: true };
+        const { secret, created } = keptSecret(file, () => `gha_${randomBytes(32).toString('base64url')}`, 16);
+        return { key: secret, file, created };
     }
     catch (err) {
         return { key: null, file: null, problem: `cannot keep the admin key in ${file} (${err.code ?? err.message})` };
@@ -182,7 +190,8 @@ export function generatedAdminKey(baseDir) {
 }
 /** Resolves `admin.keys` (throws when one cannot be), else generates or reads the key file. */
 export function adminKeySettings(section, secrets, baseDir) {
-    const openReads = section?.openReads ?? true;
+    // Open reads are the loopback convenience: bound anywhere else, reads need a credential unless the config says otherwise.
+    const openReads = section?.openReads ?? isLoopbackHost(section?.host ?? '127.0.0.1');
     const keys = configuredAdminKeys(section, secrets, baseDir);
     if (keys.length > 0)
         return { keys, openReads, keyFile: null, problem: null };

@@ -192,6 +192,8 @@ export async function answerIdp(deps, method, path, body) {
                 if (id !== 'rotate')
                     break;
                 {
+                    if (b['alg'] !== undefined && typeof b['alg'] !== 'string')
+                        throw invalid('alg must be a string');
                     const alg = str(b['alg']);
                     const current = await ops.rotateKeys(s, alg);
                     return { status: 201, value: { current: current.map((k) => ({ kid: k.kid, alg: k.alg })) } };

@@ -54,3 +54,13 @@ export function mergeAuthStates(perWorker) {
     recent.sort((a, b) => String(b['at']).localeCompare(String(a['at'])));
     return { ...first, decisions, recentFailures: recent.slice(0, RECENT_FAILURES_MAX), failuresByReason: byReason };
 }
+/**
+ * `POST /admin/reload` over the workers: applied only when every worker says so. A worker that did
+ * not answer (busy, dying, still starting) may or may not have reloaded while the others did, so it
+ * is named in the errors: a 422 with no error said "rejected" when part of the gateway had applied it.
+ */
+export function mergeReloads(perWorker) {
+    const rejected = perWorker.find((w) => w.result !== null && !w.result.applied);
+    const silent = perWorker.filter((w) => w.result === null).map((w) => `worker ${w.pid ?? '?'} did not answer: it may not have reloaded while the others did; send the reload again`);
+    return { applied: perWorker.every((w) => w.result?.applied === true), errors: [...(rejected?.result?.errors ?? []), ...silent] };
+}

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { readRequestBody } from '../lib/body.js';
+import { readRequestBody, requestHasBody } from '../lib/body.js';
 import { sendError } from '../lib/respond.js';
 import { FunctionPool } from '../functions/pool.js';
 import { isConsolePath } from '../console/serve.js';
@@ -8,10 +8,11 @@ import { answerIdp, IDP_PREFIX } from './admin_idp.js';
 import { authAdminState } from '../auth/compile.js';
 import { storesHealth } from '../state/index.js';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.js';
-import { answerRevocations, isRevocationsPath } from '../auth/revocation_admin.js';
+import { answerRevocations, isRevocationsPath, REVOCATIONS_BODY_MAX_BYTES } from '../auth/revocation_admin.js';
 const JSON_TYPE = 'application/json';
-/** Largest admin request body (subscriber changes are small JSON objects). */
+/** Largest admin request body (subscriber changes are small JSON objects); a revocation batch may be larger. */
 const ADMIN_BODY_MAX_BYTES = 64 * 1024;
+const bodyLimit = (path) => (isRevocationsPath(path) ? REVOCATIONS_BODY_MAX_BYTES : ADMIN_BODY_MAX_BYTES);
 /** How long readiness waits for a first key load before saying "not ready". */
 const READY_WAIT_MS = 250;
 /** A JSON admin answer. */
@@ -108,7 +109,8 @@ export async function answerAdmin(deps, method, path, body = '') {
 export async function answerIdpRequest(idp, method, path, body) {
     if (idp === null)
         return json(404, { code: 404, message: 'no token service is configured' });
-    const a = await answerIdp(idp, method, path, body);
+    // HEAD is a GET whose body the socket side leaves out, as on every other admin path.
+    const a = await answerIdp(idp, method === 'HEAD' ? 'GET' : method, path, body);
     return a.status === 204 ? { status: 204, contentType: JSON_TYPE, body: '' } : json(a.status, a.value);
 }
 /** On every admin-plane answer, the console's pages included (docs/admin-api.md, "Security headers"). */
@@ -122,7 +124,8 @@ export const SECURITY_HEADERS = {
 const ALWAYS_OPEN = new Set(['/health/live', '/health/ready']);
 /**
  * Serves `answer(method, path, body)` over HTTP, behind the access rules; a request body over
- * 64 KiB gets 413.
+ * 64 KiB (4 MiB for `/admin/revocations`, whose batches are larger) gets 413. The body is read only
+ * once the request has passed them, so no one without a credential makes the plane buffer one.
  */
 export function createAdminHandler(answer, opts) {
     const { access } = opts;
@@ -142,30 +145,35 @@ export function createAdminHandler(answer, opts) {
                 req.resume();
                 return opts.console.serve(req, res, path);
             }
-            const body = await readRequestBody(req, ADMIN_BODY_MAX_BYTES);
-            if (body === null)
-                return sendError(res, 413, `Payload Too Large (the admin API takes at most ${ADMIN_BODY_MAX_BYTES} bytes)`, { 'cache-control': 'no-store' });
             if (!read) {
-                const refused = browserRefusal(req, body.length > 0);
-                if (refused !== null)
+                const refused = browserRefusal(req, requestHasBody(req));
+                if (refused !== null) {
+                    req.resume();
                     return sendError(res, refused.status, refused.message, { 'cache-control': 'no-store' });
+                }
             }
             const whoami = path === '/admin/whoami';
             let who = null;
             if (!read || whoami || (!access.openReads && !ALWAYS_OPEN.has(path))) {
                 const v = await access.authenticate(req.headers.authorization);
                 if (!v.ok) {
+                    req.resume();
                     opts.log?.warn({ method, path, status: v.status, remote: req.socket.remoteAddress }, 'admin request refused: no valid admin credential');
                     return sendError(res, v.status, v.message, { ...challengeHeaders(v), 'cache-control': 'no-store' });
                 }
                 who = v.who;
                 if (whoami && read) {
+                    req.resume();
                     const a = json(200, { authenticated: true, ...v.who, openReads: access.openReads });
                     res.writeHead(200, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body), 'cache-control': 'no-store' });
                     res.end(method === 'HEAD' ? undefined : a.body);
                     return;
                 }
             }
+            const limit = bodyLimit(path);
+            const body = await readRequestBody(req, limit);
+            if (body === null)
+                return sendError(res, 413, `Payload Too Large (the admin API takes at most ${limit} bytes here)`, { 'cache-control': 'no-store' });
             const a = await answer(method, path, body.toString('utf8'));
             // An audit line per change: who (a key, or the token's subject), what, and how it ended.
             if (!read && who !== null)

@@ -19,7 +19,7 @@ import { startIdentityProvider } from '../idp/index.js';
 import { listenerUrl } from '../lib/listen_url.js';
 import { scrapedMetric } from '../lib/scraped_metrics.js';
 import { answerIdpRequest, createAdminHandler, json, liveness, readiness } from './admin_plane.js';
-import { mergeAuthStates, sumFunctionStates } from './admin_merge.js';
+import { mergeAuthStates, mergeReloads, sumFunctionStates } from './admin_merge.js';
 import { createAdminAccess, isLoopbackHost } from './admin_access.js';
 import { IDP_PREFIX } from './admin_idp.js';
 import { createConsoleServer } from '../console/serve.js';
@@ -184,10 +184,21 @@ export async function startPrimary(opts) {
         if (isRevocationChange(method, path))
             return forwardRevocationChange(live.filter((w) => listening.has(w.id)), askAdmin, method, path, body);
         if (method === 'POST' && path === '/admin/reload') {
-            const results = await Promise.all(live.map((w) => askReload(w)));
-            const applied = results.every((r) => r?.applied === true);
-            info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors: results.find((r) => r !== null && !r.applied)?.errors ?? [] };
-            return json(applied ? 200 : 422, { applied, errors: info.lastReload.errors, workers: results.length });
+            let adminKeys;
+            try {
+                adminKeys = opts.reloadAdminKeys?.();
+            }
+            catch (err) {
+                // The workers are not asked: the configuration cannot be served as it is.
+                info.lastReload = { at: new Date().toISOString(), result: 'rejected', errors: [err.message] };
+                return json(422, { applied: false, errors: info.lastReload.errors, workers: 0 });
+            }
+            const results = await Promise.all(live.map(async (w) => ({ pid: w.process.pid, result: await askReload(w) })));
+            const { applied, errors } = mergeReloads(results);
+            if (applied && adminKeys !== undefined)
+                access.update(adminKeys);
+            info.lastReload = { at: new Date().toISOString(), result: applied ? 'applied' : 'rejected', errors };
+            return json(applied ? 200 : 422, { applied, errors, workers: results.length });
         }
         // Any serving worker can answer the rest: reads ask them in turn, so one that is dying or
         // still starting does not fail the request while another is up. A change (subscribers) goes to

@@ -119,6 +119,7 @@ export async function startGateway(opts) {
     async function reloadOnce() {
         try {
             const next = opts.loadPlan(registry);
+            const adminKeys = opts.reloadAdminKeys?.();
             const restartNeeded = JSON.stringify(next.server) !== JSON.stringify(state.plan.server) ||
                 JSON.stringify(next.admin) !== JSON.stringify(state.plan.admin) ||
                 JSON.stringify(next.identityProvider) !== JSON.stringify(state.plan.identityProvider) ||
@@ -132,6 +133,8 @@ export async function startGateway(opts) {
             if (tls !== null && next.tls !== null && sameTlsShape)
                 tls.applyPlan(next.tls);
             await registry.commit();
+            if (adminKeys !== undefined)
+                access.update(adminKeys);
             configReloads.inc({ result: 'applied' });
             info.lastReload = { at: new Date().toISOString(), result: 'applied', errors: [] };
             log.info({ deployments: next.deployments }, 'config reloaded');

@@ -110,6 +110,15 @@ export function keyUriProblem(uri, isSslVerifyDisabled) {
         return null;
     return 'must use https (plain http is allowed for loopback hosts, or with isSslVerifyDisabled: true)';
 }
+/**
+ * keyUriProblem for an endpoint that receives a client secret (introspection, token exchange):
+ * plain http only on loopback, whatever isSslVerifyDisabled says — that switch relaxes certificate
+ * checks, it does not make sending a secret in clear acceptable.
+ */
+export function secretUriProblem(uri) {
+    const problem = keyUriProblem(uri, false);
+    return problem === null || problem === 'must be an absolute URL' || problem === 'must be an https URL' ? problem : 'must use https: the client secret is sent there (plain http only for loopback hosts)';
+}
 export function isLoopbackHost(hostname) {
     const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
     return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);

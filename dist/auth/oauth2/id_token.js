@@ -10,7 +10,8 @@ export function idTokenClaimsProblem(payload, x) {
     const auds = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
     if (!auds.includes(x.clientId))
         return 'id_token aud does not name the client';
-    if (auds.length > 1 && payload['azp'] !== x.clientId)
+    // §3.1.3.7 items 4-5: azp is required with several audiences, and when present must name this client.
+    if ((auds.length > 1 || payload['azp'] !== undefined) && payload['azp'] !== x.clientId)
         return 'id_token azp is not the client';
     const exp = payload['exp'];
     const nowSec = Math.floor(x.nowMs / 1000);

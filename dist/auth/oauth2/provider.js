@@ -7,20 +7,21 @@
  */
 import { Agent, request } from 'undici';
 import { readBody } from '../../lib/body.js';
-import { fetchJsonDocument, keyUriProblem } from '../jwks/http_fetch.js';
+import { fetchJsonDocument, keyUriProblem, secretUriProblem } from '../jwks/http_fetch.js';
 /** How long a discovery document is used before it is fetched again. */
 const DOCUMENT_TTL_MS = 3_600_000;
 /** After a failed fetch, requests get the failure for this long before the next try. */
 const RETRY_MS = 5_000;
 const MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 let insecureAgent = null;
-function endpoint(doc, name, insecure, required) {
+/** `getsSecret`: the client secret is sent there (the token endpoint), so no plain http off loopback. */
+function endpoint(doc, name, insecure, required, getsSecret = false) {
     const v = doc[name];
     if (v === undefined && !required)
         return null;
     if (typeof v !== 'string' || v === '')
         return new Error(`names no ${name}`);
-    const problem = keyUriProblem(v, insecure);
+    const problem = getsSecret ? secretUriProblem(v) : keyUriProblem(v, insecure);
     return problem === null ? v : new Error(`${name} ${problem}`);
 }
 /** Reads the parts of a discovery document the flow needs; a string says what is wrong. */
@@ -31,7 +32,7 @@ export function readMetadata(doc, insecure) {
     if (typeof d['issuer'] !== 'string' || d['issuer'] === '')
         return 'names no issuer';
     const auth = endpoint(d, 'authorization_endpoint', insecure, true);
-    const token = endpoint(d, 'token_endpoint', insecure, true);
+    const token = endpoint(d, 'token_endpoint', insecure, true, true);
     const end = endpoint(d, 'end_session_endpoint', insecure, false);
     for (const e of [auth, token, end])
         if (e instanceof Error)

@@ -11,7 +11,7 @@
  * `--workers` worker uses the same key; `gatehouse validate` (offline) writes nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { keptSecret } from '../../lib/kept_secret.js';
 import { join } from 'node:path';
 import { resolveSecret } from '../../lib/secrets.js';
 import { deriveKey, KeyRing } from '../../lib/session_cookie.js';
@@ -23,24 +23,8 @@ export const MIN_SECRET_CHARS = 32;
 const demotedAt = new Map();
 /** Reads or creates the generated key file; the key's text. */
 function generatedKey(dir) {
-    const home = join(dir, '.gatehouse');
-    const file = join(home, 'session.key');
-    try {
-        return readFileSync(file, 'utf8').trim();
-    }
-    catch {
-        // Created below.
-    }
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    try {
-        // wx: of several workers starting at once, one writes; the others read what it wrote.
-        writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-    }
-    catch (err) {
-        if (err.code !== 'EEXIST')
-            throw err;
-    }
-    return readFileSync(file, 'utf8').trim();
+    // An empty or truncated file is never a key: HKDF of '' is a key anybody can compute.
+    return keptSecret(join(dir, '.gatehouse', 'session.key'), () => randomBytes(32).toString('base64url'), MIN_SECRET_CHARS).secret;
 }
 /**
  * Builds the ring for the policy at `path`. Problems (an unresolved or short secret, a bad date)

@@ -1,12 +1,13 @@
+import { decodeJwt } from 'jose';
 import { isLocalPath } from '../../backends/oauth2.js';
 import { Lru } from '../../lib/lru.js';
 import { sendError } from '../../lib/respond.js';
 import { clearChunked, parseCookies, readChunked, setCookie, writeChunked } from '../../lib/session_cookie.js';
 import { TOKEN_MISSING } from '../extract.js';
-import { ANONYMOUS } from '../verdicts.js';
 import { OpenIdProvider } from './provider.js';
 import { verifyIdToken } from './id_token.js';
 import { randomToken, s256Challenge, sameSecret } from './pkce.js';
+import { GATEWAY_COOKIE_PREFIX } from '../../lib/gateway_headers.js';
 /** Longest return URL kept in the sign-in cookie, characters; a longer one returns to fallbackRedirectPath. */
 export const MAX_RETURN_CHARS = 2048;
 /** Life of a sign-in in progress (the transaction cookie), ms. */
@@ -31,6 +32,19 @@ export class SignInMemory {
 const CALLBACK = Object.freeze({ status: 401, reason: 'sign_in_callback', auth: null, challenge: null });
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 const NO_STORE = 'no-store';
+/** How long a refresh's answer serves the same refresh token again (#refreshOnce). */
+export const REFRESH_SHARE_MS = 5_000;
+/** Whether `claims` (of a refreshed ID token) name the subject and issuer of the ID token `previous`. */
+export function sameSubject(previous, claims) {
+    let old;
+    try {
+        old = decodeJwt(previous);
+    }
+    catch {
+        return false;
+    }
+    return typeof old['sub'] === 'string' && old['sub'] === claims['sub'] && old['iss'] === claims['iss'];
+}
 function isSession(v) {
     const s = v;
     return v !== null && typeof v === 'object' && typeof s.at === 'string' && typeof s.exp === 'number' && (s.it === null || typeof s.it === 'string') && (s.rt === null || typeof s.rt === 'string');
@@ -38,6 +52,14 @@ function isSession(v) {
 function isTransaction(v) {
     const t = v;
     return v !== null && typeof v === 'object' && typeof t.s === 'string' && typeof t.n === 'string' && typeof t.r === 'string' && typeof t.u === 'string' && typeof t.exp === 'number' && (t.v === null || typeof t.v === 'string');
+}
+/**
+ * `url` with every character outside printable ASCII percent-encoded (UTF-8): a returnTo or
+ * post-logout URL may hold any character once decoded from the query, and Node refuses a header
+ * value with one above U+00FF (the answer would be a 500 after a good sign-in).
+ */
+export function asciiLocation(url) {
+    return url.replace(/[^\x21-\x7e]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 function rawPath(req) {
     const url = req.url ?? '/';
@@ -59,10 +81,17 @@ export class OAuth2SignIn {
     #serverSessions;
     /** The policy's own authenticate (before attach() replaced it): checks a token and nothing else. */
     #inner = null;
+    /**
+     * Refreshes by refresh token, in flight or just done: a page's parallel requests all find the
+     * session expired, and providers that rotate refresh tokens (Okta, Auth0) treat a second use of
+     * one as theft and end the grant. They share one call; when it rotated the refresh token, its
+     * answer stays for REFRESH_SHARE_MS, for requests the browser sent before it had the new cookie.
+     */
+    #refreshes = new Lru({ maxEntries: 10_000 });
     constructor(opts) {
         this.#o = opts;
-        this.#sessionName = `gatehouse_${opts.deployment}`;
-        this.#txnName = `gatehouse_${opts.deployment}_txn`;
+        this.#sessionName = `${GATEWAY_COOKIE_PREFIX}${opts.deployment}`;
+        this.#txnName = `${GATEWAY_COOKIE_PREFIX}${opts.deployment}_txn`;
         this.#usedStates = opts.memory.usedStates;
         this.#pending = opts.memory.pending;
         this.#serverSessions = opts.memory.sessions;
@@ -77,14 +106,15 @@ export class OAuth2SignIn {
      */
     wrapExtractor(base) {
         return (ctx) => {
+            // First: the callback and a refresh check the provider's token, never one the request carries.
+            const override = this.#override.get(ctx);
+            if (override !== undefined)
+                return override;
             const own = base(ctx);
             if (own !== TOKEN_MISSING) {
                 this.#source.set(ctx, 'request');
                 return own;
             }
-            const override = this.#override.get(ctx);
-            if (override !== undefined)
-                return override;
             const session = this.session(ctx);
             if (session === null)
                 return TOKEN_MISSING;
@@ -94,23 +124,15 @@ export class OAuth2SignIn {
     }
     /**
      * Makes `policy` (the compiled TOKEN policy, built with wrapExtractor) answer sign-in: callbacks
-     * are recognised before validation, the login and logout routes are reachable without a
-     * session, and 401s become redirects. The method is replaced on the instance, so the policy
-     * keeps its class (readiness and the admin API read it).
+     * are recognised before validation, and 401s become redirects. The method is replaced on the
+     * instance, so the policy keeps its class (readiness and the admin API read it). The login and
+     * logout routes are reachable without a session because their routes carry no authentication
+     * (config/compile.ts), not by path: a path is also reached by other routes (a catch-all).
      */
     attach(policy) {
         const inner = policy.authenticate.bind(policy);
         this.#inner = inner;
-        const open = new Set([this.#o.loginPath, this.#o.logoutPath].filter((p) => p !== null));
-        const pass = (v) => (v.status === 401 ? ANONYMOUS : v);
-        policy.authenticate = (ctx) => {
-            if (this.#isCallback(ctx))
-                return CALLBACK;
-            const v = inner(ctx);
-            if (!open.has(ctx.path))
-                return v;
-            return v instanceof Promise ? v.then(pass) : pass(v);
-        };
+        policy.authenticate = (ctx) => (this.#isCallback(ctx) ? CALLBACK : inner(ctx));
         policy.failureResponse = this.failureResponse();
         policy.browserSignIn = this;
         return policy;
@@ -270,7 +292,7 @@ export class OAuth2SignIn {
         return true;
     }
     #redirect(ctx, status, location, cookies) {
-        const headers = { location, 'cache-control': NO_STORE, 'content-length': '0' };
+        const headers = { location: asciiLocation(location), 'cache-control': NO_STORE, 'content-length': '0' };
         if (cookies.length > 0)
             headers['set-cookie'] = cookies;
         ctx.res.writeHead(status, headers);
@@ -424,7 +446,7 @@ export class OAuth2SignIn {
         };
         if (secret === null || typeof meta === 'string')
             return fail();
-        const tokens = await this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: session.rt });
+        const tokens = await this.#refreshOnce(meta, secret, session.rt);
         const at = typeof tokens === 'string' ? null : tokens['access_token'];
         if (typeof tokens === 'string' || typeof at !== 'string') {
             ctx.log.info({ reqId: ctx.requestId, reason: typeof tokens === 'string' ? tokens : 'no access_token' }, 'session refresh failed: signing in again');
@@ -435,6 +457,11 @@ export class OAuth2SignIn {
             const claims = await verifyIdToken(tokens['id_token'], this.#o.idTokenKeys, { issuer: meta.issuer, clientId: this.#o.clientId, nonce: null, nowMs: this.#o.clock.nowMs(), clockSkewSec: this.#o.clockSkewSec });
             if (typeof claims === 'string')
                 return fail();
+            // OpenID Connect Core §12.2: a refreshed ID token names the same user at the same issuer.
+            if (session.it !== null && !sameSubject(session.it, claims)) {
+                ctx.log.warn({ reqId: ctx.requestId }, 'session refresh refused: the new ID token names another subject');
+                return fail();
+            }
             it = tokens['id_token'];
         }
         // The request's own (expired) session must not answer for the new token.
@@ -448,6 +475,24 @@ export class OAuth2SignIn {
             return fail();
         this.#o.stats.count('refreshed');
         this.#redirect(ctx, 307, back, set);
+    }
+    /** One token call per refresh token (see #refreshes). */
+    #refreshOnce(meta, secret, rt) {
+        const now = this.#o.clock.nowMs();
+        const known = this.#refreshes.get(rt);
+        if (known !== undefined && known.untilMs > now)
+            return known.call;
+        const call = this.#o.provider.token(meta, this.#o.clientId, secret, { grant_type: 'refresh_token', refresh_token: rt });
+        this.#refreshes.set(rt, { call, untilMs: now + REFRESH_SHARE_MS }, rt.length * 2 + 256);
+        // Once answered, the answer is kept only when the provider rotated the refresh token (the old
+        // one is spent: a second use would look like theft). Otherwise the refresh token still works,
+        // and a kept answer would only hand out an access token that may meanwhile have expired. A
+        // failed call is never kept: the next request may find the provider back.
+        void call.then((r) => {
+            if (typeof r === 'string' || typeof r['refresh_token'] !== 'string' || r['refresh_token'] === rt)
+                this.#refreshes.delete(rt);
+        }, () => this.#refreshes.delete(rt));
+        return call;
     }
     /** Runs the policy's own validation on `token`, as if the request had carried it. */
     async #check(ctx, token) {

@@ -10,7 +10,8 @@
  *     node:http + crypto.verify on a cached key (the crypto floor);
  *   - `serve --workers 2` (both cores, wrk's included) vs one process pinned to core 0.
  * The functions goal is measured by `npm run bench -- functions`.
- * Usage: npm run bench -- defaults [--seconds N] [--rounds N]
+ * Usage: [GATEHOUSE_DIST=1] npm run bench -- defaults [--seconds N] [--rounds N] (GATEHOUSE_DIST=1: the
+ * gateway runs dist/, the compiled build users install, instead of src/ through tsx; build it first).
  */
 import { parseArgs } from 'node:util';
 import { ACCESS_LOG_OFF, ensureWrk, interleave, machineDescription, median, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Row, type Target, type WrkResult } from './harness.ts';
@@ -141,7 +142,7 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
       { goal: 'unique tokens / crypto floor ≥ 0.90×', target: 0.9, rows: uniqueRows, a: names.unique, b: names.floor },
       { goal: 'serve --workers 2 / one process ≥ 1.70×', target: 1.7, rows: workerRows, a: names.two, b: names.one },
     ];
-    const header = `${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, rows of a section interleaved; **access logs on** in every Gatehouse row but "access log off" (default level info, stdout to a pipe drained by \`cat\` on core 1). RS256 tokens (2048-bit key) from a JWKS; HAProxy reads the key from a PEM file.${haveHaproxy ? '' : ' HAProxy is not installed: its rows are skipped.'}`;
+    const header = `${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, rows of a section interleaved; **access logs on** in every Gatehouse row but "access log off" (default level info, stdout to a pipe drained by \`cat\` on core 1). RS256 tokens (2048-bit key) from a JWKS; HAProxy reads the key from a PEM file. Gatehouse ran ${process.env['GATEHOUSE_DIST'] === '1' ? 'from dist/ (the compiled build users install)' : 'from src/ through tsx (a development checkout; GATEHOUSE_DIST=1 runs dist/)'}.${haveHaproxy ? '' : ' HAProxy is not installed: its rows are skipped.'}`;
     return [
       '### Performance with the defaults on (issue 16)',
       '',

@@ -4,18 +4,9 @@
  * worker showed a part; these merge every worker's answer.
  */
 import { RECENT_FAILURES_MAX } from '../auth/stats.ts';
+import type { FunctionState } from '../lib/function_state.ts';
 
-/** One function's pool as `/admin/functions` shows it. */
-export interface FunctionState {
-  id: string;
-  kind: 'local' | 'remote';
-  containers: number | null;
-  busy: number | null;
-  idle: number | null;
-  starting: number | null;
-  queued: number | null;
-  coldStarts: number;
-}
+export type { FunctionState };
 
 /** `--workers`: each worker has its own pools; the gateway's are their sums, function by function. */
 export function sumFunctionStates(perWorker: readonly (readonly FunctionState[])[]): FunctionState[] {

@@ -94,16 +94,7 @@ export interface Readiness {
 }
 
 /** GET /admin/functions: one pool per function (remote functions have null counts). */
-export interface FunctionState {
-  id: string;
-  kind: 'local' | 'remote';
-  containers: number | null;
-  busy: number | null;
-  idle: number | null;
-  starting: number | null;
-  queued: number | null;
-  coldStarts: number | null;
-}
+export type { FunctionState } from '../../lib/function_state.ts';
 
 /** GET /admin/whoami */
 export interface WhoAmI {

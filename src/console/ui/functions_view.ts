@@ -6,14 +6,9 @@
 import type { FunctionState } from './admin_types.ts';
 import { samplesOf, type Samples } from './prometheus.ts';
 
-export interface FunctionPool {
-  id: string;
-  kind: string;
-  containers: number | null;
-  busy: number | null;
-  idle: number | null;
-  starting: number | null;
-  queued: number | null;
+/** A function's pool state (none known: the counts are null) with its call counters. */
+export interface FunctionPool extends Omit<FunctionState, 'coldStarts'> {
+  /** From the pool state, else from /metrics; null when neither has counted it. */
   coldStarts: number | null;
   calls: number;
   /** Calls by outcome (`ok`, `timeout`, `busy`, ...). */

@@ -4,6 +4,7 @@
  * its keys, age, next refresh and last error, from GET /admin/auth.
  */
 import type { AdminAuth, KeyStoreState } from '../admin_types.ts';
+import { DataTable } from '../components/data_table.tsx';
 import { clock, duration, relative } from '../format.ts';
 import { explainReason } from '../reasons.ts';
 
@@ -12,35 +13,23 @@ function Decisions({ auth }: { auth: AdminAuth }) {
   const rows = Object.entries(auth.decisions ?? {});
   if (rows.length === 0) return null;
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="sr-only">Authentication decisions by deployment since start</caption>
-        <thead>
-          <tr>
-            <th scope="col">Deployment</th>
-            <th scope="col">Decisions by reason</th>
-            <th scope="col">Decision cache hits</th>
+    <DataTable caption="Authentication decisions by deployment since start" columns={['Deployment', 'Decisions by reason', 'Decision cache hits']}>
+      {rows.map(([deployment, d]) => {
+        const lookups = d.cacheHits + d.cacheMisses;
+        return (
+          <tr key={deployment}>
+            <th scope="row">{deployment}</th>
+            <td>
+              {Object.entries(d.reasons)
+                .sort((a, b) => b[1] - a[1])
+                .map(([reason, n]) => `${reason} ${n}`)
+                .join(', ') || '–'}
+            </td>
+            <td>{lookups === 0 ? '–' : `${d.cacheHits} of ${lookups} (${Math.round((100 * d.cacheHits) / lookups)}%)`}</td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map(([deployment, d]) => {
-            const lookups = d.cacheHits + d.cacheMisses;
-            return (
-              <tr key={deployment}>
-                <th scope="row">{deployment}</th>
-                <td>
-                  {Object.entries(d.reasons)
-                    .sort((a, b) => b[1] - a[1])
-                    .map(([reason, n]) => `${reason} ${n}`)
-                    .join(', ') || '–'}
-                </td>
-                <td>{lookups === 0 ? '–' : `${d.cacheHits} of ${lookups} (${Math.round((100 * d.cacheHits) / lookups)}%)`}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -64,31 +53,18 @@ export function FailuresSection({ auth }: { auth: AdminAuth }) {
       {auth.recentFailures.length === 0 ? (
         <p>No authentication failures since the gateway started.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Most recent authentication failures, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Deployment</th>
-                <th scope="col">Reason</th>
-                <th scope="col">What it means</th>
-              </tr>
-            </thead>
-            <tbody>
-              {auth.recentFailures.slice(0, 50).map((f, i) => (
-                <tr key={`${f.at}-${i}`}>
-                  <td>{clock(f.at)}</td>
-                  <td>{f.deployment}</td>
-                  <td>
-                    <code>{f.reason}</code>
-                  </td>
-                  <td>{explainReason(f.reason) ?? 'See the reasons in docs/troubleshooting.md.'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Most recent authentication failures, newest first" columns={['Time', 'Deployment', 'Reason', 'What it means']}>
+          {auth.recentFailures.slice(0, 50).map((f, i) => (
+            <tr key={`${f.at}-${i}`}>
+              <td>{clock(f.at)}</td>
+              <td>{f.deployment}</td>
+              <td>
+                <code>{f.reason}</code>
+              </td>
+              <td>{explainReason(f.reason) ?? 'See the reasons in docs/troubleshooting.md.'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

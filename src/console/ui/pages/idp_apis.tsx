@@ -5,6 +5,9 @@
 import { useState } from 'preact/hooks';
 import { call, post } from '../api.ts';
 import type { IdpApi } from '../admin_types.ts';
+import { ActionStatus, ActionFailed } from '../components/action_feedback.tsx';
+import { ConfirmButton } from '../components/confirm_button.tsx';
+import { DataTable } from '../components/data_table.tsx';
 import { duration } from '../format.ts';
 import { useAction } from '../hooks.ts';
 import type { IdpData } from './token_service.tsx';
@@ -55,10 +58,9 @@ function CreateApi({ changed }: { changed(): void }) {
         <button type="submit" disabled={create.busy}>
           Create API
         </button>{' '}
-        <span role="status">
+        <ActionStatus prefix="Not created" error={create.error}>
           {create.result && `Created ${create.result.identifier}.`}
-          {create.error && <span class="bad">Not created: {create.error}</span>}
-        </span>
+        </ActionStatus>
       </div>
     </form>
   );
@@ -93,7 +95,7 @@ function EditScopes({ api, done }: { api: IdpApi; done(saved: boolean): void }) 
         <button type="button" class="link" onClick={() => done(false)}>
           Cancel
         </button>{' '}
-        <span role="status">{save.error && <span class="bad">Not saved: {save.error}</span>}</span>
+        <ActionStatus prefix="Not saved" error={save.error} />
       </div>
     </form>
   );
@@ -109,63 +111,41 @@ export function ApisTab({ data, changed }: { data: IdpData; changed(): void }) {
   return (
     <section aria-labelledby="apis-h">
       <h2 id="apis-h">APIs</h2>
-      <div class="table-wrap">
-        <table>
-          <caption class="sr-only">APIs of the token service</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Identifier (audience)</th>
-              <th scope="col">Signing</th>
-              <th scope="col">Token lifetime</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Origin</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.apis.map((a) => (
-              <tr key={a.id}>
-                <th scope="row">{a.name}</th>
-                <td>
-                  <code>{a.identifier}</code>
-                </td>
-                <td>{a.signing_alg}</td>
-                <td>{duration(a.token_lifetime)}</td>
-                <td>
-                  <ul class="tags">
-                    {a.scopes.map((s) => (
-                      <li key={s.value} title={s.description}>
-                        {s.value}
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>{a.origin}</td>
-                <td class="actions">
-                  {!a.is_system && (
-                    <button type="button" class="secondary" onClick={() => setEditing(a.id)} aria-label={`Edit the scopes of ${a.name}`}>
-                      Edit scopes
-                    </button>
-                  )}{' '}
-                  {a.origin === 'managed' && (
-                    <button type="button" class="danger" disabled={remove.busy} onClick={() => confirm(`Delete the API ${a.identifier} and its grants?`) && void remove.run(a)}>
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {remove.error && (
-        <p role="alert" class="bad">
-          Not deleted: {remove.error}
-        </p>
-      )}
+      <DataTable caption="APIs of the token service" columns={['Name', 'Identifier (audience)', 'Signing', 'Token lifetime', 'Scopes', 'Origin']} actions>
+        {data.apis.map((a) => (
+          <tr key={a.id}>
+            <th scope="row">{a.name}</th>
+            <td>
+              <code>{a.identifier}</code>
+            </td>
+            <td>{a.signing_alg}</td>
+            <td>{duration(a.token_lifetime)}</td>
+            <td>
+              <ul class="tags">
+                {a.scopes.map((s) => (
+                  <li key={s.value} title={s.description}>
+                    {s.value}
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>{a.origin}</td>
+            <td class="actions">
+              {!a.is_system && (
+                <button type="button" class="secondary" onClick={() => setEditing(a.id)} aria-label={`Edit the scopes of ${a.name}`}>
+                  Edit scopes
+                </button>
+              )}{' '}
+              {a.origin === 'managed' && (
+                <ConfirmButton class="danger" busy={remove.busy} question={`Delete the API ${a.identifier} and its grants?`} onConfirm={() => remove.run(a)}>
+                  Delete
+                </ConfirmButton>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <ActionFailed prefix="Not deleted" error={remove.error} />
       {editedApi && (
         <EditScopes
           key={editedApi.id}

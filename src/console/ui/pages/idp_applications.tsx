@@ -6,7 +6,10 @@
 import { useState } from 'preact/hooks';
 import { call, post } from '../api.ts';
 import type { IdpApplication, IdpGrant } from '../admin_types.ts';
+import { ActionFailed, ActionStatus } from '../components/action_feedback.tsx';
+import { ConfirmButton } from '../components/confirm_button.tsx';
 import { CopyButton } from '../components/copy_button.tsx';
+import { DataTable } from '../components/data_table.tsx';
 import { useAction } from '../hooks.ts';
 import type { IdpData } from './token_service.tsx';
 
@@ -36,11 +39,7 @@ function CreateApplication({ changed }: { changed(): void }) {
           Create application
         </button>
       </div>
-      {create.error && (
-        <p role="alert" class="bad">
-          Not created: {create.error}
-        </p>
-      )}
+      <ActionFailed prefix="Not created" error={create.error} />
       {created && (
         <div class="notice secret" role="status" aria-labelledby="secret-h">
           <h4 id="secret-h">Application {created.name} created</h4>
@@ -124,10 +123,9 @@ function GrantScopes({ data, changed }: { data: IdpData; changed(): void }) {
         <button type="submit" disabled={save.busy || client === '' || aud === ''}>
           {existing ? 'Update grant' : 'Authorize'}
         </button>{' '}
-        <span role="status">
+        <ActionStatus prefix="Not saved" error={save.error}>
           {save.result && 'Grant saved.'}
-          {save.error && <span class="bad">Not saved: {save.error}</span>}
-        </span>
+        </ActionStatus>
       </div>
     </form>
   );
@@ -146,83 +144,45 @@ export function ApplicationsTab({ data, changed }: { data: IdpData; changed(): v
   return (
     <section aria-labelledby="apps-h">
       <h2 id="apps-h">Applications</h2>
-      <div class="table-wrap">
-        <table>
-          <caption class="sr-only">Applications of the token service</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client ID</th>
-              <th scope="col">Grant types</th>
-              <th scope="col">Origin</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.applications.map((a) => (
-              <tr key={a.client_id}>
-                <th scope="row">{a.name}</th>
-                <td>
-                  <code>{a.client_id}</code>
-                </td>
-                <td>{a.grant_types.join(', ')}</td>
-                <td>{a.origin}</td>
-                <td>
-                  {a.origin === 'managed' && (
-                    <button type="button" class="danger" disabled={removeApp.busy} onClick={() => confirm(`Delete the application ${a.name}?`) && void removeApp.run(a)}>
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {removeApp.error && (
-        <p role="alert" class="bad">
-          Not deleted: {removeApp.error}
-        </p>
-      )}
+      <DataTable caption="Applications of the token service" columns={['Name', 'Client ID', 'Grant types', 'Origin']} actions>
+        {data.applications.map((a) => (
+          <tr key={a.client_id}>
+            <th scope="row">{a.name}</th>
+            <td>
+              <code>{a.client_id}</code>
+            </td>
+            <td>{a.grant_types.join(', ')}</td>
+            <td>{a.origin}</td>
+            <td>
+              {a.origin === 'managed' && (
+                <ConfirmButton class="danger" busy={removeApp.busy} question={`Delete the application ${a.name}?`} onConfirm={() => removeApp.run(a)}>
+                  Delete
+                </ConfirmButton>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <ActionFailed prefix="Not deleted" error={removeApp.error} />
       <CreateApplication changed={changed} />
       <h2 id="grants-h">Grants</h2>
-      <div class="table-wrap">
-        <table aria-labelledby="grants-h">
-          <thead>
-            <tr>
-              <th scope="col">Application</th>
-              <th scope="col">API (audience)</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.grants.map((g) => (
-              <tr key={g.id}>
-                <th scope="row">{nameOf(g.client_id)}</th>
-                <td>
-                  <code>{g.audience}</code>
-                </td>
-                <td>{g.scope.join(' ') || '–'}</td>
-                <td>
-                  <button type="button" class="danger" disabled={removeGrant.busy} onClick={() => confirm('Remove this grant?') && void removeGrant.run(g)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {removeGrant.error && (
-        <p role="alert" class="bad">
-          Not removed: {removeGrant.error}
-        </p>
-      )}
+      <DataTable labelledBy="grants-h" columns={['Application', 'API (audience)', 'Scopes']} actions>
+        {data.grants.map((g) => (
+          <tr key={g.id}>
+            <th scope="row">{nameOf(g.client_id)}</th>
+            <td>
+              <code>{g.audience}</code>
+            </td>
+            <td>{g.scope.join(' ') || '–'}</td>
+            <td>
+              <ConfirmButton class="danger" busy={removeGrant.busy} question="Remove this grant?" onConfirm={() => removeGrant.run(g)}>
+                Remove
+              </ConfirmButton>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <ActionFailed prefix="Not removed" error={removeGrant.error} />
       <GrantScopes data={data} changed={changed} />
     </section>
   );

@@ -5,6 +5,9 @@
  */
 import { post } from '../api.ts';
 import type { IdpKey } from '../admin_types.ts';
+import { ActionFailed, ActionStatus } from '../components/action_feedback.tsx';
+import { ConfirmButton } from '../components/confirm_button.tsx';
+import { DataTable } from '../components/data_table.tsx';
 import { clock } from '../format.ts';
 import { useAction } from '../hooks.ts';
 import type { IdpData } from './token_service.tsx';
@@ -31,58 +34,35 @@ export function KeysTab({ data, changed }: { data: IdpData; changed(): void }) {
         pick up a new key when a token names a kid they do not know.
       </p>
       <p>
-        <button type="button" disabled={rotate.busy} onClick={() => confirm('Rotate the signing keys? New tokens will be signed with the next key.') && void rotate.run()}>
+        <ConfirmButton busy={rotate.busy} question="Rotate the signing keys? New tokens will be signed with the next key." onConfirm={() => rotate.run()}>
           Rotate signing key
-        </button>{' '}
-        <span role="status">
+        </ConfirmButton>{' '}
+        <ActionStatus prefix="Not rotated" error={rotate.error}>
           {rotate.result && `Rotated: the current key is now ${rotate.result.current.map((k) => `${k.kid} (${k.alg})`).join(', ')}.`}
-          {rotate.error && <span class="bad">Not rotated: {rotate.error}</span>}
-        </span>
+        </ActionStatus>
       </p>
-      <div class="table-wrap">
-        <table>
-          <caption class="sr-only">Signing keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">kid</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">State</th>
-              <th scope="col">Current since</th>
-              <th scope="col">Current until</th>
-              <th scope="col">Revoked at</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.kid} data-kid={k.kid} data-state={k.state} data-alg={k.alg}>
-                <th scope="row">
-                  <code>{k.kid}</code>
-                </th>
-                <td>{k.alg}</td>
-                <td class={k.state === 'revoked' ? 'bad' : k.state === 'current' ? 'ok' : ''}>{k.state}</td>
-                <td>{clock(k.current_since)}</td>
-                <td>{clock(k.current_until)}</td>
-                <td>{clock(k.revoked_at)}</td>
-                <td>
-                  {k.state === 'previous' && (
-                    <button type="button" class="danger" disabled={revoke.busy} aria-label={`Revoke key ${k.kid}`} onClick={() => confirm(`Revoke key ${k.kid}? Tokens it signed will stop verifying.`) && void revoke.run(k.kid)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {revoke.error && (
-        <p role="alert" class="bad">
-          Not revoked: {revoke.error}
-        </p>
-      )}
+      <DataTable caption="Signing keys" columns={['kid', 'Algorithm', 'State', 'Current since', 'Current until', 'Revoked at']} actions>
+        {keys.map((k) => (
+          <tr key={k.kid} data-kid={k.kid} data-state={k.state} data-alg={k.alg}>
+            <th scope="row">
+              <code>{k.kid}</code>
+            </th>
+            <td>{k.alg}</td>
+            <td class={k.state === 'revoked' ? 'bad' : k.state === 'current' ? 'ok' : ''}>{k.state}</td>
+            <td>{clock(k.current_since)}</td>
+            <td>{clock(k.current_until)}</td>
+            <td>{clock(k.revoked_at)}</td>
+            <td>
+              {k.state === 'previous' && (
+                <ConfirmButton class="danger" busy={revoke.busy} label={`Revoke key ${k.kid}`} question={`Revoke key ${k.kid}? Tokens it signed will stop verifying.`} onConfirm={() => revoke.run(k.kid)}>
+                  Revoke
+                </ConfirmButton>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <ActionFailed prefix="Not revoked" error={revoke.error} />
     </section>
   );
 }

@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { post } from '../api.ts';
 import type { TestToken } from '../admin_types.ts';
+import { ActionFailed } from '../components/action_feedback.tsx';
 import { CopyButton } from '../components/copy_button.tsx';
 import { useAction } from '../hooks.ts';
 import type { IdpData } from './token_service.tsx';
@@ -52,11 +53,7 @@ export function TestTab({ data }: { data: IdpData }) {
           </div>
         </form>
       )}
-      {mint.error && (
-        <p role="alert" class="bad">
-          No token: {mint.error}
-        </p>
-      )}
+      <ActionFailed prefix="No token" error={mint.error} />
       {t && (
         <div class="result" aria-live="polite">
           <h3>Access token</h3>

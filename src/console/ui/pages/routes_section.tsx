@@ -4,6 +4,7 @@
  */
 import type { AdminPlan } from '../admin_types.ts';
 import { Chart } from '../components/chart.tsx';
+import { DataTable } from '../components/data_table.tsx';
 import { num } from '../format.ts';
 import { routeRows, type RouteRow } from '../plan_view.ts';
 import { routeKey, STATUS_CLASSES, type TrafficHistory } from '../traffic.ts';
@@ -57,55 +58,38 @@ export function RoutesSection({ plan, history }: { plan: AdminPlan; history: Tra
             <h3 id={`dep-${name}`}>
               {name} <code class="muted">{d?.pathPrefix}</code>
             </h3>
-            <div class="table-wrap">
-              <table>
-                <caption class="sr-only">Routes of deployment {name}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Method</th>
-                    <th scope="col">Path</th>
-                    <th scope="col">Policies</th>
-                    <th scope="col">Backend</th>
-                    <th scope="col">Requests</th>
-                    <th scope="col">Rate</th>
-                    <th scope="col">2xx / 3xx / 4xx / 5xx</th>
-                    <th scope="col">Latency mean / p95</th>
+            <DataTable caption={`Routes of deployment ${name}`} columns={['Method', 'Path', 'Policies', 'Backend', 'Requests', 'Rate', '2xx / 3xx / 4xx / 5xx', 'Latency mean / p95']}>
+              {mine.map((r) => {
+                const key = routeKey(r.deployment, r.path);
+                const totals = history.latest.get(key);
+                const last = history.points.get(key)?.at(-1);
+                return (
+                  <tr key={`${r.path} ${r.methods.join(',')}`} data-route={r.path}>
+                    <td>{r.methods.join(', ') || 'any'}</td>
+                    <th scope="row">
+                      <code>{r.path}</code>
+                    </th>
+                    <td>
+                      <ul class="tags">
+                        {r.policies.map((p) => (
+                          <li key={p}>{p}</li>
+                        ))}
+                        {r.policies.length === 0 && <li class="muted">none</li>}
+                      </ul>
+                    </td>
+                    <td>
+                      <code>{r.backend}</code>
+                    </td>
+                    <td data-col="requests">{num(totals?.requests ?? 0)}</td>
+                    <td data-col="rate">{num(last?.ratePerSec ?? 0)} /s</td>
+                    <td data-col="status">{STATUS_CLASSES.map((c) => num(totals?.byClass[c] ?? 0)).join(' / ')}</td>
+                    <td data-col="latency">
+                      {num(last?.meanMs)} / {num(last?.p95Ms)} ms
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {mine.map((r) => {
-                    const key = routeKey(r.deployment, r.path);
-                    const totals = history.latest.get(key);
-                    const last = history.points.get(key)?.at(-1);
-                    return (
-                      <tr key={`${r.path} ${r.methods.join(',')}`} data-route={r.path}>
-                        <td>{r.methods.join(', ') || 'any'}</td>
-                        <th scope="row">
-                          <code>{r.path}</code>
-                        </th>
-                        <td>
-                          <ul class="tags">
-                            {r.policies.map((p) => (
-                              <li key={p}>{p}</li>
-                            ))}
-                            {r.policies.length === 0 && <li class="muted">none</li>}
-                          </ul>
-                        </td>
-                        <td>
-                          <code>{r.backend}</code>
-                        </td>
-                        <td data-col="requests">{num(totals?.requests ?? 0)}</td>
-                        <td data-col="rate">{num(last?.ratePerSec ?? 0)} /s</td>
-                        <td data-col="status">{STATUS_CLASSES.map((c) => num(totals?.byClass[c] ?? 0)).join(' / ')}</td>
-                        <td data-col="latency">
-                          {num(last?.meanMs)} / {num(last?.p95Ms)} ms
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              })}
+            </DataTable>
           </section>
         );
       })}

@@ -19,6 +19,7 @@ import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_pro
 import { chromiumOrSkip, launchChromium, type RunningBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/net.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { loginRoute, signInPolicy, webAppProvider, webDeployment } from '../helpers/sign_in_config.ts';
 
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..browsersignin';
 const CLIENT_SECRET = 'browser-sign-in-client-secret';
@@ -34,50 +35,38 @@ function gatewayConfig(): object {
   return {
     secrets: { [SECRET_OCID]: CLIENT_SECRET },
     deployments: [
-      {
-        name: 'web',
-        pathPrefix: '/app',
-        specification: {
-          requestPolicies: {
-            authentication: {
-              type: 'TOKEN_AUTHENTICATION',
-              validationPolicy: {
-                type: 'REMOTE_DISCOVERY',
-                sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
-                additionalValidationPolicy: { audiences: [API] },
-              },
-              validationFailurePolicy: {
-                type: 'OAUTH2',
-                clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: SECRET_OCID, clientSecretVersionNumber: 1 },
-                sourceUriDetails: { type: 'VALIDATION_BLOCK' },
-                scopes: ['openid', 'profile', 'read'],
-                responseType: 'CODE',
-                usePkce: true,
-                maxExpiryDurationInHours: 1,
-                useCookiesForSession: true,
-                useCookiesForIntermediateSteps: true,
-                loginPath: '/callback',
-                logoutPath: '/logout',
-                fallbackRedirectPath: '/page',
-              },
+      webDeployment({
+        authentication: signInPolicy({
+          discoveryUri: op.discoveryUri,
+          audience: API,
+          clientSecretId: SECRET_OCID,
+          clientSecretVersionNumber: 1,
+          scopes: ['openid', 'profile', 'read'],
+          failure: {
+            usePkce: true,
+            maxExpiryDurationInHours: 1,
+            useCookiesForSession: true,
+            useCookiesForIntermediateSteps: true,
+            loginPath: '/callback',
+            logoutPath: '/logout',
+            fallbackRedirectPath: '/page',
+          },
+        }),
+        routes: [
+          {
+            path: '/page',
+            methods: ['GET'],
+            backend: {
+              type: 'STOCK_RESPONSE_BACKEND',
+              status: 200,
+              body: '<!doctype html><title>Protected</title><h1 id="protected">Protected page</h1>',
+              headers: [{ name: 'content-type', value: 'text/html; charset=utf-8' }],
             },
           },
-          routes: [
-            {
-              path: '/page',
-              methods: ['GET'],
-              backend: {
-                type: 'STOCK_RESPONSE_BACKEND',
-                status: 200,
-                body: '<!doctype html><title>Protected</title><h1 id="protected">Protected page</h1>',
-                headers: [{ name: 'content-type', value: 'text/html; charset=utf-8' }],
-              },
-            },
-            { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
-            { path: '/logout', methods: ['GET'], backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/public/bye`], postLogoutState: '${request.query[state]}' } },
-          ],
-        },
-      },
+          loginRoute,
+          { path: '/logout', methods: ['GET'], backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/public/bye`], postLogoutState: '${request.query[state]}' } },
+        ],
+      }),
       {
         name: 'public',
         pathPrefix: '/public',
@@ -103,34 +92,23 @@ function gatewayConfig(): object {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  op = await startOidcProvider({
-    scopes: ['profile', 'read'],
-    clients: [
-      {
-        client_id: 'web',
-        client_secret: CLIENT_SECRET,
+  op = await startOidcProvider(
+    webAppProvider({
+      api: API,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`${base}/app/callback`],
+      scopes: ['profile', 'read'],
+      client: {
         grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        redirect_uris: [`${base}/app/callback`],
         post_logout_redirect_uris: [`${base}/public/bye`],
         token_endpoint_auth_method: 'client_secret_basic',
       },
-    ],
-    features: {
-      // JWT access tokens for the web API, so the gateway's TOKEN policy checks them with the provider's keys.
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => API,
-        useGrantedResource: () => true,
-        // Short-lived, so the test sees the gateway refresh them.
-        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: ACCESS_TOKEN_TTL_SEC }),
-      },
-    },
-    configuration: {
-      issueRefreshToken: () => true,
-      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, name: `User ${sub}` }) }),
-    },
-  });
+      // Short-lived, so the test sees the gateway refresh them.
+      accessTokenTtlSec: ACCESS_TOKEN_TTL_SEC,
+      claims: (sub) => ({ name: `User ${sub}` }),
+      configuration: { issueRefreshToken: () => true },
+    }),
+  );
   gw = await startGateway({ config: gatewayConfig(), args: ['--port', String(port)] });
   mkdirSync(SHOTS, { recursive: true });
 });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
+import { discoveryPolicy } from '../helpers/policies.ts';
 
 const AUD = 'https://introspected-api';
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..introspector';
@@ -22,17 +23,11 @@ function configFor(port: number, secrets: Record<string, string> | undefined): o
         pathPrefix: '/v1',
         specification: {
           requestPolicies: {
-            authentication: {
-              type: 'TOKEN_AUTHENTICATION',
-              tokenHeader: 'Authorization',
-              tokenAuthScheme: 'Bearer',
-              validationPolicy: {
-                type: 'REMOTE_DISCOVERY',
-                sourceUriDetails: { type: 'DISCOVERY_URI', uri: `${issuer}.well-known/openid-configuration` },
-                clientDetails: { type: 'CUSTOM', clientId: 'gw-introspector', clientSecretId: SECRET_OCID, clientSecretVersionNumber: 1 },
-                additionalValidationPolicy: { audiences: [AUD] },
-              },
-            },
+            authentication: discoveryPolicy({
+              discoveryUri: `${issuer}.well-known/openid-configuration`,
+              audiences: [AUD],
+              introspectionClient: { clientId: 'gw-introspector', clientSecretId: SECRET_OCID },
+            }),
           },
           routes: [
             {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
+import { discoveryPolicy } from '../helpers/policies.ts';
 
 const API = 'https://reports.example';
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..oidcprovider';
@@ -26,17 +27,12 @@ function gatewayConfig(op: RunningOidcProvider): object {
         pathPrefix: '/v1',
         specification: {
           requestPolicies: {
-            authentication: {
-              type: 'TOKEN_AUTHENTICATION',
-              tokenHeader: 'Authorization',
-              tokenAuthScheme: 'Bearer',
-              validationPolicy: {
-                type: 'REMOTE_DISCOVERY',
-                sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
-                clientDetails: { type: 'CUSTOM', clientId: 'gateway', clientSecretId: SECRET_OCID, clientSecretVersionNumber: 1 },
-                additionalValidationPolicy: { issuers: [op.issuer], audiences: [API] },
-              },
-            },
+            authentication: discoveryPolicy({
+              discoveryUri: op.discoveryUri,
+              issuers: [op.issuer],
+              audiences: [API],
+              introspectionClient: { clientId: 'gateway', clientSecretId: SECRET_OCID },
+            }),
           },
           routes: [
             {

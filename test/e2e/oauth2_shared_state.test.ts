@@ -11,6 +11,7 @@ import { startOidcProvider } from '../helpers/oidc_provider.ts';
 import { freePort } from '../helpers/net.ts';
 import { redisOrSkip, startRedis } from '../helpers/redis.ts';
 import { get, Jar, signInAtProvider } from '../helpers/oidc_login.ts';
+import { loginRoute, signInPolicy, webAppProvider, webDeployment } from '../helpers/sign_in_config.ts';
 
 const CLIENT_OCID = 'ocid1.vaultsecret.oc1..sharedclient';
 const KEY_OCID = 'ocid1.vaultsecret.oc1..sharedkey';
@@ -24,50 +25,25 @@ describe('browser sign-in on two gateways sharing Redis (e2e)', () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const a = `http://127.0.0.1:${portA}`;
     const b = `http://127.0.0.1:${portB}`;
-    const op = await startOidcProvider({
-      scopes: ['read'],
-      clients: [{ client_id: 'web', client_secret: 'shared-client-secret', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [`${a}/app/callback`, `${b}/app/callback`] }],
-      features: {
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => API,
-          useGrantedResource: () => true,
-          getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
-        },
-      },
-      configuration: { findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }) },
-    });
+    const op = await startOidcProvider(webAppProvider({ api: API, clientSecret: 'shared-client-secret', redirectUris: [`${a}/app/callback`, `${b}/app/callback`] }));
     t.after(() => op.stop());
     const config = {
       secrets: { [CLIENT_OCID]: 'shared-client-secret', [KEY_OCID]: 'a-session-key-both-instances-share-0123456789' },
       state: { redis: { url: redis.url, commandTimeoutMs: 500, connectTimeoutMs: 500 } },
       deployments: [
-        {
-          name: 'web',
-          pathPrefix: '/app',
-          specification: {
-            requestPolicies: {
-              authentication: {
-                type: 'TOKEN_AUTHENTICATION',
-                validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri }, additionalValidationPolicy: { audiences: [API] } },
-                validationFailurePolicy: {
-                  type: 'OAUTH2',
-                  clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: CLIENT_OCID },
-                  sourceUriDetails: { type: 'VALIDATION_BLOCK' },
-                  scopes: ['openid', 'read'],
-                  responseType: 'CODE',
-                  usePkce: true,
-                  loginPath: '/callback',
-                  sessionKeys: [{ secretId: KEY_OCID }],
-                },
-              },
-            },
-            routes: [
-              { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'page' } },
-              { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
-            ],
-          },
-        },
+        webDeployment({
+          authentication: signInPolicy({
+            discoveryUri: op.discoveryUri,
+            audience: API,
+            clientSecretId: CLIENT_OCID,
+            scopes: ['openid', 'read'],
+            failure: { usePkce: true, loginPath: '/callback', sessionKeys: [{ secretId: KEY_OCID }] },
+          }),
+          routes: [
+            { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'page' } },
+            loginRoute,
+          ],
+        }),
       ],
     };
     const gwA: RunningGatewayProcess = await startGateway({ config, args: ['--port', String(portA)] });

@@ -12,6 +12,7 @@ import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts'
 import { startOidcProvider, type RunningOidcProvider } from '../helpers/oidc_provider.ts';
 import { freePort } from '../helpers/net.ts';
 import { get, Jar, signInAtProvider } from '../helpers/oidc_login.ts';
+import { loginRoute, signInPolicy, webAppProvider, webDeployment } from '../helpers/sign_in_config.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 
 const SECRET_OCID = 'ocid1.vaultsecret.oc1..oauth2e2e';
@@ -30,79 +31,42 @@ const page = (body: string) => ({
   headers: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }],
 });
 
-function authentication(failure: Record<string, unknown>): object {
-  return {
-    type: 'TOKEN_AUTHENTICATION',
-    validationPolicy: {
-      type: 'REMOTE_DISCOVERY',
-      sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri },
-      additionalValidationPolicy: { audiences: [API] },
-    },
-    validationFailurePolicy: {
-      type: 'OAUTH2',
-      clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: SECRET_OCID },
-      sourceUriDetails: { type: 'VALIDATION_BLOCK' },
-      scopes: ['profile', 'read'],
-      responseType: 'CODE',
-      ...failure,
-    },
-  };
-}
+const authentication = (failure: Record<string, unknown>) =>
+  signInPolicy({ discoveryUri: op.discoveryUri, audience: API, clientSecretId: SECRET_OCID, scopes: ['profile', 'read'], failure });
 
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   up = await startUpstream();
-  op = await startOidcProvider({
-    scopes: ['profile', 'read'],
-    clients: [
-      {
-        client_id: 'web',
-        client_secret: CLIENT_SECRET,
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        redirect_uris: [`${base}/app/callback`, `${base}/mem/page`],
-        post_logout_redirect_uris: [`${base}/app/bye`],
-      },
-    ],
-    features: {
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => API,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
-      },
-    },
-    configuration: {
-      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+  op = await startOidcProvider(
+    webAppProvider({
+      api: API,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`${base}/app/callback`, `${base}/mem/page`],
+      scopes: ['profile', 'read'],
+      client: { grant_types: ['authorization_code', 'refresh_token'], post_logout_redirect_uris: [`${base}/app/bye`] },
       // oidc-provider requires PKCE for every client by default; the 'mem' deployment shows the flow without it.
-      pkce: { required: () => false },
-    },
-  });
+      configuration: { pkce: { required: () => false } },
+    }),
+  );
   gw = await startGateway({
     args: ['--port', String(port)],
     config: {
       secrets: { [SECRET_OCID]: CLIENT_SECRET },
       deployments: [
-        {
-          name: 'web',
-          pathPrefix: '/app',
-          specification: {
-            requestPolicies: {
-              authentication: authentication({ usePkce: true, loginPath: '/callback', logoutPath: '/logout', fallbackRedirectPath: '/home' }),
+        webDeployment({
+          authentication: authentication({ usePkce: true, loginPath: '/callback', logoutPath: '/logout', fallbackRedirectPath: '/home' }),
+          routes: [
+            { path: '/page', methods: ['GET', 'POST'], backend: page('app page') },
+            { path: '/proxied', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${up.url}/echo` } },
+            loginRoute,
+            {
+              path: '/logout',
+              methods: ['GET'],
+              backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/app/bye`, '/app/see-you'], postLogoutState: '${request.query[s]}' },
             },
-            routes: [
-              { path: '/page', methods: ['GET', 'POST'], backend: page('app page') },
-              { path: '/proxied', methods: ['GET'], backend: { type: 'HTTP_BACKEND', url: `${up.url}/echo` } },
-              { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
-              {
-                path: '/logout',
-                methods: ['GET'],
-                backend: { type: 'OAUTH2_LOGOUT_BACKEND', allowedPostLogoutUris: [`${base}/app/bye`, '/app/see-you'], postLogoutState: '${request.query[s]}' },
-              },
-            ],
-          },
-        },
+          ],
+        }),
         {
           // loginPath and logoutPath also reached by a catch-all route (any method) and no logout route at all.
           name: 'wild',
@@ -111,7 +75,7 @@ before(async () => {
             requestPolicies: { authentication: authentication({ loginPath: '/callback', logoutPath: '/logout' }) },
             routes: [
               { path: '/{page*}', backend: page('wild secret') },
-              { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
+              loginRoute,
             ],
           },
         },

@@ -8,6 +8,7 @@ import { createCa, hasOpenssl } from '../helpers/certs.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { startOidcProvider } from '../helpers/oidc_provider.ts';
 import { httpsGet } from '../helpers/https_get.ts';
+import { loginRoute, signInPolicy, webDeployment } from '../helpers/sign_in_config.ts';
 
 describe('browser sign-in behind the gateway\'s own TLS (e2e)', () => {
   it('the sign-in cookie is Secure, and redirect_uri is https', async (t) => {
@@ -22,31 +23,19 @@ describe('browser sign-in behind the gateway\'s own TLS (e2e)', () => {
         server: { host: '127.0.0.1', tls: { certificates: [{ certFile: 'gw.pem', keyFile: 'gw-key.pem' }] } },
         secrets: { 'ocid1.vaultsecret.oc1..tls': 'tls-client-secret' },
         deployments: [
-          {
-            name: 'web',
-            pathPrefix: '/app',
-            specification: {
-              requestPolicies: {
-                authentication: {
-                  type: 'TOKEN_AUTHENTICATION',
-                  validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri }, additionalValidationPolicy: { audiences: ['api'] } },
-                  validationFailurePolicy: {
-                    type: 'OAUTH2',
-                    clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: 'ocid1.vaultsecret.oc1..tls' },
-                    sourceUriDetails: { type: 'VALIDATION_BLOCK' },
-                    scopes: ['openid'],
-                    responseType: 'CODE',
-                    usePkce: true,
-                    loginPath: '/callback',
-                  },
-                },
-              },
-              routes: [
-                { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } },
-                { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
-              ],
-            },
-          },
+          webDeployment({
+            authentication: signInPolicy({
+              discoveryUri: op.discoveryUri,
+              audience: 'api',
+              clientSecretId: 'ocid1.vaultsecret.oc1..tls',
+              scopes: ['openid'],
+              failure: { usePkce: true, loginPath: '/callback' },
+            }),
+            routes: [
+              { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200 } },
+              loginRoute,
+            ],
+          }),
         ],
       },
       files: { 'gw.pem': server.cert, 'gw-key.pem': server.key },

@@ -13,6 +13,7 @@ import { startOidcProvider } from '../helpers/oidc_provider.ts';
 import { freePort } from '../helpers/net.ts';
 import { request } from 'node:http';
 import { Jar, signInAtProvider } from '../helpers/oidc_login.ts';
+import { loginRoute, signInPolicy, webAppProvider, webDeployment } from '../helpers/sign_in_config.ts';
 
 const API = 'urn:gatehouse:workers';
 
@@ -42,50 +43,26 @@ describe('browser sign-in with serve --workers 2 (e2e)', () => {
   it('sign-ins complete and sessions work whichever worker answers; one generated key; a replay is refused', async (t) => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const op = await startOidcProvider({
-      scopes: ['read'],
-      clients: [{ client_id: 'web', client_secret: 'workers-secret', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [`${base}/app/callback`] }],
-      features: {
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => API,
-          useGrantedResource: () => true,
-          getResourceServerInfo: () => ({ scope: 'read', audience: API, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
-        },
-      },
-      configuration: { findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }) },
-    });
+    const op = await startOidcProvider(webAppProvider({ api: API, clientSecret: 'workers-secret', redirectUris: [`${base}/app/callback`] }));
     t.after(() => op.stop());
     const gw = await startGateway({
       args: ['--port', String(port), '--workers', '2'],
       config: {
         secrets: { 'ocid1.vaultsecret.oc1..w': 'workers-secret' },
         deployments: [
-          {
-            name: 'web',
-            pathPrefix: '/app',
-            specification: {
-              requestPolicies: {
-                authentication: {
-                  type: 'TOKEN_AUTHENTICATION',
-                  validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri }, additionalValidationPolicy: { audiences: [API] } },
-                  validationFailurePolicy: {
-                    type: 'OAUTH2',
-                    clientDetails: { type: 'CUSTOM', clientId: 'web', clientSecretId: 'ocid1.vaultsecret.oc1..w' },
-                    sourceUriDetails: { type: 'VALIDATION_BLOCK' },
-                    scopes: ['openid', 'read'],
-                    responseType: 'CODE',
-                    usePkce: true,
-                    loginPath: '/callback',
-                  },
-                },
-              },
-              routes: [
-                { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'page' } },
-                { path: '/callback', methods: ['GET'], backend: { type: 'OAUTH2_LOGIN_BACKEND' } },
-              ],
-            },
-          },
+          webDeployment({
+            authentication: signInPolicy({
+              discoveryUri: op.discoveryUri,
+              audience: API,
+              clientSecretId: 'ocid1.vaultsecret.oc1..w',
+              scopes: ['openid', 'read'],
+              failure: { usePkce: true, loginPath: '/callback' },
+            }),
+            routes: [
+              { path: '/page', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'page' } },
+              loginRoute,
+            ],
+          }),
         ],
       },
     });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type RunningGatewayProcess } from '../helpers/gateway.ts';
 import { freePort, tokenRequest } from '../idp/idp_process.ts';
-import { jwtPolicy } from '../helpers/policies.ts';
+import { discoveryPolicy, jwtPolicy } from '../helpers/policies.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { redisOrSkip, startRedis } from '../helpers/redis.ts';
 import { startOidcProvider } from '../helpers/oidc_provider.ts';
@@ -264,13 +264,7 @@ describe('a third-party issuer: oidc-provider\'s JWT access tokens (e2e)', () =>
             pathPrefix: '/reports',
             specification: {
               requestPolicies: {
-                authentication: {
-                  type: 'TOKEN_AUTHENTICATION',
-                  tokenHeader: 'Authorization',
-                  tokenAuthScheme: 'Bearer',
-                  isAccessTokenTypeRequired: true,
-                  validationPolicy: { type: 'REMOTE_DISCOVERY', sourceUriDetails: { type: 'DISCOVERY_URI', uri: op.discoveryUri }, additionalValidationPolicy: { audiences: [API] } },
-                },
+                authentication: discoveryPolicy({ discoveryUri: op.discoveryUri, audiences: [API], isAccessTokenTypeRequired: true }),
               },
               routes: [{ path: '/x', methods: ['GET'], backend: { type: 'STOCK_RESPONSE_BACKEND', status: 200, body: 'ok' } }],
             },

@@ -13,3 +13,29 @@ export function jwtPolicy(opts: { issuer: string; audience: string; jwksUri: str
     ...extra,
   };
 }
+
+/**
+ * An OCI TOKEN_AUTHENTICATION policy reading `Authorization: Bearer`, by REMOTE_DISCOVERY at
+ * `discoveryUri`; with `introspectionClient` the gateway introspects tokens (RFC 7662) as that
+ * client (secret version 1). `extra` goes on the policy (e.g. isAccessTokenTypeRequired).
+ */
+export function discoveryPolicy(opts: {
+  discoveryUri: string;
+  audiences: string[];
+  issuers?: string[];
+  introspectionClient?: { clientId: string; clientSecretId: string };
+} & Record<string, unknown>): Record<string, unknown> {
+  const { discoveryUri, audiences, issuers, introspectionClient, ...extra } = opts;
+  return {
+    type: 'TOKEN_AUTHENTICATION',
+    tokenHeader: 'Authorization',
+    tokenAuthScheme: 'Bearer',
+    ...extra,
+    validationPolicy: {
+      type: 'REMOTE_DISCOVERY',
+      sourceUriDetails: { type: 'DISCOVERY_URI', uri: discoveryUri },
+      ...(introspectionClient === undefined ? {} : { clientDetails: { type: 'CUSTOM', ...introspectionClient, clientSecretVersionNumber: 1 } }),
+      additionalValidationPolicy: { ...(issuers === undefined ? {} : { issuers }), audiences },
+    },
+  };
+}

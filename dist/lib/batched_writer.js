@@ -7,8 +7,8 @@
  * reader); asynchronous, a write still in the thread pool when the process exits after an uncaught
  * error is lost or lands after the lines written by the exit flush.
  *
- * Lines are gathered in a string and written with one `writeSync` when `batchBytes` are gathered or
- * `flushMs` after the first of them. A full pipe (EAGAIN) or a partial write keeps the rest and
+ * Lines are gathered in a string and written when `batchBytes` are gathered or `flushMs` after the
+ * first of them, in `writeSync` calls of whole lines within PIPE_BUF (atomic on a shared pipe). A full pipe (EAGAIN) or a partial write keeps the rest and
  * retries `retryMs` later, so the event loop goes on serving; only when `maxPendingBytes` are held
  * back does a write wait for the reader (backpressure, never a dropped line). `flushSync()` writes
  * everything, waiting for the reader as long as it takes: the exit path.
@@ -18,6 +18,23 @@ const WAIT = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the thread for `ms` (a full pipe on the exit path, where nothing else can run). */
 function sleepMs(ms) {
     Atomics.wait(WAIT, 0, 0, ms);
+}
+/**
+ * POSIX makes a write of at most PIPE_BUF bytes (4096 on Linux) to a pipe atomic. Processes sharing
+ * one stdout pipe (`serve --workers`, whose workers inherit the primary's) must not split each
+ * other's lines, so a write carries whole lines within PIPE_BUF — a line longer than that alone,
+ * whole, as one line per write always did.
+ */
+const PIPE_BUF = 4096;
+/** How many bytes of `buf` to write at once: whole lines, at most PIPE_BUF unless one line is longer. */
+export function wholeLines(buf) {
+    if (buf.length <= PIPE_BUF)
+        return buf.length;
+    const cut = buf.lastIndexOf(0x0a, PIPE_BUF - 1);
+    if (cut >= 0)
+        return cut + 1;
+    const end = buf.indexOf(0x0a);
+    return end >= 0 ? end + 1 : buf.length;
 }
 export function createBatchedWriter(fd, opts = {}) {
     const batchBytes = opts.batchBytes ?? 16 * 1024;
@@ -40,7 +57,7 @@ export function createBatchedWriter(fd, opts = {}) {
         while (held !== null) {
             let n;
             try {
-                n = writeSync(fd, held);
+                n = writeSync(fd, held, 0, wholeLines(held));
             }
             catch (err) {
                 if (err.code === 'EAGAIN')

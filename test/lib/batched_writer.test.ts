@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBatchedWriter } from '../../src/lib/batched_writer.ts';
+import { createBatchedWriter, wholeLines } from '../../src/lib/batched_writer.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 function tempFile(): { path: string; fd: number; done(): void } {
@@ -59,4 +59,12 @@ test('regression: a reader that stops reading does not stall the writer (pino.de
   reader.stdin.end();
   await new Promise((r) => reader.once('close', r));
   assert.equal(out, String(lines));
+});
+
+test('regression: a 16 KiB batch in one write could be split on a pipe shared by --workers processes, garbling lines; wholeLines keeps each write to whole lines within PIPE_BUF (a longer line alone and whole)', () => {
+  const line = (n: number) => `${'x'.repeat(n - 1)}\n`;
+  assert.equal(wholeLines(Buffer.from(line(100).repeat(3))), 300);
+  assert.equal(wholeLines(Buffer.from(line(1000).repeat(5))), 4000, 'four lines fit in 4096 bytes, the fifth waits');
+  assert.equal(wholeLines(Buffer.from(line(6000) + line(10))), 6000, 'one line over PIPE_BUF goes alone');
+  assert.equal(wholeLines(Buffer.from('y'.repeat(5000))), 5000, 'no newline at all: everything');
 });

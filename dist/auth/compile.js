@@ -116,22 +116,19 @@ function deploymentLabel(path) {
  */
 export function compileAuthentication(policy, path, ctx, deploymentName, opts = {}) {
     const failure = policy.validationFailurePolicy;
+    const failurePath = `${path}.validationFailurePolicy`;
     const before = ctx.issues.length;
-    let response = null;
-    if (failure !== undefined)
-        response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
-    let signIn = null;
-    if (failure?.type === 'OAUTH2') {
-        signIn = compileSignIn(failure, `${path}.validationFailurePolicy`, policy, ctx, deploymentName ?? deploymentLabel(path), opts);
-        if (signIn === null)
-            return null;
-    }
-    const sessions = signIn;
-    const compiled = compilePolicy(policy, path, ctx, deploymentName, sessions === null ? opts : { ...opts, wrapExtractor: (e) => sessions.wrapExtractor(e) });
+    // One dispatch on the failure policy's type: OAUTH2 is a sign-in flow, MODIFY_RESPONSE a replacement answer.
+    const oauth2 = failure?.type === 'OAUTH2';
+    const signIn = oauth2 ? compileSignIn(failure, failurePath, policy, ctx, deploymentName ?? deploymentLabel(path), opts) : null;
+    if (oauth2 && signIn === null)
+        return null;
+    const response = failure !== undefined && !oauth2 ? compileFailureResponse(failure, failurePath, ctx) : null;
+    const compiled = compilePolicy(policy, path, ctx, deploymentName, signIn === null ? opts : { ...opts, wrapExtractor: (e) => signIn.wrapExtractor(e) });
     if (compiled === null || ctx.issues.length > before)
         return null;
-    if (sessions !== null)
-        sessions.attach(compiled);
+    if (signIn !== null)
+        signIn.attach(compiled);
     if (response !== null)
         compiled.failureResponse = response;
     return compiled;

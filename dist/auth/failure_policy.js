@@ -14,9 +14,6 @@ function statusOf(text) {
  * ctx.issue with their paths; returns null then.
  */
 export function compileFailureResponse(cfg, path, ctx) {
-    // OAUTH2 is compiled by auth/oauth2/ (a sign-in flow, not a replacement answer).
-    if (cfg.type !== 'MODIFY_RESPONSE')
-        return null;
     const before = ctx.issues.length;
     let code = null;
     if (cfg.responseCode !== undefined) {

@@ -162,19 +162,17 @@ export function compileAuthentication(
   deploymentName?: string,
   opts: AuthCompileOptions = {},
 ): AuthenticationPolicy | null {
-  const failure = (policy as { validationFailurePolicy?: ModifyResponseConfig }).validationFailurePolicy;
+  const failure = (policy as { validationFailurePolicy?: { type?: string } }).validationFailurePolicy;
+  const failurePath = `${path}.validationFailurePolicy`;
   const before = ctx.issues.length;
-  let response = null;
-  if (failure !== undefined) response = compileFailureResponse(failure, `${path}.validationFailurePolicy`, ctx);
-  let signIn: OAuth2SignIn | null = null;
-  if ((failure as { type?: string } | undefined)?.type === 'OAUTH2') {
-    signIn = compileSignIn(failure as unknown as OAuth2FailurePolicyConfig, `${path}.validationFailurePolicy`, policy as TokenPolicyView, ctx, deploymentName ?? deploymentLabel(path), opts);
-    if (signIn === null) return null;
-  }
-  const sessions = signIn;
-  const compiled = compilePolicy(policy, path, ctx, deploymentName, sessions === null ? opts : { ...opts, wrapExtractor: (e) => sessions.wrapExtractor(e) });
+  // One dispatch on the failure policy's type: OAUTH2 is a sign-in flow, MODIFY_RESPONSE a replacement answer.
+  const oauth2 = failure?.type === 'OAUTH2';
+  const signIn = oauth2 ? compileSignIn(failure as OAuth2FailurePolicyConfig, failurePath, policy as TokenPolicyView, ctx, deploymentName ?? deploymentLabel(path), opts) : null;
+  if (oauth2 && signIn === null) return null;
+  const response = failure !== undefined && !oauth2 ? compileFailureResponse(failure as ModifyResponseConfig, failurePath, ctx) : null;
+  const compiled = compilePolicy(policy, path, ctx, deploymentName, signIn === null ? opts : { ...opts, wrapExtractor: (e) => signIn.wrapExtractor(e) });
   if (compiled === null || ctx.issues.length > before) return null;
-  if (sessions !== null) sessions.attach(compiled);
+  if (signIn !== null) signIn.attach(compiled);
   if (response !== null) compiled.failureResponse = response;
   return compiled;
 }

@@ -44,8 +44,6 @@ function statusOf(text: string): number | null {
  * ctx.issue with their paths; returns null then.
  */
 export function compileFailureResponse(cfg: ModifyResponseConfig, path: string, ctx: CompileContext): FailureResponse | null {
-  // OAUTH2 is compiled by auth/oauth2/ (a sign-in flow, not a replacement answer).
-  if ((cfg as { type: string }).type !== 'MODIFY_RESPONSE') return null;
   const before = ctx.issues.length;
   let code: StringTemplate | null = null;
   if (cfg.responseCode !== undefined) {

@@ -59,7 +59,8 @@ describe('ConfigMap volume (e2e)', () => {
       assert.equal(await (await fetch(`${gw.url}/which`)).text(), 'first');
       current = atomicWrite(volume, { 'gatehouse.yaml': config('second') }, current);
       await eventually('the new ConfigMap version is served', async () => (await (await fetch(`${gw.url}/which`)).text()) === 'second');
-      assert.ok(gw.records().some((r) => r['msg'] === 'config reloaded'));
+      // Log lines are written in batches, up to 25 ms after the event: wait for it.
+      await gw.waitFor((r) => r['msg'] === 'config reloaded');
       // A second update too: the watch survives the removal of the directory it first resolved.
       current = atomicWrite(volume, { 'gatehouse.yaml': config('third') }, current);
       await eventually('the next version is served', async () => (await (await fetch(`${gw.url}/which`)).text()) === 'third');

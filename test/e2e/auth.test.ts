@@ -160,7 +160,7 @@ describe('JWT authentication and scope authorization (e2e)', () => {
     const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
     assert.match(metrics, /gatehouse_auth_decisions_total\{deployment="hello",outcome="denied",reason="signature_invalid"\} [1-9]/);
     assert.match(metrics, /gatehouse_jwks_keys\{uri="[^"]+"\} 4/);
-    assert.ok(!gw.logs().some((l) => l.includes(good)), 'tokens never logged');
+    assert.ok(!(await gw.settledLogs()).some((l) => l.includes(good)), 'tokens never logged');
     await assertHealthy();
   });
 

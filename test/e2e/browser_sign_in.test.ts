@@ -237,7 +237,7 @@ test('a browser signs in at the provider through the gateway, sees the protected
     assert.equal(count('signed_out'), 1);
 
     // Nothing secret in the gateway's log.
-    const logs = gw.logs().join('\n');
+    const logs = (await gw.settledLogs()).join('\n');
     for (const c of cookies) assert.ok(!logs.includes(c.value), `cookie ${c.name} is not logged`);
     assert.ok(!logs.includes(CLIENT_SECRET));
     assert.deepEqual(op.serverErrors(), []);

@@ -112,7 +112,7 @@ describe('token introspection against oidc-provider (e2e)', () => {
     assert.equal(garbage.status, 401);
     const inactive = () => gw.records().filter((r) => r['msg'] === 'access' && r['auth'] === 'token_inactive');
     await gw.waitFor(() => inactive().length >= 2);
-    const logs = gw.logs().join('\n');
+    const logs = (await gw.settledLogs()).join('\n');
     assert.doesNotMatch(logs, new RegExp(`${GW_SECRET}|${t}|never-issued-by-the-provider`), 'neither the secret nor a token is logged');
   });
 

@@ -157,7 +157,7 @@ describe('OAUTH2 validationFailurePolicy', () => {
     assert.ok(!jar.cookies.has('gatehouse_web'), 'session cookie deleted');
     assert.equal((await get(`${base}/app/page`, jar)).status, 302, 'signed out');
 
-    const logs = gw.logs().join('\n');
+    const logs = (await gw.settledLogs()).join('\n');
     assert.ok(!logs.includes(new URL(back).searchParams.get('code')!), 'the code is not logged');
     assert.ok(!logs.includes(CLIENT_SECRET));
   });

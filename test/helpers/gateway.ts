@@ -3,6 +3,7 @@
  * a fresh temp directory, and waits for its `gatehouse ready` log line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +41,12 @@ export interface RunningGatewayProcess {
   logs(): string[];
   /** Parsed JSON log records so far. */
   records(): Record<string, unknown>[];
+  /**
+   * Every stdout line written so far, once the batched log has caught up: logs lines are written up
+   * to 25 ms late, so a check that something was never logged reads these. Sends one request to an
+   * unrouted marker path and waits for its access line (lines are written in order).
+   */
+  settledLogs(): Promise<string[]>;
   stderr(): string;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
@@ -119,10 +126,24 @@ export async function startGateway(opts: StartOptions): Promise<RunningGatewayPr
   failed.catch(() => undefined);
 
   let stopping: Promise<number | null> | null = null;
+  let markers = 0;
+  const dataUrl = rec['dataUrl'] as string;
+  async function settledLogs(): Promise<string[]> {
+    const marker = `/gatehouse-test-log-marker-${++markers}`;
+    const line = waitFor((r) => r['msg'] === 'access' && r['path'] === marker);
+    if (dataUrl.startsWith('https:')) {
+      // The marker only needs an access line: the server certificate is not what is tested here.
+      await new Promise<void>((done, fail) => httpsGet(`${dataUrl}${marker}`, { rejectUnauthorized: false }, (res) => res.resume().on('end', done)).on('error', fail));
+    } else {
+      await (await fetch(`${dataUrl}${marker}`)).arrayBuffer();
+    }
+    await line;
+    return lines;
+  }
   const keyFile = rec['adminKeyFile'];
   const adminKey = typeof keyFile === 'string' ? readFileSync(keyFile, 'utf8').trim() : null;
   return {
-    url: rec['dataUrl'] as string,
+    url: dataUrl,
     adminUrl: rec['adminUrl'] as string,
     idpUrl: (rec['idpUrl'] as string | null) ?? null,
     adminKey,
@@ -132,6 +153,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGatewayPr
     proc,
     logs: () => lines,
     records: () => records,
+    settledLogs,
     stderr: () => err,
     exited,
     waitFor,

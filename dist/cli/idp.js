@@ -169,9 +169,37 @@ async function serve(v) {
     return 0;
 }
 const GROUPS = { apis, apps, grants, keys };
+/** The option `arg` names (`-h`, `--name`, `--name=value`), if it is one of OPTIONS. */
+function optionOf(arg) {
+    if (arg.startsWith('--')) {
+        const name = arg.slice(2).split('=')[0];
+        return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
+    }
+    return Object.values(OPTIONS).find((o) => 'short' in o && arg === `-${o.short}`);
+}
+/**
+ * A kid is an RFC 7638 thumbprint in base64url, and one in 64 starts with `-`: after `keys revoke`,
+ * the first argument that is not one of our options (or an option's value) is the kid whatever its
+ * first character, as if it followed `--`.
+ */
+function kidAsPositional(argv, positionals) {
+    if (positionals[0] !== 'keys' || positionals[1] !== 'revoke' || argv.includes('--'))
+        return argv;
+    for (let i = argv.indexOf('revoke') + 1; i < argv.length; i++) {
+        const arg = argv[i];
+        const option = optionOf(arg);
+        if (option === undefined)
+            return arg.startsWith('-') ? [...argv.slice(0, i), ...argv.slice(i + 1), '--', arg] : argv;
+        if (option.type === 'string' && !arg.includes('='))
+            i++; // its value
+    }
+    return argv;
+}
 export async function run(argv) {
     // The group is known before strict parsing, so `idp apis create --bogus --help` shows apis' usage.
-    const first = parseArgs({ options: OPTIONS, args: argv, strict: false, allowPositionals: true }).positionals[0];
+    const loose = parseArgs({ options: OPTIONS, args: argv, strict: false, allowPositionals: true }).positionals;
+    argv = kidAsPositional(argv, loose);
+    const first = loose[0];
     const usage = first !== undefined && Object.hasOwn(GROUP_USAGE, first) ? groupUsage(first) : USAGE;
     const parsed = parseWithHelp({ options: OPTIONS, allowPositionals: true }, argv, usage);
     if (typeof parsed === 'number')

@@ -309,6 +309,18 @@ describe('CLI against the same store while the provider runs', () => {
     assert.match(human.stdout, /urn:cli-api/);
   });
 
+  test('regression: `idp keys revoke` takes a kid that starts with "-" (one thumbprint in 64 does; it was parsed as an unknown option)', async () => {
+    for (const args of [['idp', 'keys', 'revoke', '-Xq3not-a-kid'], ['idp', 'keys', 'revoke', '--json', '-Xq3not-a-kid']]) {
+      await assert.rejects(cli(args), (err: { code: number; stderr: string }) => {
+        // Looked up (and not found), not refused as a usage error (exit 2).
+        assert.equal(err.code, 1, err.stderr);
+        assert.match(err.stderr, /signing key/i);
+        assert.doesNotMatch(err.stderr, /Unknown option/);
+        return true;
+      });
+    }
+  });
+
   test('`gatehouse token` prints a token that verifies against the running provider', async () => {
     const { stdout } = await cli(['token', '--client-id', 'test-client', '--audience', AUD]);
     const { payload } = await jwtVerify(stdout.trim(), jwks(), { issuer, audience: AUD });

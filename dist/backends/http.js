@@ -14,7 +14,7 @@
  * names that span; with tracing off the client's `traceparent` and `tracestate` are forwarded as
  * they came, like any other header.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, util as undiciUtil } from 'undici';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.js';
 import { GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.js';
@@ -95,9 +95,36 @@ function forwardHeaders(ctx, upstreamHost) {
     }
     return out;
 }
-function responseHeaders(headers) {
+/**
+ * The client's response headers from the upstream's raw head (undici's `[name, value, ...]` Buffers),
+ * in one pass: names lower-cased, repeated ones as arrays, hop-by-hop ones and those the upstream's
+ * `Connection` names left out.
+ */
+function responseHeaders(raw) {
     const out = {};
-    copyHeaders(headers, HOP_BY_HOP, connectionListed(headers['connection']), out);
+    let connection = null;
+    for (let i = 0; i < raw.length; i += 2) {
+        const name = undiciUtil.headerNameToString(raw[i]);
+        const value = raw[i + 1].toString('latin1');
+        if (HOP_BY_HOP.has(name)) {
+            if (name === 'connection')
+                (connection ??= []).push(value);
+            continue;
+        }
+        if (name === '__proto__')
+            continue; // not a header anyone sends; it would not survive an object
+        const prev = out[name];
+        if (prev === undefined)
+            out[name] = value;
+        else if (Array.isArray(prev))
+            prev.push(value);
+        else
+            out[name] = [prev, value];
+    }
+    const listed = connection === null ? null : connectionListed(connection);
+    if (listed !== null)
+        for (const name of listed)
+            delete out[name];
     return out;
 }
 function isAbort(err) {
@@ -121,96 +148,99 @@ function classify(err) {
         return { status: 502, message: 'Bad Gateway', kind: 'dns' };
     return { status: 502, message: 'Bad Gateway', kind: 'upstream_error' };
 }
-/*
- * Aborting the upstream request. undici takes any EventEmitter that emits 'abort' as `signal`, so
- * the client response itself is the signal: these two module-level functions make it emit, and a
- * request costs one 'close' listener instead of an AbortController and its closures.
- */
-/** `res` 'close' listener: the connection closed before the answer was complete, so nobody is waiting. */
-function abortIfClientGone() {
-    if (!this.writableFinished)
-        this.emit('abort');
-}
-/** The send timeout: the upstream did not take the request body in time. */
-function abortSend(res) {
-    res.emit('abort');
-}
 /** True once the client connection closed before its answer was complete. */
 function clientGone(res) {
     return res.destroyed && !res.writableFinished;
 }
-/** The call's CLIENT span (the URL without its query, which may hold a secret), named as the parent in `headers`. */
-function startSpan(trace, method, url, headers) {
-    const span = trace.startBackend(method, { [ATTR.HTTP_REQUEST_METHOD]: method, [ATTR.URL_FULL]: urlWithoutQuery(url), [GATEHOUSE_ATTR.BACKEND_TYPE]: 'HTTP_BACKEND' });
-    span.inject(headers);
-    return span;
+/** Our own end of an upstream request: the client left, or the send timeout passed. */
+class Aborted extends Error {
+    name = 'AbortError';
 }
-export function createHttpBackend(config, path, route, ctx) {
-    const compiled = compileUrlTemplate(config.url, routeParameters(route));
-    if (typeof compiled === 'string') {
-        ctx.issue(`${path}.url`, compiled);
-        return null;
+const CLIENT_GONE = new Aborted('the client went away');
+/** The send timeout: the upstream did not take the request body in time. */
+function sendTimedOut(exchange) {
+    exchange.abort(new Aborted('send timeout'));
+}
+/**
+ * One proxied exchange, as an undici dispatch handler (the onConnect / onHeaders / onData /
+ * onComplete / onError interface that undici's own stream() and request() implement): the upstream
+ * head becomes the client's, body chunks go straight into the client response with backpressure (a
+ * full client socket pauses the upstream read until 'drain'). stream() did the same with, per request,
+ * an AsyncResource, a stream.finished() watcher, an abort-signal listener, a promise, and the upstream
+ * head parsed into one object and copied into another (issue 16).
+ */
+class Exchange {
+    sendTimer = undefined;
+    #abortUpstream = null;
+    /** Set by an abort that came before undici connected the request; it aborts on connect. */
+    #reason = null;
+    #resume = null;
+    #settled = false;
+    rc;
+    span;
+    origin;
+    errors;
+    constructor(rc, span, origin, errors) {
+        this.rc = rc;
+        this.span = span;
+        this.origin = origin;
+        this.errors = errors;
     }
-    const template = compiled;
-    const d = HTTP_BACKEND_DEFAULTS;
-    const connectMs = (config.connectTimeoutInSeconds ?? d.connectTimeoutInSeconds) * 1000;
-    const readMs = (config.readTimeoutInSeconds ?? d.readTimeoutInSeconds) * 1000;
-    const sendMs = (config.sendTimeoutInSeconds ?? d.sendTimeoutInSeconds) * 1000;
-    const insecure = config.isSslVerifyDisabled === true;
-    const { origin } = template;
-    const upstreamHost = new URL(origin).host;
-    const pool = ctx.registry.acquire(`http:${origin}|${connectMs}|${insecure}`, () => new Pool(origin, { connect: { timeout: connectMs, rejectUnauthorized: !insecure }, keepAliveTimeout: 4000 }), (p) => p.close());
-    const errors = upstreamErrors(ctx.registry, origin);
-    async function proxy(rc) {
-        const { req, res } = rc;
-        let target = template.pathAndQuery(rc);
-        if (target === null) {
-            // The value is the client's (or its token's): it is not logged.
-            rc.log.info({ upstream: origin, backend: path }, 'backend URL refused: a context variable would change its path');
-            sendError(res, 400, 'Bad Request');
+    abort(err) {
+        if (this.#settled)
             return;
-        }
-        const search = rc.forwardSearch ?? rc.search;
-        if (search.length > 1)
-            target += template.hasQuery ? `&${search.slice(1)}` : search;
-        if (clientGone(res))
-            return; // left during authentication: nothing to fetch for
-        const headers = forwardHeaders(rc, upstreamHost);
-        const span = rc.trace == null ? null : startSpan(rc.trace, req.method ?? 'GET', origin + target, headers);
-        const hasBody = requestHasBody(req);
-        res.once('close', abortIfClientGone);
-        let sendTimer;
-        if (hasBody) {
-            sendTimer = setTimeout(abortSend, sendMs, res);
-            req.once('end', () => clearTimeout(sendTimer));
-        }
-        // undici's stream() writes the upstream body straight into the client response, with
-        // backpressure and without stream.pipeline, whose per-call AbortController cost ~13% of CPU.
+        if (this.#abortUpstream !== null)
+            this.#abortUpstream(err);
+        else
+            this.#reason = err;
+    }
+    /** The client response closed: before its end, nobody is waiting for the upstream any more. */
+    clientClosed() {
+        if (!this.rc.res.writableFinished)
+            this.abort(CLIENT_GONE);
+    }
+    onConnect(abort) {
+        if (this.#reason !== null)
+            abort(this.#reason);
+        else
+            this.#abortUpstream = abort;
+    }
+    onHeaders(statusCode, raw, resume) {
+        if (statusCode < 200)
+            return true; // 1xx: informational, the answer is still to come
+        clearTimeout(this.sendTimer);
+        const { rc, span } = this;
+        const res = rc.res;
+        if (span !== null)
+            span.answered(statusCode);
+        const out = responseHeaders(raw);
+        if (rc.responseTransform !== null)
+            rc.responseTransform.apply(out, rc);
+        res.writeHead(statusCode, out);
+        this.#resume = resume;
+        return true;
+    }
+    onData(chunk) {
+        const res = this.rc.res;
+        if (res.write(chunk))
+            return true;
+        res.once('drain', this.#resume);
+        return false;
+    }
+    onComplete() {
+        this.#settled = true;
+        this.rc.res.end();
+        this.span?.end();
+    }
+    onError(err) {
+        this.#settled = true;
+        clearTimeout(this.sendTimer);
+        const { rc, span, origin, errors } = this;
+        const res = rc.res;
         try {
-            await pool.stream({
-                path: target,
-                method: req.method,
-                headers,
-                body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
-                headersTimeout: readMs,
-                bodyTimeout: readMs,
-                signal: res,
-            }, function onUpstreamHead({ statusCode, headers: upstreamHeaders }) {
-                clearTimeout(sendTimer);
-                if (span !== null)
-                    span.answered(statusCode);
-                const out = responseHeaders(upstreamHeaders);
-                if (rc.responseTransform !== null)
-                    rc.responseTransform.apply(out, rc);
-                res.writeHead(statusCode, out);
-                return res;
-            });
-        }
-        catch (err) {
-            clearTimeout(sendTimer);
-            // Before the head, a closed response can only be the client's doing; after it, undici also
-            // destroys the response on an upstream failure, so only our own abort says the client left.
-            if (clientGone(res) && (!res.headersSent || isAbort(err))) {
+            // Before the head, a closed response can only be the client's doing; after it, only our own
+            // abort says the client left.
+            if (err === CLIENT_GONE || (clientGone(res) && !res.headersSent)) {
                 span?.failed('client_closed');
                 rc.log.debug({ upstream: origin }, 'client went away; upstream request aborted');
                 return;
@@ -234,6 +264,61 @@ export function createHttpBackend(config, path, route, ctx) {
         finally {
             span?.end();
         }
+    }
+}
+/** The call's CLIENT span (the URL without its query, which may hold a secret), named as the parent in `headers`. */
+function startSpan(trace, method, url, headers) {
+    const span = trace.startBackend(method, { [ATTR.HTTP_REQUEST_METHOD]: method, [ATTR.URL_FULL]: urlWithoutQuery(url), [GATEHOUSE_ATTR.BACKEND_TYPE]: 'HTTP_BACKEND' });
+    span.inject(headers);
+    return span;
+}
+export function createHttpBackend(config, path, route, ctx) {
+    const compiled = compileUrlTemplate(config.url, routeParameters(route));
+    if (typeof compiled === 'string') {
+        ctx.issue(`${path}.url`, compiled);
+        return null;
+    }
+    const template = compiled;
+    const d = HTTP_BACKEND_DEFAULTS;
+    const connectMs = (config.connectTimeoutInSeconds ?? d.connectTimeoutInSeconds) * 1000;
+    const readMs = (config.readTimeoutInSeconds ?? d.readTimeoutInSeconds) * 1000;
+    const sendMs = (config.sendTimeoutInSeconds ?? d.sendTimeoutInSeconds) * 1000;
+    const insecure = config.isSslVerifyDisabled === true;
+    const { origin } = template;
+    const upstreamHost = new URL(origin).host;
+    const pool = ctx.registry.acquire(`http:${origin}|${connectMs}|${insecure}`, () => new Pool(origin, { connect: { timeout: connectMs, rejectUnauthorized: !insecure }, keepAliveTimeout: 4000 }), (p) => p.close());
+    const errors = upstreamErrors(ctx.registry, origin);
+    function proxy(rc) {
+        const { req, res } = rc;
+        let target = template.pathAndQuery(rc);
+        if (target === null) {
+            // The value is the client's (or its token's): it is not logged.
+            rc.log.info({ upstream: origin, backend: path }, 'backend URL refused: a context variable would change its path');
+            sendError(res, 400, 'Bad Request');
+            return;
+        }
+        const search = rc.forwardSearch ?? rc.search;
+        if (search.length > 1)
+            target += template.hasQuery ? `&${search.slice(1)}` : search;
+        if (clientGone(res))
+            return; // left during authentication: nothing to fetch for
+        const headers = forwardHeaders(rc, upstreamHost);
+        const span = rc.trace == null ? null : startSpan(rc.trace, req.method ?? 'GET', origin + target, headers);
+        const hasBody = requestHasBody(req);
+        const exchange = new Exchange(rc, span, origin, errors);
+        res.once('close', () => exchange.clientClosed());
+        if (hasBody) {
+            exchange.sendTimer = setTimeout(sendTimedOut, sendMs, exchange);
+            req.once('end', () => clearTimeout(exchange.sendTimer));
+        }
+        pool.dispatch({
+            path: target,
+            method: req.method,
+            headers,
+            body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
+            headersTimeout: readMs,
+            bodyTimeout: readMs,
+        }, exchange);
     }
     return { type: 'HTTP_BACKEND', handle: proxy };
 }

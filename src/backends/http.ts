@@ -14,7 +14,7 @@
  * names that span; with tracing off the client's `traceparent` and `tracestate` are forwarded as
  * they came, like any other header.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, util as undiciUtil } from 'undici';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.ts';
@@ -104,9 +104,29 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   return out;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): HeaderMap {
+/**
+ * The client's response headers from the upstream's raw head (undici's `[name, value, ...]` Buffers),
+ * in one pass: names lower-cased, repeated ones as arrays, hop-by-hop ones and those the upstream's
+ * `Connection` names left out.
+ */
+function responseHeaders(raw: readonly Buffer[]): HeaderMap {
   const out: HeaderMap = {};
-  copyHeaders(headers, HOP_BY_HOP, connectionListed(headers['connection']), out);
+  let connection: string[] | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = undiciUtil.headerNameToString(raw[i] as Buffer);
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') (connection ??= []).push(value);
+      continue;
+    }
+    if (name === '__proto__') continue; // not a header anyone sends; it would not survive an object
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  const listed = connection === null ? null : connectionListed(connection);
+  if (listed !== null) for (const name of listed) delete out[name];
   return out;
 }
 
@@ -127,25 +147,125 @@ function classify(err: unknown): { status: number; message: string; kind: string
   return { status: 502, message: 'Bad Gateway', kind: 'upstream_error' };
 }
 
-/*
- * Aborting the upstream request. undici takes any EventEmitter that emits 'abort' as `signal`, so
- * the client response itself is the signal: these two module-level functions make it emit, and a
- * request costs one 'close' listener instead of an AbortController and its closures.
- */
-
-/** `res` 'close' listener: the connection closed before the answer was complete, so nobody is waiting. */
-function abortIfClientGone(this: ServerResponse): void {
-  if (!this.writableFinished) this.emit('abort');
-}
-
-/** The send timeout: the upstream did not take the request body in time. */
-function abortSend(res: ServerResponse): void {
-  res.emit('abort');
-}
-
 /** True once the client connection closed before its answer was complete. */
 function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
+}
+
+/** Our own end of an upstream request: the client left, or the send timeout passed. */
+class Aborted extends Error {
+  override name = 'AbortError';
+}
+
+const CLIENT_GONE = new Aborted('the client went away');
+
+/** The send timeout: the upstream did not take the request body in time. */
+function sendTimedOut(exchange: Exchange): void {
+  exchange.abort(new Aborted('send timeout'));
+}
+
+/**
+ * One proxied exchange, as an undici dispatch handler (the onConnect / onHeaders / onData /
+ * onComplete / onError interface that undici's own stream() and request() implement): the upstream
+ * head becomes the client's, body chunks go straight into the client response with backpressure (a
+ * full client socket pauses the upstream read until 'drain'). stream() did the same with, per request,
+ * an AsyncResource, a stream.finished() watcher, an abort-signal listener, a promise, and the upstream
+ * head parsed into one object and copied into another (issue 16).
+ */
+class Exchange {
+  sendTimer: NodeJS.Timeout | undefined = undefined;
+  #abortUpstream: ((err: Error) => void) | null = null;
+  /** Set by an abort that came before undici connected the request; it aborts on connect. */
+  #reason: Error | null = null;
+  #resume: (() => void) | null = null;
+  #settled = false;
+
+  readonly rc: GatewayRequest;
+  readonly span: ClientSpan | null;
+  readonly origin: string;
+  readonly errors: ReturnType<typeof upstreamErrors>;
+
+  constructor(rc: GatewayRequest, span: ClientSpan | null, origin: string, errors: ReturnType<typeof upstreamErrors>) {
+    this.rc = rc;
+    this.span = span;
+    this.origin = origin;
+    this.errors = errors;
+  }
+
+  abort(err: Error): void {
+    if (this.#settled) return;
+    if (this.#abortUpstream !== null) this.#abortUpstream(err);
+    else this.#reason = err;
+  }
+
+  /** The client response closed: before its end, nobody is waiting for the upstream any more. */
+  clientClosed(): void {
+    if (!this.rc.res.writableFinished) this.abort(CLIENT_GONE);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#reason !== null) abort(this.#reason);
+    else this.#abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: informational, the answer is still to come
+    clearTimeout(this.sendTimer);
+    const { rc, span } = this;
+    const res = rc.res;
+    if (span !== null) span.answered(statusCode);
+    const out = responseHeaders(raw);
+    if (rc.responseTransform !== null) rc.responseTransform.apply(out, rc);
+    res.writeHead(statusCode, out);
+    this.#resume = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const res = this.rc.res;
+    if (res.write(chunk)) return true;
+    res.once('drain', this.#resume!);
+    return false;
+  }
+
+  onComplete(): void {
+    this.#settled = true;
+    this.rc.res.end();
+    this.span?.end();
+  }
+
+  onError(err: Error): void {
+    this.#settled = true;
+    clearTimeout(this.sendTimer);
+    const { rc, span, origin, errors } = this;
+    const res = rc.res;
+    try {
+      // Before the head, a closed response can only be the client's doing; after it, only our own
+      // abort says the client left.
+      if (err === CLIENT_GONE || (clientGone(res) && !res.headersSent)) {
+        span?.failed('client_closed');
+        rc.log.debug({ upstream: origin }, 'client went away; upstream request aborted');
+        return;
+      }
+      if (res.headersSent) {
+        // The response has started: all that is left is to cut it, so the client sees a failure.
+        if (!res.writableFinished) {
+          span?.failed('response_broken', err.message);
+          errors.inc('response_broken');
+          rc.log.warn({ upstream: origin, err: err.message }, 'upstream response broken off');
+        }
+        res.destroy();
+        return;
+      }
+      const c = classify(err);
+      span?.failed(c.kind, err.message);
+      errors.inc(c.kind);
+      rc.log.warn({ upstream: origin, kind: c.kind, err: err.message }, 'upstream request failed');
+      sendError(res, c.status, c.message);
+    } finally {
+      span?.end();
+    }
+  }
 }
 
 /** The call's CLIENT span (the URL without its query, which may hold a secret), named as the parent in `headers`. */
@@ -176,7 +296,7 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
   );
   const errors = upstreamErrors(ctx.registry, origin);
 
-  async function proxy(rc: GatewayRequest): Promise<void> {
+  function proxy(rc: GatewayRequest): void {
     const { req, res } = rc;
     let target = template.pathAndQuery(rc);
     if (target === null) {
@@ -191,61 +311,23 @@ export function createHttpBackend(config: HttpBackendConfig, path: string, route
     const headers = forwardHeaders(rc, upstreamHost);
     const span = rc.trace == null ? null : startSpan(rc.trace, req.method ?? 'GET', origin + target, headers);
     const hasBody = requestHasBody(req);
-    res.once('close', abortIfClientGone);
-    let sendTimer: NodeJS.Timeout | undefined;
+    const exchange = new Exchange(rc, span, origin, errors);
+    res.once('close', () => exchange.clientClosed());
     if (hasBody) {
-      sendTimer = setTimeout(abortSend, sendMs, res);
-      req.once('end', () => clearTimeout(sendTimer));
+      exchange.sendTimer = setTimeout(sendTimedOut, sendMs, exchange);
+      req.once('end', () => clearTimeout(exchange.sendTimer));
     }
-    // undici's stream() writes the upstream body straight into the client response, with
-    // backpressure and without stream.pipeline, whose per-call AbortController cost ~13% of CPU.
-    try {
-      await pool.stream(
-        {
-          path: target,
-          method: req.method as 'GET',
-          headers,
-          body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
-          headersTimeout: readMs,
-          bodyTimeout: readMs,
-          signal: res,
-        },
-        function onUpstreamHead({ statusCode, headers: upstreamHeaders }) {
-          clearTimeout(sendTimer);
-          if (span !== null) span.answered(statusCode);
-          const out = responseHeaders(upstreamHeaders);
-          if (rc.responseTransform !== null) rc.responseTransform.apply(out, rc);
-          res.writeHead(statusCode, out);
-          return res;
-        },
-      );
-    } catch (err) {
-      clearTimeout(sendTimer);
-      // Before the head, a closed response can only be the client's doing; after it, undici also
-      // destroys the response on an upstream failure, so only our own abort says the client left.
-      if (clientGone(res) && (!res.headersSent || isAbort(err))) {
-        span?.failed('client_closed');
-        rc.log.debug({ upstream: origin }, 'client went away; upstream request aborted');
-        return;
-      }
-      if (res.headersSent) {
-        // The response has started: all that is left is to cut it, so the client sees a failure.
-        if (!res.writableFinished) {
-          span?.failed('response_broken', (err as Error).message);
-          errors.inc('response_broken');
-          rc.log.warn({ upstream: origin, err: (err as Error).message }, 'upstream response broken off');
-        }
-        res.destroy();
-        return;
-      }
-      const c = classify(err);
-      span?.failed(c.kind, (err as Error).message);
-      errors.inc(c.kind);
-      rc.log.warn({ upstream: origin, kind: c.kind, err: (err as Error).message }, 'upstream request failed');
-      sendError(res, c.status, c.message);
-    } finally {
-      span?.end();
-    }
+    pool.dispatch(
+      {
+        path: target,
+        method: req.method as 'GET',
+        headers,
+        body: hasBody ? Readable.from(limitedBody(req, rc.maxBodyBytes), { objectMode: false }) : null,
+        headersTimeout: readMs,
+        bodyTimeout: readMs,
+      },
+      exchange,
+    );
   }
 
   return { type: 'HTTP_BACKEND', handle: proxy };

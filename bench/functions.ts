@@ -5,7 +5,8 @@
  * - warm call: sequential calls on one keep-alive connection through the gateway
  *   (client → gatehouse → function container → client) versus the same calls sent straight to that
  *   same container's unix socket (what the gateway itself does); the difference is the gateway's
- *   overhead per call;
+ *   overhead per call. A third row relays through a bare node:http + undici server to the same
+ *   socket (bench/servers/bare_fn_hop.ts): the least any Node process in between costs;
  * - cold start: the first call of a never-used function through the gateway versus spawning the
  *   same function bare (same argv and environment) and calling its socket once it is ready.
  *
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'undici';
 import { containerSpec } from '../src/functions/compile.ts';
 import { readFuncYaml } from '../src/functions/func_yaml.ts';
-import { ROOT, machineDescription, median, pinned, spawnGatehouse, type Target } from './harness.ts';
+import { ROOT, machineDescription, median, pinned, spawnGatehouse, spawnTarget, type Target } from './harness.ts';
 
 const FN_DIR = join(ROOT, 'test/fixtures/functions/hello');
 
@@ -108,16 +109,23 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
     const sock = String(((await where.body.json()) as { listener: string }).listener).slice('unix:'.length);
     const direct = new Client('http://localhost', { socketPath: sock });
     const headers = callHeaders();
+    // The bare hop shares the gateway's core (0), as the container does.
+    const hop = await spawnTarget('bare-fn-hop', 0, process.execPath, ['--import', 'tsx', 'bench/servers/bare_fn_hop.ts'], /listening (\S+)/, { FN_SOCKET: sock });
+    targets.push(hop);
+    const hopClient = new Client(hop.match);
 
-    const warm = { gateway: [] as number[], direct: [] as number[] };
+    const warm = { gateway: [] as number[], direct: [] as number[], hop: [] as number[] };
     await sequential(direct, '/call', headers, 300);
+    await sequential(hopClient, '/hop', [], 300);
     await sequential(gwClient, '/v1/hello', [], 300);
     for (let r = 1; r <= opts.rounds; r++) {
       warm.direct.push(...(await sequential(direct, '/call', headers, opts.calls)));
+      warm.hop.push(...(await sequential(hopClient, '/hop', [], opts.calls)));
       warm.gateway.push(...(await sequential(gwClient, '/v1/hello', [], opts.calls)));
       console.error(`warm round ${r}/${opts.rounds} done`);
     }
     await direct.close();
+    await hopClient.close();
 
     const cold = { gateway: [] as number[], bareReady: [] as number[], bareFirst: [] as number[] };
     for (let i = 0; i < opts.colds; i++) {
@@ -136,6 +144,7 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
       `| ${name} | ${median(xs).toFixed(3)} | ${percentile(xs, 90).toFixed(3)} | ${percentile(xs, 99).toFixed(3)} | ${Math.round(1000 / (xs.reduce((s, x) => s + x, 0) / xs.length))} |`;
     const overheadP50 = median(warm.gateway) - median(warm.direct);
     const overheadP99 = percentile(warm.gateway, 99) - percentile(warm.direct, 99);
+    const hopP50 = median(warm.hop) - median(warm.direct);
     const coldExtra = median(cold.gateway) - median(cold.bareFirst);
     return [
       '## Functions (issue #5)',
@@ -147,9 +156,10 @@ export async function benchFunctions(opts: { calls: number; rounds: number; cold
       '| path | p50 ms | p90 ms | p99 ms | calls/s (1 connection) |',
       '|---|---:|---:|---:|---:|',
       row('client → container socket (baseline)', warm.direct),
-      row('client → gatehouse → container → client', warm.gateway),
+      row('client → bare node:http + undici → container (the floor of a Node hop)', warm.hop),
+      row('client → gatehouse → container → client (access log on)', warm.gateway),
       '',
-      `Gateway overhead per warm call: **${overheadP50.toFixed(3)} ms at p50**, ${overheadP99.toFixed(3)} ms at p99.`,
+      `Gateway overhead per warm call: **${overheadP50.toFixed(3)} ms at p50**, ${overheadP99.toFixed(3)} ms at p99; a bare Node hop adds ${hopP50.toFixed(3)} ms at p50, so Gatehouse's own share is ${(overheadP50 - hopP50).toFixed(3)} ms.`,
       '',
       `### Cold start: ${opts.colds} runs, interleaved`,
       '',

@@ -10,7 +10,7 @@ import { lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, watch } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'undici';
-import { readBody } from '../lib/body.js';
+import { gatheredCall } from '../lib/gathered_call.js';
 import { MAX_RESPONSE_BYTES, decodeCallResult } from './call_codec.js';
 import { splitLines } from './log_lines.js';
 import { watchMemory } from './memory_watch.js';
@@ -253,8 +253,8 @@ export class Container {
         // The FDK enforces no deadline (C5 bug 4): we kill the container when it passes.
         const timer = setTimeout(() => this.kill('timeout'), timeoutMs);
         try {
-            const res = await client.request({ path: '/call', method: 'POST', headers, body: call.body });
-            const body = await readBody(res.body, MAX_RESPONSE_BYTES, 'destroy');
+            const res = await gatheredCall(client, { path: '/call', method: 'POST', headers, body: call.body }, MAX_RESPONSE_BYTES);
+            const body = res.body;
             if (body === null) {
                 this.kill('protocol');
                 return { ok: false, failure: 'protocol', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from 'undici';
-import { readBody } from '../lib/body.ts';
+import { gatheredCall } from '../lib/gathered_call.ts';
 import type { Logger } from '../lib/log.ts';
 import { MAX_RESPONSE_BYTES, decodeCallResult } from './call_codec.ts';
 import { splitLines } from './log_lines.ts';
@@ -262,8 +262,8 @@ export class Container {
     // The FDK enforces no deadline (C5 bug 4): we kill the container when it passes.
     const timer = setTimeout(() => this.kill('timeout'), timeoutMs);
     try {
-      const res = await client.request({ path: '/call', method: 'POST', headers, body: call.body });
-      const body = await readBody(res.body, MAX_RESPONSE_BYTES, 'destroy');
+      const res = await gatheredCall(client, { path: '/call', method: 'POST', headers, body: call.body }, MAX_RESPONSE_BYTES);
+      const body = res.body;
       if (body === null) {
         this.kill('protocol');
         return { ok: false, failure: 'protocol', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };

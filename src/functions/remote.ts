@@ -6,7 +6,7 @@
  * gateway errors: 502 → function error, 504/408 → timeout, 429/503 → busy, anything else → 502.
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import { readBody } from '../lib/body.ts';
+import { gatheredCall } from '../lib/gathered_call.ts';
 import { MAX_RESPONSE_BYTES, decodeCallResult } from './call_codec.ts';
 import type { FunctionMetrics } from './metrics.ts';
 import type { FnCall, FnOutcome, FunctionInvoker } from './types.ts';
@@ -38,15 +38,12 @@ export class RemoteFunction implements FunctionInvoker {
     call.headers.push('Fn-Deadline', new Date(Date.now() + this.#timeoutMs).toISOString());
     const t0 = performance.now();
     try {
-      const res = await this.#pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers: call.headers,
-        body: call.body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      const body = await readBody(res.body, MAX_RESPONSE_BYTES, 'destroy');
+      const res = await gatheredCall(
+        this.#pool,
+        { path: this.#path, method: 'POST', headers: call.headers, body: call.body, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs },
+        MAX_RESPONSE_BYTES,
+      );
+      const body = res.body;
       this.#metrics.callSeconds.observe((performance.now() - t0) / 1000);
       if (body === null) return { ok: false, failure: 'upstream', detail: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
       const status = res.statusCode;

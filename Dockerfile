@@ -46,5 +46,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GATEHOUSE_ADMIN_PORT || 9080) + '/health/ready', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form, node itself: node is PID 1 and receives SIGTERM, and drains before it exits. A shell
 # or npm in between would swallow the signal (docs/running.md).
-ENTRYPOINT ["node", "bin/gatehouse.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "bin/gatehouse.js"]
 CMD ["serve", "--config", "/etc/gatehouse/gatehouse.yaml"]

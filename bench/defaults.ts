@@ -14,7 +14,7 @@
  * gateway runs dist/, the compiled build users install, instead of src/ through tsx; build it first).
  */
 import { parseArgs } from 'node:util';
-import { ACCESS_LOG_OFF, ensureWrk, interleave, machineDescription, median, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Row, type Target, type WrkResult } from './harness.ts';
+import { ACCESS_LOG_OFF, SHIPPED_NODE_FLAGS, ensureWrk, interleave, machineDescription, median, runWrk, runWrkCpu, spawnGatehouse, spawnTarget, table, type Row, type Target, type WrkResult } from './harness.ts';
 import { AUDIENCE, ISSUER, loadKeys, validTokens, wrkTokenScript } from './fixtures.ts';
 import { ensureHaproxy, startHaproxy } from './servers/haproxy.ts';
 import { gatehouseConfig } from './jwt.ts';
@@ -75,6 +75,7 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
     const config = gatehouseConfig(jwksUri, upstream.match);
     const gw = await start(spawnGatehouse(config));
     const quiet = await start(spawnGatehouse(config, ACCESS_LOG_OFF));
+    const plain = await start(spawnGatehouse(config, {}, { nodeFlags: [] }));
     const workers = await start(spawnGatehouse(config, {}, { args: ['--workers', '2'], cores: '0,1' }));
 
     const w = { seconds: opts.seconds, connections: opts.connections };
@@ -85,7 +86,7 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
       return t.proc.pid === undefined || t === workers ? () => runWrk(url, o) : () => runWrkCpu(t.proc.pid!, url, o);
     };
     console.error('warming up ...');
-    for (const t of [gw, quiet, workers]) for (const p of ['/p/stock', '/p/proxy']) runWrk(`${t.match}${p}`, { ...w, seconds: 2, script: warmScript });
+    for (const t of [gw, quiet, plain, workers]) for (const p of ['/p/stock', '/p/proxy']) runWrk(`${t.match}${p}`, { ...w, seconds: 2, script: warmScript });
     for (const t of [bare, bareProxy]) runWrk(t.match, { ...w, seconds: 2 });
     runWrk(floor.match, { ...w, seconds: 2, script: warmScript });
 
@@ -93,6 +94,7 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
       bare: 'bare node:http, no auth (baseline)',
       stock: 'Gatehouse, protected stock route, warm decisions',
       stockOff: 'Gatehouse, same route, access log off',
+      stockPlain: `Gatehouse, same route, node without ${SHIPPED_NODE_FLAGS.join(' ')}`,
       hap: 'HAProxy 2.6 jwt_verify, stock answer',
       bareProxy: 'bare node:http + undici proxy, no auth (baseline)',
       proxy: 'Gatehouse, protected proxy route, warm decisions',
@@ -107,6 +109,7 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
         { name: names.bare, run: run(bare, '') },
         { name: names.stock, run: run(gw, '/p/stock', warmScript) },
         { name: names.stockOff, run: run(quiet, '/p/stock', warmScript) },
+        { name: names.stockPlain, run: run(plain, '/p/stock', warmScript) },
         ...(hap ? [{ name: names.hap, run: run(hap, '', warmScript) }] : []),
       ],
       opts.rounds,
@@ -136,13 +139,14 @@ export async function benchDefaults(opts: { seconds: number; rounds: number; con
     const goals: Goal[] = [
       { goal: 'access log on / off, protected stock route ≥ 0.90×', target: 0.9, rows: stockRows, a: names.stock, b: names.stockOff },
       { goal: 'protected stock route / bare node:http (no auth) ≥ 0.80×', target: 0.8, rows: stockRows, a: names.stock, b: names.bare },
+      { goal: `shipped node flags (${SHIPPED_NODE_FLAGS.join(' ')}) / none, protected stock route (reported)`, target: 0, rows: stockRows, a: names.stock, b: names.stockPlain },
       { goal: 'protected stock route / HAProxy jwt_verify (reported)', target: 0, rows: stockRows, a: names.stock, b: names.hap },
       { goal: 'protected proxy route / HAProxy jwt_verify proxy ≥ 1.0×', target: 1, rows: proxyRows, a: names.proxy, b: names.hapProxy },
       { goal: 'protected proxy route / bare node:http + undici proxy ≥ 1.0×', target: 1, rows: proxyRows, a: names.proxy, b: names.bareProxy },
       { goal: 'unique tokens / crypto floor ≥ 0.90×', target: 0.9, rows: uniqueRows, a: names.unique, b: names.floor },
       { goal: 'serve --workers 2 / one process ≥ 1.70×', target: 1.7, rows: workerRows, a: names.two, b: names.one },
     ];
-    const header = `${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, rows of a section interleaved; **access logs on** in every Gatehouse row but "access log off" (default level info, stdout to a pipe drained by \`cat\` on core 1). RS256 tokens (2048-bit key) from a JWKS; HAProxy reads the key from a PEM file. Gatehouse ran ${process.env['GATEHOUSE_DIST'] === '1' ? 'from dist/ (the compiled build users install)' : 'from src/ through tsx (a development checkout; GATEHOUSE_DIST=1 runs dist/)'}.${haveHaproxy ? '' : ' HAProxy is not installed: its rows are skipped.'}`;
+    const header = `${machineDescription()}; wrk 1 thread, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, rows of a section interleaved; **access logs on** in every Gatehouse row but "access log off" (default level info, stdout to a pipe drained by \`cat\` on core 1), and node started with the flags the shipped launchers pass (\`${SHIPPED_NODE_FLAGS.join(' ')}\`: npm start, the image, the systemd unit, \`--workers\`' workers) in every Gatehouse row but "node without". RS256 tokens (2048-bit key) from a JWKS; HAProxy reads the key from a PEM file. Gatehouse ran ${process.env['GATEHOUSE_DIST'] === '1' ? 'from dist/ (the compiled build users install)' : 'from src/ through tsx (a development checkout; GATEHOUSE_DIST=1 runs dist/)'}.${haveHaproxy ? '' : ' HAProxy is not installed: its rows are skipped.'}`;
     return [
       '### Performance with the defaults on (issue 16)',
       '',

@@ -114,6 +114,9 @@ export async function spawnTarget(
 
 /** Gatehouse's default log level (info: one access line per request), which spawnTarget's warn would hide. */
 export const ACCESS_LOG_ON: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: undefined };
+/** What `npm start`, the container image and the systemd unit pass to node (src/lib/node_flags.ts). */
+export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** Log level warn: no access lines (the row that shows what they cost). */
 export const ACCESS_LOG_OFF: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: 'warn' };
 
@@ -121,18 +124,20 @@ export const ACCESS_LOG_OFF: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: 'warn' }
  * Runs `gatehouse serve` (pinned to core 0, or `cores`) on `config`, written to a fresh temp
  * directory that is removed on stop; `match` is the data-plane URL. Access logs are on (the
  * default level, stdout drained by `cat`) unless `env` is ACCESS_LOG_OFF. `opts` as for spawnTarget
- * (`root`: the checkout whose bin/gatehouse.js runs); `args` are added to `serve`'s.
+ * (`root`: the checkout whose bin/gatehouse.js runs); `args` are added to `serve`'s. Node runs with
+ * the flags the shipped launchers pass (`npm start`, the image, the systemd unit: SHIPPED_NODE_FLAGS)
+ * unless `nodeFlags` says otherwise (`[]`: a bare `gatehouse serve`).
  */
 export async function spawnGatehouse(
   config: object,
   env: NodeJS.ProcessEnv = {},
-  opts: { root?: string; drainStdout?: boolean; args?: string[]; cores?: string } = {},
+  opts: { root?: string; drainStdout?: boolean; args?: string[]; cores?: string; nodeFlags?: string[] } = {},
 ): Promise<Target & { match: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const file = join(dir, 'gatehouse.json');
   writeFileSync(file, JSON.stringify(config));
   try {
-    const args = ['bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0', ...(opts.args ?? [])];
+    const args = [...(opts.nodeFlags ?? SHIPPED_NODE_FLAGS), 'bin/gatehouse.js', 'serve', '--config', file, '--port', '0', '--admin-port', '0', ...(opts.args ?? [])];
     // Users run with access logs on: the gateway's default level unless `env` says otherwise, its
     // stdout drained by `cat` (see spawnTarget).
     const t = await spawnTarget('gatehouse', opts.cores ?? 0, process.execPath, args, /data plane\s+(http:\/\/\S+)/, { ...ACCESS_LOG_ON, ...env }, { drainStdout: true, ...opts });

@@ -17,6 +17,7 @@ import { clusterLocalStore, createBrokerFetcher, runWorker } from '../server/clu
 import { startPrimary } from '../server/cluster_primary.js';
 import { logPlanWarnings, startGateway } from '../server/gateway.js';
 import { explainConfigError, parsePort, parseWithHelp } from './args.js';
+import { semiSpaceMb, workerExecArgv } from '../lib/node_flags.js';
 const USAGE = `Usage: gatehouse serve [options]
 
 Options:
@@ -140,7 +141,7 @@ export async function run(argv) {
     catch (err) {
         return cannotStart(configFile, err);
     }
-    log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid }, 'gatehouse ready');
+    log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid, semiSpaceMb: semiSpaceMb() }, 'gatehouse ready');
     process.stderr.write(banner(gw, 1, adminKeys));
     return new Promise((resolve) => {
         const stop = (signal) => {
@@ -205,7 +206,7 @@ async function runClusterPrimary(options, configFile, loaded, workers, argv) {
         return cannotStart(configFile, err);
     }
     const keys = options.adminKeys ?? { keys: [], openReads: true, keyFile: null, problem: null };
-    options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers }, 'gatehouse ready');
+    options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers, semiSpaceMb: semiSpaceMb(workerExecArgv()) }, 'gatehouse ready');
     process.stderr.write(banner(primary, workers, keys));
     return primary.done;
 }

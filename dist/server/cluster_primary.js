@@ -27,6 +27,7 @@ import { createClusterStateServer } from '../state/cluster.js';
 import { isToPrimary } from './cluster_protocol.js';
 import { forwardRevocationChange, isRevocationChange, replayRevocations } from './cluster_revocations.js';
 import { listen } from './gateway.js';
+import { workerExecArgv } from '../lib/node_flags.js';
 function registerBrokerMetrics(registry, broker) {
     registry.registerMetric(scrapedMetric('gatehouse_jwks_shared_fetches_total', 'JWKS and discovery fetches the primary made for its workers (what the identity provider saw), by result.', 'counter', () => [
         { labels: { result: 'ok' }, value: broker.stats.upstreamFetches - broker.stats.upstreamFailures },
@@ -92,7 +93,8 @@ export async function startPrimary(opts) {
     const firstListening = new Promise((r) => (firstDataUrl = r));
     let ready = 0;
     const allListening = new Promise((resolve, reject) => {
-        cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs });
+        // Workers run with the young generation Gatehouse is measured with, whatever started the primary (lib/node_flags.ts).
+        cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs, execArgv: workerExecArgv() });
         cluster.on('message', (w, m) => {
             if (!isToPrimary(m))
                 return;

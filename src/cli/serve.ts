@@ -21,6 +21,7 @@ import { clusterLocalStore, createBrokerFetcher, runWorker } from '../server/clu
 import { startPrimary } from '../server/cluster_primary.ts';
 import { logPlanWarnings, startGateway, type GatewayOptions } from '../server/gateway.ts';
 import { explainConfigError, parsePort, parseWithHelp } from './args.ts';
+import { semiSpaceMb, workerExecArgv } from '../lib/node_flags.ts';
 
 const USAGE = `Usage: gatehouse serve [options]
 
@@ -142,7 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return cannotStart(configFile, err);
   }
-  log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid }, 'gatehouse ready');
+  log.info({ dataUrl: gw.info.dataUrl, adminUrl: gw.info.adminUrl, idpUrl: gw.idp?.url ?? null, adminKeyFile: adminKeys.keyFile, pid: process.pid, semiSpaceMb: semiSpaceMb() }, 'gatehouse ready');
   process.stderr.write(banner(gw, 1, adminKeys));
 
   return new Promise<number>((resolve) => {
@@ -209,7 +210,7 @@ async function runClusterPrimary(options: GatewayOptions, configFile: string, lo
     return cannotStart(configFile, err);
   }
   const keys = options.adminKeys ?? { keys: [], openReads: true, keyFile: null, problem: null };
-  options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers }, 'gatehouse ready');
+  options.log.info({ dataUrl: primary.info.dataUrl, adminUrl: primary.info.adminUrl, idpUrl: primary.idp?.url ?? null, adminKeyFile: keys.keyFile, pid: process.pid, workers, semiSpaceMb: semiSpaceMb(workerExecArgv()) }, 'gatehouse ready');
   process.stderr.write(banner(primary, workers, keys));
   return primary.done;
 }

@@ -29,6 +29,7 @@ import { createClusterStateServer } from '../state/cluster.ts';
 import { isToPrimary, type ToWorker } from './cluster_protocol.ts';
 import { forwardRevocationChange, isRevocationChange, replayRevocations } from './cluster_revocations.ts';
 import { listen, type ReloadResult } from './gateway.ts';
+import { workerExecArgv } from '../lib/node_flags.ts';
 
 export interface PrimaryOptions {
   log: Logger;
@@ -133,7 +134,8 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   const firstListening = new Promise<string>((r) => (firstDataUrl = r));
   let ready = 0;
   const allListening = new Promise<void>((resolve, reject) => {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs });
+    // Workers run with the young generation Gatehouse is measured with, whatever started the primary (lib/node_flags.ts).
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url)), args: opts.workerArgs, execArgv: workerExecArgv() });
     cluster.on('message', (w: Worker, m: unknown) => {
       if (!isToPrimary(m)) return;
       switch (m.gh) {

@@ -184,6 +184,7 @@ describe('the image\'s entry command (ENTRYPOINT + CMD)', () => {
     await eventually(`the gateway is ready (stderr: ${err})`, () => logged('gatehouse ready') !== undefined || proc.exitCode !== null, { timeoutMs: 30_000 });
     const ready = logged('gatehouse ready');
     assert.ok(ready, `the entry command exited with ${proc.exitCode} before it was ready:\n${err}`);
+    assert.equal(ready['semiSpaceMb'], 32, 'node runs with the young generation Gatehouse is measured with');
     let gatewayPid = proc.pid as number;
     if (canNamespace) {
       assert.equal(ready['pid'], 1, 'the gateway is PID 1 of its namespace, as in a container');

@@ -43,9 +43,10 @@ describe('systemd unit (deploy/systemd/gatehouse.service)', () => {
   it('ExecStart runs node on the entry file: no npx, npm or shell between systemd and the gateway', () => {
     const argv = (value('ExecStart') as string).split(/\s+/);
     assert.ok(posix.isAbsolute(argv[0] as string) && posix.basename(argv[0] as string) === 'node', `node by absolute path: ${argv[0]}`);
-    assert.match(argv[1] as string, /^\/.*\/bin\/gatehouse\.js$/);
-    assert.deepEqual(argv.slice(2, 4), ['serve', '--config']);
-    assert.ok(posix.isAbsolute(argv[4] as string), 'the config by absolute path');
+    assert.equal(argv[1], '--max-semi-space-size=32', 'the young generation the gateway is measured with');
+    assert.match(argv[2] as string, /^\/.*\/bin\/gatehouse\.js$/);
+    assert.deepEqual(argv.slice(3, 5), ['serve', '--config']);
+    assert.ok(posix.isAbsolute(argv[5] as string), 'the config by absolute path');
     assert.notEqual(value('User') ?? 'root', 'root');
   });
 

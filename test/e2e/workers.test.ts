@@ -4,6 +4,7 @@
  * cooldown, metrics are summed over workers, a killed worker is replaced, and SIGTERM stops all:
  * promptly, with `/health/live` saying `draining` meanwhile (issue #11).
  */
+import { readFileSync } from 'node:fs';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../helpers/eventually.ts';
@@ -73,6 +74,9 @@ describe('serve --workers (e2e)', () => {
     const info = (await (await fetch(`${gw.adminUrl}/admin/info`)).json()) as { workerPids: number[] };
     for (const p of info.workerPids) pids.add(p);
     assert.equal(pids.size, 2);
+    // The harness starts the primary without node flags: the workers still get the young generation Gatehouse is measured with.
+    for (const p of pids) assert.ok(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=32'), `worker ${p}'s node arguments`);
+    assert.equal((await gw.waitFor((r) => r['msg'] === 'gatehouse ready'))['semiSpaceMb'], 32);
     assert.equal(jwks.fetches, 1, 'the primary fetched once for both workers');
     const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
     assert.equal(metric(metrics, 'gatehouse_http_requests_total', { route: '/p', status: '200' }), 40, 'summed over workers');

@@ -1,0 +1,18 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SEMI_SPACE_MB, semiSpaceMb, workerExecArgv } from '../../src/lib/node_flags.ts';
+
+describe('node flags (the young generation Gatehouse is measured with)', () => {
+  it('reads --max-semi-space-size from the node arguments or NODE_OPTIONS, else null', () => {
+    assert.equal(semiSpaceMb(['--max-semi-space-size=32'], undefined), 32);
+    assert.equal(semiSpaceMb([], '--enable-source-maps --max-semi-space-size=64'), 64);
+    assert.equal(semiSpaceMb([], '--max-semi-space-size 48'), 48);
+    assert.equal(semiSpaceMb(['--import', 'tsx'], ''), null);
+  });
+
+  it('workers get the flag unless the primary was started with one, which is kept as it is', () => {
+    assert.deepEqual(workerExecArgv(['--import', 'tsx'], undefined), [`--max-semi-space-size=${SEMI_SPACE_MB}`, '--import', 'tsx']);
+    assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], undefined), ['--max-semi-space-size=8']);
+    assert.deepEqual(workerExecArgv([], '--max-semi-space-size=8'), [], 'NODE_OPTIONS reaches the workers by itself');
+  });
+});

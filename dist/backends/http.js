@@ -102,13 +102,14 @@ function forwardHeaders(ctx, upstreamHost) {
  */
 function responseHeaders(raw) {
     const out = {};
-    let connection = null;
+    let connection;
     for (let i = 0; i < raw.length; i += 2) {
         const name = undiciUtil.headerNameToString(raw[i]);
         const value = raw[i + 1].toString('latin1');
         if (HOP_BY_HOP.has(name)) {
+            // Nearly always one `keep-alive`: kept a string, connectionListed answers that without work.
             if (name === 'connection')
-                (connection ??= []).push(value);
+                connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
             continue;
         }
         if (name === '__proto__')
@@ -121,7 +122,7 @@ function responseHeaders(raw) {
         else
             out[name] = [prev, value];
     }
-    const listed = connection === null ? null : connectionListed(connection);
+    const listed = connectionListed(connection);
     if (listed !== null)
         for (const name of listed)
             delete out[name];

@@ -111,12 +111,13 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
  */
 function responseHeaders(raw: readonly Buffer[]): HeaderMap {
   const out: HeaderMap = {};
-  let connection: string[] | null = null;
+  let connection: string | string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = undiciUtil.headerNameToString(raw[i] as Buffer);
     const value = (raw[i + 1] as Buffer).toString('latin1');
     if (HOP_BY_HOP.has(name)) {
-      if (name === 'connection') (connection ??= []).push(value);
+      // Nearly always one `keep-alive`: kept a string, connectionListed answers that without work.
+      if (name === 'connection') connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
       continue;
     }
     if (name === '__proto__') continue; // not a header anyone sends; it would not survive an object
@@ -125,7 +126,7 @@ function responseHeaders(raw: readonly Buffer[]): HeaderMap {
     else if (Array.isArray(prev)) prev.push(value);
     else out[name] = [prev, value];
   }
-  const listed = connection === null ? null : connectionListed(connection);
+  const listed = connectionListed(connection);
   if (listed !== null) for (const name of listed) delete out[name];
   return out;
 }

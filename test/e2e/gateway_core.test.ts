@@ -131,6 +131,18 @@ describe('gateway core (e2e)', () => {
     assert.equal(res.headers['keep-alive'], 'timeout=5', "the gateway's own keep-alive, not the upstream's");
   });
 
+  it("drops the upstream's hop-by-hop headers, those its Connection names included, and keeps repeated ones", async () => {
+    const res = await new Promise<{ headers: Record<string, unknown> }>((resolve, reject) => {
+      httpRequest(`${gw.url}/v1/up/connection-listed`, (r) => {
+        r.resume().on('end', () => resolve({ headers: r.headers }));
+      }).on('error', reject).end();
+    });
+    assert.equal(res.headers['x-public'], 'end');
+    assert.equal(res.headers['x-private'], undefined, 'named by the upstream Connection header');
+    assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.doesNotMatch(String(res.headers['connection']), /x-private/i);
+  });
+
   it('streams request bodies, fixed-length and chunked', async () => {
     const body = 'x'.repeat(300_000);
     const fixed = (await (await fetch(`${gw.url}/v1/items/9`, { method: 'POST', body })).json()) as { body: string; method: string };

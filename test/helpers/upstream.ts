@@ -2,7 +2,8 @@
  * A real HTTP server on loopback standing in for a backend. Its behaviour is chosen per request
  * by path: `/echo` answers JSON describing what it received; `/slow-headers?ms=N`, `/slow-body?ms=N`,
  * `/reset` (destroys the socket mid-response), `/big?bytes=N`, `/status/N`, `/own-cors` (answers with
- * its own Access-Control-Allow-Origin and Vary), `/hang` (never answers).
+ * its own Access-Control-Allow-Origin and Vary), `/connection-listed` (a header its Connection names,
+ * and two Set-Cookie lines), `/hang` (never answers).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -66,6 +67,10 @@ export async function startUpstream(): Promise<Upstream> {
         // A backend that sets CORS headers of its own (a gateway CORS policy must win).
         res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*', vary: 'Accept-Encoding' });
         res.end('own cors');
+      } else if (p === '/connection-listed') {
+        // Names a header of its own in Connection, which makes it hop-by-hop: it must not reach the client.
+        res.writeHead(200, { connection: 'keep-alive, X-Private', 'x-private': 'hop', 'x-public': 'end', 'set-cookie': ['a=1', 'b=2'] });
+        res.end('ok');
       } else if (p === '/hang') {
         // never answers
       } else {

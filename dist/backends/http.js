@@ -35,6 +35,13 @@ export const HTTP_BACKEND_DEFAULTS = {
  * recomputes, and the gateway's own (set below, or never: lib/gateway_headers.ts).
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
+/**
+ * A header map without a prototype: a header named `constructor` (or `__proto__`) is then a header
+ * like any other, not a lookup of Object's own properties.
+ */
+function headerMap() {
+    return Object.create(null);
+}
 /** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
 function crosses(name, skip, listed) {
     return !skip.has(name) && (listed === null || !listed.has(name));
@@ -71,7 +78,7 @@ function copyRawHeaders(raw, listed, out) {
 function forwardHeaders(ctx, upstreamHost) {
     const src = ctx.req.headers;
     const listed = connectionListed(src.connection);
-    const out = {};
+    const out = headerMap();
     if (ctx.forwardRawHeaders !== null)
         copyRawHeaders(ctx.forwardRawHeaders, listed, out);
     else
@@ -101,7 +108,7 @@ function forwardHeaders(ctx, upstreamHost) {
  * `Connection` names left out.
  */
 function responseHeaders(raw) {
-    const out = {};
+    const out = headerMap();
     let connection;
     for (let i = 0; i < raw.length; i += 2) {
         const name = undiciUtil.headerNameToString(raw[i]);
@@ -112,8 +119,6 @@ function responseHeaders(raw) {
                 connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
             continue;
         }
-        if (name === '__proto__')
-            continue; // not a header anyone sends; it would not survive an object
         const prev = out[name];
         if (prev === undefined)
             out[name] = value;
@@ -261,6 +266,11 @@ class Exchange {
             errors.inc(c.kind);
             rc.log.warn({ upstream: origin, kind: c.kind, err: err.message }, 'upstream request failed');
             sendError(res, c.status, c.message);
+        }
+        catch {
+            // undici re-emits what onError throws as an 'error' event nobody listens to: a crash. Whatever
+            // failed here (a log, a metric), the client still gets a cut connection rather than a hang.
+            res.destroy();
         }
         finally {
             span?.end();

@@ -52,6 +52,14 @@ const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect'
 
 type HeaderMap = Record<string, string | string[]>;
 
+/**
+ * A header map without a prototype: a header named `constructor` (or `__proto__`) is then a header
+ * like any other, not a lookup of Object's own properties.
+ */
+function headerMap(): HeaderMap {
+  return Object.create(null) as HeaderMap;
+}
+
 /** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
 function crosses(name: string, skip: ReadonlySet<string>, listed: Set<string> | null): boolean {
   return !skip.has(name) && (listed === null || !listed.has(name));
@@ -85,7 +93,7 @@ function copyRawHeaders(raw: readonly string[], listed: Set<string> | null, out:
 function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   const src = ctx.req.headers;
   const listed = connectionListed(src.connection);
-  const out: HeaderMap = {};
+  const out = headerMap();
   if (ctx.forwardRawHeaders !== null) copyRawHeaders(ctx.forwardRawHeaders, listed, out);
   else copyHeaders(src, NOT_FORWARDED, listed, out);
   // The protected headers below come from the request as sent: a transformation cannot touch them.
@@ -110,7 +118,7 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
  * `Connection` names left out.
  */
 function responseHeaders(raw: readonly Buffer[]): HeaderMap {
-  const out: HeaderMap = {};
+  const out = headerMap();
   let connection: string | string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = undiciUtil.headerNameToString(raw[i] as Buffer);
@@ -120,7 +128,6 @@ function responseHeaders(raw: readonly Buffer[]): HeaderMap {
       if (name === 'connection') connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
       continue;
     }
-    if (name === '__proto__') continue; // not a header anyone sends; it would not survive an object
     const prev = out[name];
     if (prev === undefined) out[name] = value;
     else if (Array.isArray(prev)) prev.push(value);
@@ -263,6 +270,10 @@ class Exchange {
       errors.inc(c.kind);
       rc.log.warn({ upstream: origin, kind: c.kind, err: err.message }, 'upstream request failed');
       sendError(res, c.status, c.message);
+    } catch {
+      // undici re-emits what onError throws as an 'error' event nobody listens to: a crash. Whatever
+      // failed here (a log, a metric), the client still gets a cut connection rather than a hang.
+      res.destroy();
     } finally {
       span?.end();
     }

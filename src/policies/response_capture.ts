@@ -5,8 +5,8 @@
  * Recording wraps `writeHead`, `write` and `end` of one ServerResponse instance — only the
  * response of a cacheable request on a caching route, so every other response keeps node's
  * prototype methods and pays nothing. The wrappers see every backend the same way: the stock and
- * function backends call `writeHead(status, object)` then `end(body)`; the HTTP backend's undici
- * `stream()` calls `writeHead` with an object, then `write` per upstream chunk and `end`; the
+ * function backends call `writeHead(status, object)` then `end(body)`; the HTTP backend's dispatch
+ * handler calls `writeHead` with an object, then `write` per upstream chunk and `end`; the
  * gateway's own errors (lib/respond.ts) set headers, then `writeHead` and `end(string)`; a
  * `write`/`end` without `writeHead` goes through node's `_implicitHeader`, which calls
  * `this.writeHead` and so the wrapper too.

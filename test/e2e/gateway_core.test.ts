@@ -132,14 +132,16 @@ describe('gateway core (e2e)', () => {
   });
 
   it("drops the upstream's hop-by-hop headers, those its Connection names included, and keeps repeated ones", async () => {
-    const res = await new Promise<{ headers: Record<string, unknown> }>((resolve, reject) => {
+    const res = await new Promise<{ headers: Record<string, unknown>; raw: string[] }>((resolve, reject) => {
       httpRequest(`${gw.url}/v1/up/connection-listed`, (r) => {
-        r.resume().on('end', () => resolve({ headers: r.headers }));
+        r.resume().on('end', () => resolve({ headers: r.headers, raw: r.rawHeaders }));
       }).on('error', reject).end();
     });
     assert.equal(res.headers['x-public'], 'end');
     assert.equal(res.headers['x-private'], undefined, 'named by the upstream Connection header');
     assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.equal(res.raw.filter((h) => h.toLowerCase() === 'constructor').length, 1, 'regression: a header named constructor was doubled with Object itself');
+    assert.equal(res.raw[res.raw.findIndex((h) => h.toLowerCase() === 'constructor') + 1], 'a header like any other');
     assert.doesNotMatch(String(res.headers['connection']), /x-private/i);
   });
 

@@ -1,7 +1,8 @@
 /**
  * An HTTP_BACKEND answer is streamed with backpressure: while the client does not read, the gateway
  * stops reading the upstream, so the upstream's writes wait (socket buffers fill) instead of the
- * gateway holding the whole body in memory. When the client reads again, every byte arrives, in order.
+ * gateway holding the whole body in memory. When the client reads again, every byte arrives, in
+ * order. A client that leaves in the middle of the body ends the upstream's answer too.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,14 +25,18 @@ function chunkAt(offset: number): Buffer {
 describe('HTTP_BACKEND backpressure (e2e)', () => {
   let upstream: Server;
   let gw: RunningGatewayProcess;
-  /** What the upstream has handed to its socket, and whether it is waiting for 'drain'. */
-  const progress = { written: 0, waiting: false, done: false };
-  const expected = createHash('sha256');
+  /** Per upstream answer: what it has handed to its socket, whether it waits for 'drain', how it ended. */
+  const answers: { written: number; waiting: boolean; done: boolean; closedEarly: boolean; hash: ReturnType<typeof createHash> }[] = [];
 
   before(async () => {
     upstream = createServer((_req, res) => {
+      const progress = { written: 0, waiting: false, done: false, closedEarly: false, hash: createHash('sha256') };
+      answers.push(progress);
+      const expected = progress.hash;
+      res.on('close', () => (progress.closedEarly = !res.writableFinished));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(TOTAL) });
       const pump = (): void => {
+        if (res.destroyed) return;
         while (progress.written < TOTAL) {
           const chunk = chunkAt(progress.written);
           expected.update(chunk);
@@ -66,10 +71,11 @@ describe('HTTP_BACKEND backpressure (e2e)', () => {
     await new Promise((r) => upstream?.close(r));
   });
 
-  it('a client that stops reading holds the upstream back; reading again, it gets every byte', async () => {
+  it('a client that stops reading holds the upstream back; reading again, it gets every byte', { timeout: 60_000 }, async () => {
     const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${gw.url}/big`, resolve).on('error', reject));
     assert.equal(res.statusCode, 200);
     res.pause();
+    const progress = answers.at(-1)!;
     // The upstream ends up waiting for 'drain' at the same count, poll after poll: held back.
     let last = -1;
     let still = 0;
@@ -90,6 +96,16 @@ describe('HTTP_BACKEND backpressure (e2e)', () => {
     res.resume();
     await new Promise<void>((resolve, reject) => res.once('end', resolve).once('error', reject));
     assert.equal(bytes, TOTAL);
-    assert.equal(received.digest('hex'), expected.digest('hex'), 'every byte, in order');
+    assert.equal(received.digest('hex'), progress.hash.digest('hex'), 'every byte, in order');
+  });
+
+  it('a client that leaves in the middle of the body ends the upstream answer', { timeout: 60_000 }, async () => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${gw.url}/big`, resolve).on('error', reject));
+    assert.equal(res.statusCode, 200);
+    const progress = answers.at(-1)!;
+    await new Promise<void>((resolve) => res.once('data', () => resolve()));
+    res.destroy();
+    await eventually('the upstream answer is closed before its end', () => progress.closedEarly, { timeoutMs: 10_000 });
+    assert.ok(!progress.done, 'the upstream did not write the whole body for nobody');
   });
 });

@@ -3,7 +3,7 @@
  * by path: `/echo` answers JSON describing what it received; `/slow-headers?ms=N`, `/slow-body?ms=N`,
  * `/reset` (destroys the socket mid-response), `/big?bytes=N`, `/status/N`, `/own-cors` (answers with
  * its own Access-Control-Allow-Origin and Vary), `/connection-listed` (a header its Connection names,
- * and two Set-Cookie lines), `/hang` (never answers).
+ * two Set-Cookie lines, and a header named `constructor`), `/hang` (never answers).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -69,7 +69,7 @@ export async function startUpstream(): Promise<Upstream> {
         res.end('own cors');
       } else if (p === '/connection-listed') {
         // Names a header of its own in Connection, which makes it hop-by-hop: it must not reach the client.
-        res.writeHead(200, { connection: 'keep-alive, X-Private', 'x-private': 'hop', 'x-public': 'end', 'set-cookie': ['a=1', 'b=2'] });
+        res.writeHead(200, { connection: 'keep-alive, X-Private', 'x-private': 'hop', 'x-public': 'end', 'set-cookie': ['a=1', 'b=2'], constructor: 'a header like any other' });
         res.end('ok');
       } else if (p === '/hang') {
         // never answers

@@ -1,16 +1,14 @@
 import { ALGORITHMS } from './algorithms.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** True when `s[from, to)` is non-empty base64url without padding (RFC 7515 §2). */
-function isBase64url(s, from, to) {
-    if (to <= from || (to - from) % 4 === 1)
-        return false;
-    for (let i = from; i < to; i++) {
-        const c = s.charCodeAt(i);
-        const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
-        if (!ok)
-            return false;
-    }
-    return true;
+/**
+ * Three non-empty base64url parts (RFC 7515 §2: no padding) joined by two dots. One regular
+ * expression over the whole token: a character loop in JavaScript cost four times as much (issue 16),
+ * and the classes exclude the dot, so matching is linear.
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** A base64url part of `length` characters can encode whole bytes (a remainder of 1 cannot). */
+function wholeBytes(length) {
+    return length % 4 !== 1;
 }
 function decodeJsonObject(segment) {
     let value;
@@ -34,13 +32,12 @@ export function isAccessTokenType(typ) {
 }
 /** Parses `token`; returns the parts, or the reason it is refused. */
 export function parseJws(token) {
+    if (!COMPACT_JWS.test(token))
+        return 'token_malformed';
     const dot1 = token.indexOf('.');
-    const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
-    if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0)
+    const dot2 = token.indexOf('.', dot1 + 1);
+    if (!wholeBytes(dot1) || !wholeBytes(dot2 - dot1 - 1) || !wholeBytes(token.length - dot2 - 1))
         return 'token_malformed';
-    if (!isBase64url(token, 0, dot1) || !isBase64url(token, dot1 + 1, dot2) || !isBase64url(token, dot2 + 1, token.length)) {
-        return 'token_malformed';
-    }
     const header = decodeJsonObject(token.slice(0, dot1));
     if (header === null)
         return 'token_malformed';

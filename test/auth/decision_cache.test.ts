@@ -48,3 +48,18 @@ test('once tokens repeat again, a window with hits admits every token at once ag
   assert.equal(verifyAndCache(c, token(200_000)), false);
   assert.equal(verifyAndCache(c, token(200_000)), true, 'a new token is cached at its first verification again');
 });
+
+test('two tokens that end alike never share a decision: the second is a miss, and caching it replaces the first', () => {
+  const c = new DecisionCache();
+  const end = 'x'.repeat(30);
+  const a = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.aaaa${end}`;
+  const b = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiIn0.bbbb${end}`;
+  const verdictA = { ...VERDICT, reason: 'a' } as unknown as AuthVerdict;
+  c.set(a, verdictA, KEY, NOW + 3_600_000, NOW, 40);
+  assert.equal(c.get(a, NOW), verdictA);
+  assert.equal(c.get(b, NOW), null, "b is not a's decision");
+  c.set(b, VERDICT, KEY, NOW + 3_600_000, NOW, 40);
+  assert.equal(c.get(b, NOW), VERDICT);
+  assert.equal(c.get(a, NOW), null, 'a was replaced: a miss, verified again');
+  assert.equal(c.size, 1);
+});

@@ -10,8 +10,8 @@
  * Lines are gathered in a string and written when `batchBytes` are gathered or `flushMs` after the
  * first of them, in `writeSync` calls of whole lines within PIPE_BUF (atomic on a shared pipe). A full pipe (EAGAIN) or a partial write keeps the rest and
  * retries `retryMs` later, so the event loop goes on serving; only when `maxPendingBytes` are held
- * back does a write wait for the reader (backpressure, never a dropped line). `flushSync()` writes
- * everything, waiting for the reader as long as it takes: the exit path.
+ * back does a write wait for the reader (backpressure, never a dropped line). `flushSync(maxWaitMs)` writes
+ * everything, waiting for the reader up to `maxWaitMs`: the exit path (lib/log.ts waits 5 s).
  */
 import { writeSync } from 'node:fs';
 const WAIT = new Int32Array(new SharedArrayBuffer(4));
@@ -98,14 +98,18 @@ export function createBatchedWriter(fd, opts = {}) {
             return flushSync();
         schedule(retryMs);
     }
-    function flushSync() {
+    function flushSync(maxWaitMs = Infinity) {
         if (timer !== null) {
             clearTimeout(timer);
             timer = null;
         }
+        const deadline = Date.now() + maxWaitMs;
         try {
-            while (!writeAvailable())
+            while (!writeAvailable()) {
+                if (Date.now() >= deadline)
+                    throw new Error('the reader did not read in time');
                 sleepMs(1);
+            }
         }
         catch {
             held = null;

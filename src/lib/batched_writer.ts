@@ -10,8 +10,8 @@
  * Lines are gathered in a string and written when `batchBytes` are gathered or `flushMs` after the
  * first of them, in `writeSync` calls of whole lines within PIPE_BUF (atomic on a shared pipe). A full pipe (EAGAIN) or a partial write keeps the rest and
  * retries `retryMs` later, so the event loop goes on serving; only when `maxPendingBytes` are held
- * back does a write wait for the reader (backpressure, never a dropped line). `flushSync()` writes
- * everything, waiting for the reader as long as it takes: the exit path.
+ * back does a write wait for the reader (backpressure, never a dropped line). `flushSync(maxWaitMs)` writes
+ * everything, waiting for the reader up to `maxWaitMs`: the exit path (lib/log.ts waits 5 s).
  */
 import { writeSync } from 'node:fs';
 
@@ -28,8 +28,11 @@ export interface BatchedWriterOptions {
 
 export interface BatchedWriter {
   write(line: string): void;
-  /** Writes everything gathered or held back, waiting for a full pipe to drain. */
-  flushSync(): void;
+  /**
+   * Writes everything gathered or held back, waiting for a full pipe to drain — at most `maxWaitMs`
+   * (default: as long as it takes), after which what could not be written is dropped.
+   */
+  flushSync(maxWaitMs?: number): void;
 }
 
 const WAIT = new Int32Array(new SharedArrayBuffer(4));
@@ -116,13 +119,17 @@ export function createBatchedWriter(fd: number, opts: BatchedWriterOptions = {})
     schedule(retryMs);
   }
 
-  function flushSync(): void {
+  function flushSync(maxWaitMs = Infinity): void {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
+    const deadline = Date.now() + maxWaitMs;
     try {
-      while (!writeAvailable()) sleepMs(1);
+      while (!writeAvailable()) {
+        if (Date.now() >= deadline) throw new Error('the reader did not read in time');
+        sleepMs(1);
+      }
     } catch {
       held = null;
       gathered = '';

@@ -40,18 +40,22 @@ export type BatchedDestination = DestinationStream & BatchedWriter;
 
 let stdoutDestination: BatchedDestination | null = null;
 
+/** On exit, how long the last lines may wait for a reader that does not read, ms. */
+const EXIT_FLUSH_MS = 5000;
+
 /**
  * The process's one stdout destination, shared by every logger createLogger makes without a
  * destination: a BatchedWriter (lines written together at most 25 ms later, a full pipe never
  * stalls the event loop), written out on exit — 'exit' also runs after an uncaught exception,
  * Node emits it before exiting with code 1. One write per line, each waking the pipe's reader,
  * cost about a third of a stock request's throughput (issue 16). Lost on SIGKILL: the lines of
- * the last 25 ms.
+ * the last 25 ms, and on exit the lines a reader that stopped reading has not taken within 5 s.
  */
 export function batchedStdout(): BatchedDestination {
   if (stdoutDestination !== null) return stdoutDestination;
   const writer = createBatchedWriter(1);
-  process.on('exit', writer.flushSync);
+  // A reader that stopped reading but keeps the pipe open must not keep the process from exiting.
+  process.on('exit', () => writer.flushSync(EXIT_FLUSH_MS));
   stdoutDestination = writer;
   return writer;
 }

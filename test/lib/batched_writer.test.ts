@@ -68,3 +68,19 @@ test('regression: a 16 KiB batch in one write could be split on a pipe shared by
   assert.equal(wholeLines(Buffer.from(line(6000) + line(10))), 6000, 'one line over PIPE_BUF goes alone');
   assert.equal(wholeLines(Buffer.from('y'.repeat(5000))), 5000, 'no newline at all: everything');
 });
+
+test('regression: flushSync(maxWaitMs) gives up on a reader that never reads (the exit flush waited forever, so the process could not exit)', { timeout: 30_000 }, async () => {
+  const reader = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  try {
+    const fd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+    const w = createBatchedWriter(fd, { batchBytes: 16 * 1024, retryMs: 2 });
+    // Far more than the pipe holds: most of it stays held back.
+    for (let i = 0; i < 40_000; i++) w.write(`${String(i).padStart(8, '0')} ${'y'.repeat(90)}\n`);
+    const t0 = performance.now();
+    w.flushSync(300);
+    const took = performance.now() - t0;
+    assert.ok(took >= 250 && took < 5000, `gave up after ${Math.round(took)} ms`);
+  } finally {
+    reader.kill('SIGKILL');
+  }
+});

@@ -18,6 +18,7 @@ import { Pool, errors as undiciErrors, util as undiciUtil } from 'undici';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.js';
 import { GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.js';
+import { addHeader } from '../lib/header_map.js';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.js';
 import { sendError } from '../lib/respond.js';
 import { ATTR, GATEHOUSE_ATTR, urlWithoutQuery } from '../lib/tracing.js';
@@ -35,13 +36,6 @@ export const HTTP_BACKEND_DEFAULTS = {
  * recomputes, and the gateway's own (set below, or never: lib/gateway_headers.ts).
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
-/**
- * A header map without a prototype: a header named `constructor` (or `__proto__`) is then a header
- * like any other, not a lookup of Object's own properties.
- */
-function headerMap() {
-    return Object.create(null);
-}
 /** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
 function crosses(name, skip, listed) {
     return !skip.has(name) && (listed === null || !listed.has(name));
@@ -65,20 +59,13 @@ function copyRawHeaders(raw, listed, out) {
         const name = raw[i].toLowerCase();
         if (!crosses(name, NOT_FORWARDED, listed))
             continue;
-        const v = raw[i + 1];
-        const prev = out[name];
-        if (prev === undefined)
-            out[name] = v;
-        else if (Array.isArray(prev))
-            prev.push(v);
-        else
-            out[name] = [prev, v];
+        addHeader(out, name, raw[i + 1]);
     }
 }
 function forwardHeaders(ctx, upstreamHost) {
     const src = ctx.req.headers;
     const listed = connectionListed(src.connection);
-    const out = headerMap();
+    const out = {};
     if (ctx.forwardRawHeaders !== null)
         copyRawHeaders(ctx.forwardRawHeaders, listed, out);
     else
@@ -108,7 +95,7 @@ function forwardHeaders(ctx, upstreamHost) {
  * `Connection` names left out.
  */
 function responseHeaders(raw) {
-    const out = headerMap();
+    const out = {};
     let connection;
     for (let i = 0; i < raw.length; i += 2) {
         const name = undiciUtil.headerNameToString(raw[i]);
@@ -119,13 +106,7 @@ function responseHeaders(raw) {
                 connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
             continue;
         }
-        const prev = out[name];
-        if (prev === undefined)
-            out[name] = value;
-        else if (Array.isArray(prev))
-            prev.push(value);
-        else
-            out[name] = [prev, value];
+        addHeader(out, name, value);
     }
     const listed = connectionListed(connection);
     if (listed !== null)

@@ -3,6 +3,7 @@
  * route with a response header transformation gets a copy of the headers to transform per request.
  */
 import { isHeaderName } from '../lib/header_name.js';
+import { addHeader } from '../lib/header_map.js';
 const FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'connection']);
 export function createStockBackend(config, path, ctx) {
     const body = Buffer.from(config.body ?? '', 'utf8');
@@ -21,8 +22,7 @@ export function createStockBackend(config, path, ctx) {
             ctx.issue(`${path}.headers[${i}].value`, 'must not contain CR, LF or NUL');
             return;
         }
-        const prev = headers[name];
-        headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
+        addHeader(headers, name, h.value);
     });
     const status = config.status;
     // RFC 9110 §6.4.1, §8.6: 1xx, 204 and 304 have no content, and 204 must not carry Content-Length.

@@ -1,5 +1,6 @@
 import { HOP_BY_HOP } from '../lib/hop_by_hop.js';
 import { CORS_RESPONSE_HEADERS } from './cors.js';
+import { addHeader } from '../lib/header_map.js';
 const FORMAT_VERSION = 1;
 const PREFIX_BYTES = 5;
 /**
@@ -54,17 +55,8 @@ export function decodeEntry(value) {
 /** Turns stored header lines into the object `writeHead` takes (repeated names become arrays). */
 export function headerObject(lines) {
     const out = {};
-    for (let i = 0; i < lines.length; i += 2) {
-        const name = lines[i];
-        const value = lines[i + 1];
-        const prev = out[name];
-        if (prev === undefined)
-            out[name] = value;
-        else if (Array.isArray(prev))
-            prev.push(value);
-        else
-            out[name] = [prev, value];
-    }
+    for (let i = 0; i < lines.length; i += 2)
+        addHeader(out, lines[i], lines[i + 1]);
     return out;
 }
 function headerLines(res, opts) {

@@ -19,6 +19,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { BodyTooLarge, limitedBody, requestHasBody } from '../lib/body.ts';
 import { GATEWAY_OWNED, withoutGatewayCookies } from '../lib/gateway_headers.ts';
+import { addHeader, type HeaderMap } from '../lib/header_map.ts';
 import { HOP_BY_HOP, connectionListed } from '../lib/hop_by_hop.ts';
 import { sendError } from '../lib/respond.ts';
 import { ATTR, GATEHOUSE_ATTR, urlWithoutQuery, type ClientSpan, type RequestTrace } from '../lib/tracing.ts';
@@ -50,15 +51,7 @@ export const HTTP_BACKEND_DEFAULTS = {
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
-type HeaderMap = Record<string, string | string[]>;
 
-/**
- * A header map without a prototype: a header named `constructor` (or `__proto__`) is then a header
- * like any other, not a lookup of Object's own properties.
- */
-function headerMap(): HeaderMap {
-  return Object.create(null) as HeaderMap;
-}
 
 /** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
 function crosses(name: string, skip: ReadonlySet<string>, listed: Set<string> | null): boolean {
@@ -82,18 +75,14 @@ function copyRawHeaders(raw: readonly string[], listed: Set<string> | null, out:
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     if (!crosses(name, NOT_FORWARDED, listed)) continue;
-    const v = raw[i + 1] as string;
-    const prev = out[name];
-    if (prev === undefined) out[name] = v;
-    else if (Array.isArray(prev)) prev.push(v);
-    else out[name] = [prev, v];
+    addHeader(out, name, raw[i + 1] as string);
   }
 }
 
 function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   const src = ctx.req.headers;
   const listed = connectionListed(src.connection);
-  const out = headerMap();
+  const out: HeaderMap = {};
   if (ctx.forwardRawHeaders !== null) copyRawHeaders(ctx.forwardRawHeaders, listed, out);
   else copyHeaders(src, NOT_FORWARDED, listed, out);
   // The protected headers below come from the request as sent: a transformation cannot touch them.
@@ -118,7 +107,7 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
  * `Connection` names left out.
  */
 function responseHeaders(raw: readonly Buffer[]): HeaderMap {
-  const out = headerMap();
+  const out: HeaderMap = {};
   let connection: string | string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = undiciUtil.headerNameToString(raw[i] as Buffer);
@@ -128,10 +117,7 @@ function responseHeaders(raw: readonly Buffer[]): HeaderMap {
       if (name === 'connection') connection = connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
       continue;
     }
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [prev, value];
+    addHeader(out, name, value);
   }
   const listed = connectionListed(connection);
   if (listed !== null) for (const name of listed) delete out[name];

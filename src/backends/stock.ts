@@ -4,6 +4,7 @@
  */
 import { isHeaderName } from '../lib/header_name.ts';
 import type { Backend, CompileContext, GatewayRequest } from '../types.ts';
+import { addHeader, type HeaderMap } from '../lib/header_map.ts';
 
 /** `STOCK_RESPONSE_BACKEND`, as the schema lets it through (config/schema/index.ts). */
 export interface StockBackendConfig {
@@ -17,7 +18,7 @@ const FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'connection'])
 
 export function createStockBackend(config: StockBackendConfig, path: string, ctx: CompileContext): Backend {
   const body = Buffer.from(config.body ?? '', 'utf8');
-  const headers: Record<string, string | string[]> = {};
+  const headers: HeaderMap = {};
   (config.headers ?? []).forEach((h, i) => {
     const name = h.name.toLowerCase();
     if (FORBIDDEN.has(name)) {
@@ -32,8 +33,7 @@ export function createStockBackend(config: StockBackendConfig, path: string, ctx
       ctx.issue(`${path}.headers[${i}].value`, 'must not contain CR, LF or NUL');
       return;
     }
-    const prev = headers[name];
-    headers[name] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
+    addHeader(headers, name, h.value);
   });
   const status = config.status;
   // RFC 9110 §6.4.1, §8.6: 1xx, 204 and 304 have no content, and 204 must not carry Content-Length.

@@ -24,6 +24,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { HOP_BY_HOP } from '../lib/hop_by_hop.ts';
 import { CORS_RESPONSE_HEADERS } from './cors.ts';
+import { addHeader, type HeaderMap } from '../lib/header_map.ts';
 
 /** A recorded answer. */
 export interface CachedResponse {
@@ -87,15 +88,8 @@ export function decodeEntry(value: Buffer): CachedResponse | null {
 
 /** Turns stored header lines into the object `writeHead` takes (repeated names become arrays). */
 export function headerObject(lines: readonly string[]): OutgoingHttpHeaders {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < lines.length; i += 2) {
-    const name = lines[i] as string;
-    const value = lines[i + 1] as string;
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [prev, value];
-  }
+  const out: HeaderMap = {};
+  for (let i = 0; i < lines.length; i += 2) addHeader(out, lines[i] as string, lines[i + 1] as string);
   return out;
 }
 

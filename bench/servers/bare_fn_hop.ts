@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { Client } from 'undici';
+import { announce } from './common.ts';
 
 const socketPath = process.env['FN_SOCKET'] ?? '/nonexistent';
 const client = new Client('http://localhost', { socketPath });
@@ -21,8 +22,5 @@ const server = createServer(async (req, res) => {
     res.writeHead(502).end();
   }
 });
-server.listen(0, '127.0.0.1', () => {
-  const a = server.address() as { port: number };
-  console.log(`listening http://127.0.0.1:${a.port}`);
-});
+server.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));
 process.on('SIGTERM', () => process.exit(0)); // a benchmark target: no draining needed

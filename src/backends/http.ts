@@ -51,8 +51,6 @@ export const HTTP_BACKEND_DEFAULTS = {
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
-
-
 /** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
 function crosses(name: string, skip: ReadonlySet<string>, listed: Set<string> | null): boolean {
   return !skip.has(name) && (listed === null || !listed.has(name));

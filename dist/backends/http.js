@@ -36,14 +36,14 @@ export const HTTP_BACKEND_DEFAULTS = {
  * recomputes, and the gateway's own (set below, or never: lib/gateway_headers.ts).
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
-/** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
-function crosses(name, skip, listed) {
-    return !skip.has(name) && (listed === null || !listed.has(name));
+/** Whether a client header may cross the gateway: not NOT_FORWARDED, not named by the request's `Connection`. */
+function crosses(name, listed) {
+    return !NOT_FORWARDED.has(name) && (listed === null || !listed.has(name));
 }
-/** Copies the headers of a node header map that may cross (`crosses`) into `out`. */
-function copyHeaders(src, skip, listed, out) {
+/** Copies the client's headers that may cross (`crosses`) into `out`. */
+function copyHeaders(src, listed, out) {
     for (const name in src) {
-        if (!crosses(name, skip, listed))
+        if (!crosses(name, listed))
             continue;
         const v = src[name];
         if (v !== undefined)
@@ -57,7 +57,7 @@ function copyHeaders(src, skip, listed, out) {
 function copyRawHeaders(raw, listed, out) {
     for (let i = 0; i < raw.length; i += 2) {
         const name = raw[i].toLowerCase();
-        if (!crosses(name, NOT_FORWARDED, listed))
+        if (!crosses(name, listed))
             continue;
         addHeader(out, name, raw[i + 1]);
     }
@@ -69,7 +69,7 @@ function forwardHeaders(ctx, upstreamHost) {
     if (ctx.forwardRawHeaders !== null)
         copyRawHeaders(ctx.forwardRawHeaders, listed, out);
     else
-        copyHeaders(src, NOT_FORWARDED, listed, out);
+        copyHeaders(src, listed, out);
     // The protected headers below come from the request as sent: a transformation cannot touch them.
     const prior = src['x-forwarded-for'];
     out['x-forwarded-for'] = prior === undefined ? ctx.clientIp : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.clientIp}`;
@@ -114,9 +114,6 @@ function responseHeaders(raw) {
             delete out[name];
     return out;
 }
-function isAbort(err) {
-    return err.name === 'AbortError' || err.code === 'UND_ERR_ABORTED';
-}
 /** Maps a failure before the response head to the client's status and a safe message. */
 function classify(err) {
     if (err instanceof BodyTooLarge)
@@ -126,8 +123,7 @@ function classify(err) {
         return { status: 504, message: 'Gateway Timeout', kind: 'connect_timeout' };
     if (err instanceof undiciErrors.HeadersTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT')
         return { status: 504, message: 'Gateway Timeout', kind: 'read_timeout' };
-    // The only abort left once the client is known to be there is the send timeout's.
-    if (isAbort(err))
+    if (err === SEND_TIMEOUT)
         return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
     if (code === 'ECONNREFUSED')
         return { status: 502, message: 'Bad Gateway', kind: 'connect_refused' };
@@ -139,14 +135,11 @@ function classify(err) {
 function clientGone(res) {
     return res.destroyed && !res.writableFinished;
 }
-/** Our own end of an upstream request: the client left, or the send timeout passed. */
-class Aborted extends Error {
-    name = 'AbortError';
-}
-const CLIENT_GONE = new Aborted('the client went away');
-/** The send timeout: the upstream did not take the request body in time. */
+/** Our own two ends of an upstream request, told apart by identity when undici hands them back. */
+const CLIENT_GONE = new Error('the client went away');
+const SEND_TIMEOUT = new Error('send timeout: the upstream did not take the request body in time');
 function sendTimedOut(exchange) {
-    exchange.abort(new Aborted('send timeout'));
+    exchange.abort(SEND_TIMEOUT);
 }
 /**
  * One proxied exchange, as an undici dispatch handler (the onConnect / onHeaders / onData /

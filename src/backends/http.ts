@@ -51,15 +51,15 @@ export const HTTP_BACKEND_DEFAULTS = {
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...GATEWAY_OWNED, 'host', 'expect', 'content-length', 'x-forwarded-for']);
 
-/** Whether a header may cross the gateway: not in `skip`, not named by the message's `Connection`. */
-function crosses(name: string, skip: ReadonlySet<string>, listed: Set<string> | null): boolean {
-  return !skip.has(name) && (listed === null || !listed.has(name));
+/** Whether a client header may cross the gateway: not NOT_FORWARDED, not named by the request's `Connection`. */
+function crosses(name: string, listed: Set<string> | null): boolean {
+  return !NOT_FORWARDED.has(name) && (listed === null || !listed.has(name));
 }
 
-/** Copies the headers of a node header map that may cross (`crosses`) into `out`. */
-function copyHeaders(src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, skip: ReadonlySet<string>, listed: Set<string> | null, out: HeaderMap): void {
+/** Copies the client's headers that may cross (`crosses`) into `out`. */
+function copyHeaders(src: IncomingHttpHeaders, listed: Set<string> | null, out: HeaderMap): void {
   for (const name in src) {
-    if (!crosses(name, skip, listed)) continue;
+    if (!crosses(name, listed)) continue;
     const v = src[name];
     if (v !== undefined) out[name] = v;
   }
@@ -72,7 +72,7 @@ function copyHeaders(src: IncomingHttpHeaders | Record<string, string | string[]
 function copyRawHeaders(raw: readonly string[], listed: Set<string> | null, out: HeaderMap): void {
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    if (!crosses(name, NOT_FORWARDED, listed)) continue;
+    if (!crosses(name, listed)) continue;
     addHeader(out, name, raw[i + 1] as string);
   }
 }
@@ -82,7 +82,7 @@ function forwardHeaders(ctx: GatewayRequest, upstreamHost: string): HeaderMap {
   const listed = connectionListed(src.connection);
   const out: HeaderMap = {};
   if (ctx.forwardRawHeaders !== null) copyRawHeaders(ctx.forwardRawHeaders, listed, out);
-  else copyHeaders(src, NOT_FORWARDED, listed, out);
+  else copyHeaders(src, listed, out);
   // The protected headers below come from the request as sent: a transformation cannot touch them.
   const prior = src['x-forwarded-for'];
   out['x-forwarded-for'] = prior === undefined ? ctx.clientIp : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.clientIp}`;
@@ -122,18 +122,13 @@ function responseHeaders(raw: readonly Buffer[]): HeaderMap {
   return out;
 }
 
-function isAbort(err: unknown): boolean {
-  return (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED';
-}
-
 /** Maps a failure before the response head to the client's status and a safe message. */
 function classify(err: unknown): { status: number; message: string; kind: string } {
   if (err instanceof BodyTooLarge) return { status: 413, message: 'Payload Too Large', kind: 'body_too_large' };
   const code = (err as { code?: string }).code;
   if (err instanceof undiciErrors.ConnectTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'connect_timeout' };
   if (err instanceof undiciErrors.HeadersTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT') return { status: 504, message: 'Gateway Timeout', kind: 'read_timeout' };
-  // The only abort left once the client is known to be there is the send timeout's.
-  if (isAbort(err)) return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
+  if (err === SEND_TIMEOUT) return { status: 504, message: 'Gateway Timeout', kind: 'send_timeout' };
   if (code === 'ECONNREFUSED') return { status: 502, message: 'Bad Gateway', kind: 'connect_refused' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { status: 502, message: 'Bad Gateway', kind: 'dns' };
   return { status: 502, message: 'Bad Gateway', kind: 'upstream_error' };
@@ -144,16 +139,12 @@ function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
-/** Our own end of an upstream request: the client left, or the send timeout passed. */
-class Aborted extends Error {
-  override name = 'AbortError';
-}
+/** Our own two ends of an upstream request, told apart by identity when undici hands them back. */
+const CLIENT_GONE = new Error('the client went away');
+const SEND_TIMEOUT = new Error('send timeout: the upstream did not take the request body in time');
 
-const CLIENT_GONE = new Aborted('the client went away');
-
-/** The send timeout: the upstream did not take the request body in time. */
 function sendTimedOut(exchange: Exchange): void {
-  exchange.abort(new Aborted('send timeout'));
+  exchange.abort(SEND_TIMEOUT);
 }
 
 /**

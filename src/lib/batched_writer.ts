@@ -8,10 +8,11 @@
  * error is lost or lands after the lines written by the exit flush.
  *
  * Lines are gathered in a string and written when `batchBytes` are gathered or `flushMs` after the
- * first of them, in `writeSync` calls of whole lines within PIPE_BUF (atomic on a shared pipe). A full pipe (EAGAIN) or a partial write keeps the rest and
- * retries `retryMs` later, so the event loop goes on serving; only when `maxPendingBytes` are held
- * back does a write wait for the reader (backpressure, never a dropped line). `flushSync(maxWaitMs)` writes
- * everything, waiting for the reader up to `maxWaitMs`: the exit path (lib/log.ts waits 5 s).
+ * first of them, in `writeSync` calls of whole lines within PIPE_BUF (atomic on a shared pipe). A
+ * full pipe (EAGAIN) or a partial write keeps the rest and retries `retryMs` later, so the event
+ * loop goes on serving; only when `maxPendingBytes` are held back does a write wait for the reader
+ * (backpressure, never a dropped line). `flushSync(maxWaitMs)` writes everything, waiting for the
+ * reader up to `maxWaitMs`: the exit path (lib/log.ts waits 5 s).
  */
 import { writeSync } from 'node:fs';
 
@@ -104,17 +105,24 @@ export function createBatchedWriter(fd: number, opts: BatchedWriterOptions = {})
     flushAvailable();
   }
 
-  function flushAvailable(): void {
-    let done: boolean;
+  /** Lines that cannot be written (the reader is gone: EPIPE, a closed fd) must not cost the process. */
+  function drop(): void {
+    held = null;
+    gathered = '';
+  }
+
+  /** writeAvailable, with a reader that is gone meaning: drop the lines, done. */
+  function writeOrDrop(): boolean {
     try {
-      done = writeAvailable();
+      return writeAvailable();
     } catch {
-      // The reader is gone (EPIPE, a closed fd): lines that cannot be written must not cost the process.
-      held = null;
-      gathered = '';
-      return;
+      drop();
+      return true;
     }
-    if (done) return;
+  }
+
+  function flushAvailable(): void {
+    if (writeOrDrop()) return;
     if ((held?.length ?? 0) + gathered.length > maxPendingBytes) return flushSync();
     schedule(retryMs);
   }
@@ -125,14 +133,9 @@ export function createBatchedWriter(fd: number, opts: BatchedWriterOptions = {})
       timer = null;
     }
     const deadline = Date.now() + maxWaitMs;
-    try {
-      while (!writeAvailable()) {
-        if (Date.now() >= deadline) throw new Error('the reader did not read in time');
-        sleepMs(1);
-      }
-    } catch {
-      held = null;
-      gathered = '';
+    while (!writeOrDrop()) {
+      if (Date.now() >= deadline) return drop();
+      sleepMs(1);
     }
   }
 

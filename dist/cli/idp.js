@@ -177,28 +177,39 @@ function optionOf(arg) {
     }
     return Object.values(OPTIONS).find((o) => 'short' in o && arg === `-${o.short}`);
 }
+/** The commands whose third word is an id: `keys revoke <kid>`, `apps delete <client_id>`... */
+const TAKES_ID = new Set(['apis show', 'apis delete', 'apps delete', 'apps rotate-secret', 'grants delete', 'keys revoke']);
 /**
- * A kid is an RFC 7638 thumbprint in base64url, and one in 64 starts with `-`: after `keys revoke`,
- * the first argument that is not one of our options (or an option's value) is the kid whatever its
- * first character, as if it followed `--`.
+ * An id may start with `-`: one RFC 7638 thumbprint (a kid) in 64 does, and a client id comes from
+ * the configuration. In a command that takes an id, the first argument after the group and the
+ * action that is not one of our options (or an option's value) is the id whatever its first
+ * character, as if it followed `--`. Unknown options before the action stay for the parser to refuse.
  */
-function kidAsPositional(argv, positionals) {
-    if (positionals[0] !== 'keys' || positionals[1] !== 'revoke' || argv.includes('--'))
+function idAsPositional(argv, positionals) {
+    if (!TAKES_ID.has(`${positionals[0]} ${positionals[1]}`) || argv.includes('--'))
         return argv;
-    for (let i = argv.indexOf('revoke') + 1; i < argv.length; i++) {
+    let words = 0;
+    for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const option = optionOf(arg);
-        if (option === undefined)
+        if (option !== undefined) {
+            if (option.type === 'string' && !arg.includes('='))
+                i++; // its value
+        }
+        else if (words < 2) {
+            if (!arg.startsWith('-'))
+                words++; // the group, then the action
+        }
+        else {
             return arg.startsWith('-') ? [...argv.slice(0, i), ...argv.slice(i + 1), '--', arg] : argv;
-        if (option.type === 'string' && !arg.includes('='))
-            i++; // its value
+        }
     }
     return argv;
 }
 export async function run(argv) {
     // The group is known before strict parsing, so `idp apis create --bogus --help` shows apis' usage.
     const loose = parseArgs({ options: OPTIONS, args: argv, strict: false, allowPositionals: true }).positionals;
-    argv = kidAsPositional(argv, loose);
+    argv = idAsPositional(argv, loose);
     const first = loose[0];
     const usage = first !== undefined && Object.hasOwn(GROUP_USAGE, first) ? groupUsage(first) : USAGE;
     const parsed = parseWithHelp({ options: OPTIONS, allowPositionals: true }, argv, usage);

@@ -218,18 +218,28 @@ function optionOf(arg: string): { type: string } | undefined {
   return Object.values(OPTIONS).find((o) => 'short' in o && arg === `-${o.short}`);
 }
 
+/** The commands whose third word is an id: `keys revoke <kid>`, `apps delete <client_id>`... */
+const TAKES_ID = new Set(['apis show', 'apis delete', 'apps delete', 'apps rotate-secret', 'grants delete', 'keys revoke']);
+
 /**
- * A kid is an RFC 7638 thumbprint in base64url, and one in 64 starts with `-`: after `keys revoke`,
- * the first argument that is not one of our options (or an option's value) is the kid whatever its
- * first character, as if it followed `--`.
+ * An id may start with `-`: one RFC 7638 thumbprint (a kid) in 64 does, and a client id comes from
+ * the configuration. In a command that takes an id, the first argument after the group and the
+ * action that is not one of our options (or an option's value) is the id whatever its first
+ * character, as if it followed `--`. Unknown options before the action stay for the parser to refuse.
  */
-function kidAsPositional(argv: string[], positionals: readonly string[]): string[] {
-  if (positionals[0] !== 'keys' || positionals[1] !== 'revoke' || argv.includes('--')) return argv;
-  for (let i = argv.indexOf('revoke') + 1; i < argv.length; i++) {
+function idAsPositional(argv: string[], positionals: readonly string[]): string[] {
+  if (!TAKES_ID.has(`${positionals[0]} ${positionals[1]}`) || argv.includes('--')) return argv;
+  let words = 0;
+  for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const option = optionOf(arg);
-    if (option === undefined) return arg.startsWith('-') ? [...argv.slice(0, i), ...argv.slice(i + 1), '--', arg] : argv;
-    if (option.type === 'string' && !arg.includes('=')) i++; // its value
+    if (option !== undefined) {
+      if (option.type === 'string' && !arg.includes('=')) i++; // its value
+    } else if (words < 2) {
+      if (!arg.startsWith('-')) words++; // the group, then the action
+    } else {
+      return arg.startsWith('-') ? [...argv.slice(0, i), ...argv.slice(i + 1), '--', arg] : argv;
+    }
   }
   return argv;
 }
@@ -237,7 +247,7 @@ function kidAsPositional(argv: string[], positionals: readonly string[]): string
 export async function run(argv: string[]): Promise<number> {
   // The group is known before strict parsing, so `idp apis create --bogus --help` shows apis' usage.
   const loose = parseArgs({ options: OPTIONS, args: argv, strict: false, allowPositionals: true }).positionals;
-  argv = kidAsPositional(argv, loose);
+  argv = idAsPositional(argv, loose);
   const first = loose[0];
   const usage = first !== undefined && Object.hasOwn(GROUP_USAGE, first) ? groupUsage(first as keyof typeof GROUP_USAGE) : USAGE;
   const parsed = parseWithHelp({ options: OPTIONS, allowPositionals: true }, argv, usage);

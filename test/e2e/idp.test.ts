@@ -310,11 +310,21 @@ describe('CLI against the same store while the provider runs', () => {
   });
 
   test('regression: `idp keys revoke` takes a kid that starts with "-" (one thumbprint in 64 does; it was parsed as an unknown option)', async () => {
-    for (const args of [['idp', 'keys', 'revoke', '-Xq3not-a-kid'], ['idp', 'keys', 'revoke', '--json', '-Xq3not-a-kid']]) {
+    for (const args of [['idp', 'keys', 'revoke', '-Xq3not-a-kid'], ['idp', 'keys', 'revoke', '--json', '-Xq3not-a-kid'], ['idp', '--json', 'keys', 'revoke', '-Xq3not-a-kid']]) {
       await assert.rejects(cli(args), (err: { code: number; stderr: string }) => {
         // Looked up (and not found), not refused as a usage error (exit 2).
         assert.equal(err.code, 1, err.stderr);
         assert.match(err.stderr, /signing key/i);
+        assert.doesNotMatch(err.stderr, /Unknown option/);
+        return true;
+      });
+    }
+  });
+
+  test('an id that starts with "-" is an id in every command that takes one (a client id comes from the configuration)', async () => {
+    for (const args of [['idp', 'apps', 'delete', '-not-a-client'], ['idp', 'apps', 'rotate-secret', '-not-a-client'], ['idp', 'grants', 'delete', '-not-a-grant'], ['idp', 'apis', 'show', '-not-an-api']]) {
+      await assert.rejects(cli(args), (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 1, `${args.join(' ')}: looked up, not a usage error\n${err.stderr}`);
         assert.doesNotMatch(err.stderr, /Unknown option/);
         return true;
       });

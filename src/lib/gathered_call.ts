@@ -5,11 +5,12 @@
  * larger than `maxBytes` ends the request (its connection is not reused) and gathers nothing.
  */
 import { util as undiciUtil, type Dispatcher } from 'undici';
+import type { HeaderMap } from './header_map.ts';
 
 export interface GatheredAnswer {
   statusCode: number;
   /** Lower-cased names; repeated ones as arrays. */
-  headers: Record<string, string | string[]>;
+  headers: HeaderMap;
   /** The whole body, or null when it was larger than `maxBytes`. */
   body: Buffer | null;
 }
@@ -20,7 +21,7 @@ const EMPTY = Buffer.alloc(0);
 
 class Gatherer {
   #statusCode = 0;
-  #headers: Record<string, string | string[]> = {};
+  #headers: HeaderMap = {};
   #chunks: Buffer[] = [];
   #size = 0;
   #abort: ((err: Error) => void) | null = null;
@@ -41,7 +42,7 @@ class Gatherer {
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx: the answer is still to come
     this.#statusCode = statusCode;
-    this.#headers = undiciUtil.parseHeaders(raw) as Record<string, string | string[]>;
+    this.#headers = undiciUtil.parseHeaders(raw) as HeaderMap;
     return true;
   }
 

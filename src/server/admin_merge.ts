@@ -6,8 +6,6 @@
 import { RECENT_FAILURES_MAX } from '../auth/stats.ts';
 import type { FunctionState } from '../lib/function_state.ts';
 
-export type { FunctionState };
-
 /** `--workers`: each worker has its own pools; the gateway's are their sums, function by function. */
 export function sumFunctionStates(perWorker: readonly (readonly FunctionState[])[]): FunctionState[] {
   const out = new Map<string, FunctionState>();

@@ -22,7 +22,7 @@ import { isConsolePath, type ConsoleServer } from '../console/serve.ts';
 import { browserRefusal, challengeHeaders, hostRefusal, type AdminAccess, type AdminIdentity } from './admin_access.ts';
 import type { Logger } from '../lib/log.ts';
 import { answerIdp, IDP_PREFIX, type AdminIdpDeps } from './admin_idp.ts';
-import type { FunctionState } from './admin_merge.ts';
+import type { FunctionState } from '../lib/function_state.ts';
 import { authAdminState } from '../auth/compile.ts';
 import { storesHealth } from '../state/index.ts';
 import { answerSubscribers, isSubscribersPath } from '../policies/usage_admin_api.ts';

@@ -1,7 +1,8 @@
 /** `--workers`: the primary's /admin/functions and /admin/auth merge every worker's answer (src/server/admin_merge.ts). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeAuthStates, sumFunctionStates, type FunctionState } from '../../src/server/admin_merge.ts';
+import { mergeAuthStates, sumFunctionStates } from '../../src/server/admin_merge.ts';
+import type { FunctionState } from '../../src/lib/function_state.ts';
 
 const local = (id: string, n: Partial<FunctionState>): FunctionState => ({ id, kind: 'local', containers: 0, busy: 0, idle: 0, starting: 0, queued: 0, coldStarts: 0, ...n });
 const remote = (id: string): FunctionState => ({ id, kind: 'remote', containers: null, busy: null, idle: null, starting: null, queued: null, coldStarts: 0 });

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SEMI_SPACE_FLAG } from '../src/lib/node_flags.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -115,7 +116,7 @@ export async function spawnTarget(
 /** Gatehouse's default log level (info: one access line per request), which spawnTarget's warn would hide. */
 export const ACCESS_LOG_ON: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: undefined };
 /** What `npm start`, the container image and the systemd unit pass to node (src/lib/node_flags.ts). */
-export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=32'];
+export const SHIPPED_NODE_FLAGS = [SEMI_SPACE_FLAG];
 
 /** Log level warn: no access lines (the row that shows what they cost). */
 export const ACCESS_LOG_OFF: NodeJS.ProcessEnv = { GATEHOUSE_LOG_LEVEL: 'warn' };

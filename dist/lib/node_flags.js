@@ -11,8 +11,10 @@
  * launched: `npm start`, the container image, the systemd unit, and here, to `serve --workers`'
  * worker processes. A process started without it says so in its ready line (`semiSpaceMb: null`).
  */
-/** The semi-space size Gatehouse is shipped with, MB. */
+/** The semi-space size Gatehouse is shipped with, MB (also in package.json's start script, the Dockerfile and the systemd unit, which tests check). */
 export const SEMI_SPACE_MB = 32;
+/** The flag itself, as node takes it. */
+export const SEMI_SPACE_FLAG = `--max-semi-space-size=${SEMI_SPACE_MB}`;
 /** Either spelling V8 accepts (`-` or `_`), with `=` or a space before the value. */
 const FLAG = /--max[-_]semi[-_]space[-_]size(?:=|\s+)(\d+)/g;
 /**
@@ -26,5 +28,5 @@ export function semiSpaceMb(execArgv = process.execArgv, nodeOptions = process.e
 }
 /** A worker's node arguments: this process's, with the semi-space flag added unless one is set already. */
 export function workerExecArgv(execArgv = process.execArgv, nodeOptions = process.env['NODE_OPTIONS']) {
-    return semiSpaceMb(execArgv, nodeOptions) === null ? [`--max-semi-space-size=${SEMI_SPACE_MB}`, ...execArgv] : [...execArgv];
+    return semiSpaceMb(execArgv, nodeOptions) === null ? [SEMI_SPACE_FLAG, ...execArgv] : [...execArgv];
 }

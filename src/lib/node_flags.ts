@@ -12,8 +12,11 @@
  * worker processes. A process started without it says so in its ready line (`semiSpaceMb: null`).
  */
 
-/** The semi-space size Gatehouse is shipped with, MB. */
+/** The semi-space size Gatehouse is shipped with, MB (also in package.json's start script, the Dockerfile and the systemd unit, which tests check). */
 export const SEMI_SPACE_MB = 32;
+
+/** The flag itself, as node takes it. */
+export const SEMI_SPACE_FLAG = `--max-semi-space-size=${SEMI_SPACE_MB}`;
 
 /** Either spelling V8 accepts (`-` or `_`), with `=` or a space before the value. */
 const FLAG = /--max[-_]semi[-_]space[-_]size(?:=|\s+)(\d+)/g;
@@ -30,5 +33,5 @@ export function semiSpaceMb(execArgv: readonly string[] = process.execArgv, node
 
 /** A worker's node arguments: this process's, with the semi-space flag added unless one is set already. */
 export function workerExecArgv(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): string[] {
-  return semiSpaceMb(execArgv, nodeOptions) === null ? [`--max-semi-space-size=${SEMI_SPACE_MB}`, ...execArgv] : [...execArgv];
+  return semiSpaceMb(execArgv, nodeOptions) === null ? [SEMI_SPACE_FLAG, ...execArgv] : [...execArgv];
 }

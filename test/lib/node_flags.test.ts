@@ -1,6 +1,9 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SEMI_SPACE_MB, semiSpaceMb, workerExecArgv } from '../../src/lib/node_flags.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEMI_SPACE_FLAG, SEMI_SPACE_MB, semiSpaceMb, workerExecArgv } from '../../src/lib/node_flags.ts';
+import { ROOT } from '../helpers/gateway.ts';
 
 describe('node flags (the young generation Gatehouse is measured with)', () => {
   it('reads --max-semi-space-size from the node arguments or NODE_OPTIONS, else null', () => {
@@ -18,4 +21,9 @@ describe('node flags (the young generation Gatehouse is measured with)', () => {
     assert.deepEqual(workerExecArgv(['--max_semi_space_size=8'], undefined), ['--max_semi_space_size=8']);
     assert.deepEqual(workerExecArgv([], '--max-semi-space-size=8'), [], 'NODE_OPTIONS reaches the workers by itself');
   });
+});
+
+test('npm start runs node with the flag (the Dockerfile and the systemd unit have tests of their own)', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['start'] ?? '', new RegExp(`^exec node ${SEMI_SPACE_FLAG} bin/gatehouse\\.js serve `));
 });
